@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster for Mittler.
+#   pg.sh start DIR PORT     initdb if needed (as the postgres user when run as root,
+#                            since PostgreSQL refuses root), start, wait until it answers
+#   pg.sh stop DIR           fast shutdown
+#   pg.sh ensure-db PORT     create role and database "mittler" if missing
+# PG_FAST=1 trades durability for speed (tests only).
+set -euo pipefail
+
+cmd=${1:?usage: pg.sh start DIR PORT | stop DIR | ensure-db PORT}
+bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+[ -x "$bin/initdb" ] || { echo "PostgreSQL server binaries not found (run deploy/local/deps.sh)" >&2; exit 1; }
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+  start)
+    dir=$(realpath -m "${2:?DIR}"); port=${3:?PORT}
+    mkdir -p "$dir"
+    if [ "$(id -u)" = 0 ]; then
+      chown postgres:postgres "$dir"
+      chmod 700 "$dir"
+      if ! runuser -u postgres -- test -w "$dir"; then
+        echo "the postgres user cannot reach $dir (a parent folder is closed to it); set MITTLER_DATA_DIR to a path it can reach" >&2
+        exit 1
+      fi
+    fi
+    if [ ! -f "$dir/PG_VERSION" ]; then
+      as_owner "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --no-locale >"$dir.initdb.log" 2>&1 \
+        || { cat "$dir.initdb.log" >&2; exit 1; }
+      rm -f "$dir.initdb.log"
+    fi
+    if as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      echo "==> PostgreSQL already running in $dir"
+    else
+      opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400"
+      if [ "${PG_FAST:-0}" = 1 ]; then
+        opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+      fi
+      as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
+        || { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
+    fi
+    for _ in $(seq 1 100); do
+      "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" && exit 0
+      sleep 0.1
+    done
+    echo "PostgreSQL on port $port did not answer" >&2; exit 1
+    ;;
+  stop)
+    dir=$(realpath -m "${2:?DIR}")
+    [ -f "$dir/postmaster.pid" ] || exit 0
+    as_owner "$bin/pg_ctl" -D "$dir" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+    ;;
+  ensure-db)
+    port=${2:?PORT}
+    psql=(psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres)
+    if [ "$("${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'mittler'")" != 1 ]; then
+      "${psql[@]}" -c "CREATE ROLE mittler LOGIN"
+    fi
+    if [ "$("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'mittler'")" != 1 ]; then
+      "${psql[@]}" -c "CREATE DATABASE mittler OWNER mittler"
+    fi
+    ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac

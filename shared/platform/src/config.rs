@@ -1,0 +1,247 @@
+//! Settings in layers: defaults in code, then an optional TOML file, then
+//! `MITTLER__SECTION__KEY` environment variables. Nothing needs setting to run
+//! locally; `deploy/mittler.example.toml` shows every key.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub nats: NatsConfig,
+    pub telemetry: TelemetryConfig,
+    pub outbox: OutboxConfig,
+    pub consumer: ConsumerConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Where the gateway (or a lone service's operator endpoints) listens.
+    pub addr: SocketAddr,
+    /// How long in-flight requests may take to finish on shutdown.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// A secret: it may hold a password.
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("postgres://mittler@127.0.0.1:15432/mittler"),
+            max_connections: 10,
+            acquire_timeout_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct NatsConfig {
+    pub url: String,
+    /// Replicas of each stream: 1 on one server, 3 in a cluster.
+    pub stream_replicas: usize,
+    /// How long JetStream remembers a `Nats-Msg-Id` to drop re-published copies.
+    pub duplicate_window_secs: u64,
+    /// How long events stay in their stream.
+    pub stream_max_age_days: u64,
+    /// Default timeout of request/reply calls.
+    pub request_timeout_ms: u64,
+    /// Optional credentials file (NATS decentralised auth).
+    pub credentials_file: Option<String>,
+    /// Optional user token.
+    pub token: Option<SecretString>,
+}
+
+impl Default for NatsConfig {
+    fn default() -> Self {
+        Self {
+            url: "nats://127.0.0.1:14222".into(),
+            stream_replicas: 1,
+            duplicate_window_secs: 120,
+            stream_max_age_days: 30,
+            request_timeout_ms: 5_000,
+            credentials_file: None,
+            token: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for log collectors in production.
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct TelemetryConfig {
+    pub format: LogFormat,
+    /// A `tracing_subscriber::EnvFilter` directive; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            filter: "info,sqlx=warn,async_nats=warn".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct OutboxConfig {
+    /// Rows published per relay transaction.
+    pub batch_size: i64,
+    /// The relay wakes on LISTEN/NOTIFY; this poll only covers a lost notification.
+    pub fallback_poll_ms: u64,
+    /// Longest pause between attempts while NATS is unreachable.
+    pub max_backoff_ms: u64,
+    /// Sent rows are deleted after this many hours.
+    pub retention_hours: u64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            fallback_poll_ms: 2_000,
+            max_backoff_ms: 5_000,
+            retention_hours: 24,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct ConsumerConfig {
+    /// Deliveries of a failing message before it goes to the dead-letter subject.
+    pub max_deliveries: i64,
+    /// Pause before the n-th redelivery; the last entry repeats.
+    pub backoff_ms: Vec<u64>,
+    /// How long the server waits for an ack before it redelivers.
+    pub ack_wait_ms: u64,
+    /// Messages one consumer instance handles at once.
+    pub concurrency: usize,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        Self {
+            max_deliveries: 5,
+            backoff_ms: vec![500, 2_000, 10_000, 30_000],
+            ack_wait_ms: 30_000,
+            concurrency: 16,
+        }
+    }
+}
+
+impl ConsumerConfig {
+    /// The pause before redelivery after the `delivered`-th failed delivery.
+    pub fn backoff(&self, delivered: i64) -> Duration {
+        let index = usize::try_from(delivered.saturating_sub(1)).unwrap_or(0);
+        let ms = self
+            .backoff_ms
+            .get(index)
+            .or(self.backoff_ms.last())
+            .copied()
+            .unwrap_or(1_000);
+        Duration::from_millis(ms)
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` if given (and present), then `MITTLER__*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("MITTLER__").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn layers_apply_in_order_and_secrets_stay_hidden() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "mittler.toml",
+                r#"
+                [http]
+                addr = "0.0.0.0:9000"
+                [nats]
+                url = "nats://from-file:4222"
+                stream_replicas = 3
+                "#,
+            )?;
+            jail.set_env("MITTLER__NATS__URL", "nats://from-env:4222");
+            jail.set_env("MITTLER__DATABASE__URL", "postgres://u:hunter2@db/mittler");
+            let config =
+                Config::load(Some(Path::new("mittler.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.http.addr.port(), 9000);
+            assert_eq!(config.nats.url, "nats://from-env:4222");
+            assert_eq!(config.nats.stream_replicas, 3);
+            assert_eq!(
+                config.consumer.max_deliveries, 5,
+                "untouched keys keep defaults"
+            );
+            assert_eq!(
+                config.database.url.expose_secret(),
+                "postgres://u:hunter2@db/mittler"
+            );
+            assert!(
+                !format!("{config:?}").contains("hunter2"),
+                "Debug must not print secrets"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn backoff_repeats_its_last_step() {
+        let config = ConsumerConfig {
+            backoff_ms: vec![10, 20],
+            ..ConsumerConfig::default()
+        };
+        assert_eq!(config.backoff(1), Duration::from_millis(10));
+        assert_eq!(config.backoff(2), Duration::from_millis(20));
+        assert_eq!(config.backoff(9), Duration::from_millis(20));
+    }
+}
