@@ -1,1 +1,55 @@
-//! placeholder
+//! The `gateway` service: the public HTTP API, the web UI, login and tenant checks,
+//! live updates for the coordinators' queue. Owns the `directory` schema
+//! (organisations, users, credentials); reaches the other services over NATS only.
+//!
+//! Layout: `http` builds the router (operator endpoints, pages, API); `problem` is
+//! the one error type of the HTTP edge (RFC 9457 problem+json).
+//!
+//! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
+//! listener (tests use port 0); [`run_with`] serves on an existing [`Platform`].
+
+pub mod http;
+pub mod problem;
+
+use anyhow::Context as _;
+use mittler_contracts::system::PingDirectory;
+use mittler_platform::{CancellationToken, Config, Platform, Schema, Tasks};
+
+pub const NAME: &str = "gateway";
+
+/// Run the gateway alone on the configured address.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let listener = mittler_platform::bind(&config).await?;
+    run_on(listener, config, shutdown).await
+}
+
+/// Run the gateway alone on `listener`.
+pub async fn run_on(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let platform = Platform::connect(config, NAME).await?;
+    run_with(platform, listener, shutdown).await
+}
+
+/// Serve HTTP on `listener` and run the gateway's background work until `shutdown`.
+pub async fn run_with(
+    platform: Platform,
+    listener: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut tasks = Tasks::new();
+    platform.spawn_basics::<PingDirectory>(&mut tasks, Schema::DIRECTORY, &shutdown);
+    let app = http::router(platform.clone());
+    let addr = listener.local_addr().ok();
+    tracing::info!(?addr, "gateway listening");
+    let server_shutdown = shutdown.clone();
+    tasks.spawn("http", async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(server_shutdown.cancelled_owned())
+            .await
+            .context("HTTP server")
+    });
+    tasks.join(shutdown, platform.grace()).await
+}

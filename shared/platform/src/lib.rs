@@ -23,7 +23,7 @@ pub mod nats;
 pub mod ops;
 pub mod outbox;
 mod platform;
-pub use platform::{Tasks, standalone};
+pub use platform::{Tasks, bind, boot, standalone};
 pub mod rpc;
 pub mod shutdown;
 pub mod telemetry;

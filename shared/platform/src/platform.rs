@@ -211,3 +211,39 @@ where
     tasks.spawn(name, body(platform, shutdown.clone()));
     tasks.join(shutdown, grace).await
 }
+
+impl Platform {
+    /// What every service runs besides its own work: the relay of its outbox and an
+    /// answer to its ping.
+    pub fn spawn_basics<P>(&self, tasks: &mut Tasks, schema: Schema, shutdown: &CancellationToken)
+    where
+        P: Rpc<Request = PingRequest, Response = Pong>,
+    {
+        tasks.spawn("outbox-relay", self.relay(schema).run(shutdown.clone()));
+        self.serve_ping::<P>(tasks, shutdown);
+    }
+
+    /// How long tasks get to finish after shutdown.
+    pub fn grace(&self) -> Duration {
+        Duration::from_millis(self.config.http.shutdown_grace_ms)
+    }
+}
+
+/// What a binary does first: read the configuration (`MITTLER_CONFIG` names an
+/// optional TOML file), start telemetry, and tie a shutdown token to SIGINT/SIGTERM.
+pub fn boot() -> anyhow::Result<(Config, CancellationToken)> {
+    let file = std::env::var_os("MITTLER_CONFIG").map(std::path::PathBuf::from);
+    let config =
+        Config::load(file.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    crate::telemetry::init(&config.telemetry);
+    let shutdown = CancellationToken::new();
+    crate::shutdown::cancel_on_signal(shutdown.clone());
+    Ok((config, shutdown))
+}
+
+/// Bind the configured HTTP address.
+pub async fn bind(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(config.http.addr)
+        .await
+        .with_context(|| format!("binding {}", config.http.addr))
+}

@@ -1,0 +1,7 @@
+//! The availability service as a process of its own.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let (config, shutdown) = mittler_platform::boot()?;
+    mittler_availability::run(config, shutdown).await
+}

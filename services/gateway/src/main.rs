@@ -1,0 +1,7 @@
+//! The gateway as a process of its own.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let (config, shutdown) = mittler_platform::boot()?;
+    mittler_gateway::run(config, shutdown).await
+}
