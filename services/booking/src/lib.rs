@@ -7,25 +7,12 @@
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
 use mittler_contracts::system::PingBooking;
-use mittler_platform::{CancellationToken, Config, Platform, Schema, Tasks};
+use mittler_platform::{CancellationToken, Platform, Schema, Tasks};
 
 /// The service's name in logs, pings and NATS connection names.
 pub const NAME: &str = "booking";
 
-/// Run the service alone on the configured address, with its operator endpoints.
-pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let listener = mittler_platform::bind(&config).await?;
-    run_on(listener, config, shutdown).await
-}
-
-/// Run the service alone, its operator endpoints on `listener`.
-pub async fn run_on(
-    listener: tokio::net::TcpListener,
-    config: Config,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    mittler_platform::standalone(config, NAME, listener, shutdown, run_with).await
-}
+mittler_platform::service_entry_points!(NAME, run_with);
 
 /// The service's own work, on a shared platform, until `shutdown`.
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {

@@ -245,3 +245,20 @@ mod tests {
         assert_eq!(config.backoff(9), Duration::from_millis(20));
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn the_commented_example_in_deploy_is_exactly_the_defaults() {
+        figment::Jail::expect_with(|_jail| {
+            let path =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/mittler.example.toml");
+            let loaded = Config::load(Some(&path)).map_err(|e| e.to_string())?;
+            let defaults = Config::default();
+            assert_eq!(format!("{loaded:?}"), format!("{defaults:?}"));
+            Ok(())
+        });
+    }
+}

@@ -247,3 +247,30 @@ pub async fn bind(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
         .await
         .with_context(|| format!("binding {}", config.http.addr))
 }
+
+/// The two entry points of a service that serves only operator endpoints over HTTP:
+/// `run(config, shutdown)` on the configured address and `run_on(listener, config,
+/// shutdown)` (tests bind port 0). The service supplies its name and
+/// `run_with(platform, shutdown)`.
+#[macro_export]
+macro_rules! service_entry_points {
+    ($name:expr, $run_with:path) => {
+        /// Run the service alone on the configured address, with its operator endpoints.
+        pub async fn run(
+            config: $crate::Config,
+            shutdown: $crate::CancellationToken,
+        ) -> ::anyhow::Result<()> {
+            let listener = $crate::bind(&config).await?;
+            run_on(listener, config, shutdown).await
+        }
+
+        /// Run the service alone, its operator endpoints on `listener`.
+        pub async fn run_on(
+            listener: ::tokio::net::TcpListener,
+            config: $crate::Config,
+            shutdown: $crate::CancellationToken,
+        ) -> ::anyhow::Result<()> {
+            $crate::standalone(config, $name, listener, shutdown, $run_with).await
+        }
+    };
+}

@@ -61,3 +61,100 @@ mod tests {
         assert!(Qualification::Trained > Qualification::Lay);
     }
 }
+
+/// What a booking is about; decides e.g. which mediators are suitable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectArea {
+    Health,
+    Psychosocial,
+    ResidenceAsylum,
+    YouthWelfare,
+    School,
+    Employment,
+    SocialBenefits,
+    Housing,
+    Justice,
+    Other,
+}
+
+/// Whom the requester wants (e.g. a female mediator for a gynaecology appointment).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GenderPreference {
+    #[default]
+    Any,
+    Female,
+    Male,
+}
+
+/// What an organisation is: an authority, a non-profit carrier, or the mediation
+/// pool whose coordinators serve the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    Authority,
+    Carrier,
+    Pool,
+}
+
+macro_rules! text_forms {
+    ($($ty:ty { $($variant:ident => $text:literal),* $(,)? })*) => {$(
+        impl $ty {
+            /// The wire and database spelling.
+            pub fn as_str(&self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok(Self::$variant),)*
+                    other => Err(UnknownValue(other.chars().take(40).collect())),
+                }
+            }
+        }
+    )*};
+}
+
+/// A word that is not one of the vocabulary's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not one of the allowed values")]
+pub struct UnknownValue(pub String);
+
+text_forms! {
+    Modality { OnSite => "on_site", Video => "video", Phone => "phone" }
+    BookingKind { Scheduled => "scheduled", OnDemand => "on_demand" }
+    Qualification { Lay => "lay", Trained => "trained", Certified => "certified" }
+    BookingState {
+        Requested => "requested", Offering => "offering", Assigned => "assigned",
+        InSession => "in_session", Completed => "completed", Cancelled => "cancelled",
+        Unfilled => "unfilled",
+    }
+    Role { Requester => "requester", Mediator => "mediator", Coordinator => "coordinator", Admin => "admin" }
+    SubjectArea {
+        Health => "health", Psychosocial => "psychosocial", ResidenceAsylum => "residence_asylum",
+        YouthWelfare => "youth_welfare", School => "school", Employment => "employment",
+        SocialBenefits => "social_benefits", Housing => "housing", Justice => "justice", Other => "other",
+    }
+    GenderPreference { Any => "any", Female => "female", Male => "male" }
+    OrganisationKind { Authority => "authority", Carrier => "carrier", Pool => "pool" }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_match_serde() {
+        for state in [BookingState::InSession, BookingState::Unfilled] {
+            let json = serde_json::to_string(&state).expect("json");
+            assert_eq!(json.trim_matches('"'), state.as_str());
+            assert_eq!(state.as_str().parse::<BookingState>(), Ok(state));
+        }
+        assert_eq!("residence_asylum".parse(), Ok(SubjectArea::ResidenceAsylum));
+        assert!("bogus".parse::<Modality>().is_err());
+    }
+}

@@ -1,0 +1,30 @@
+# The commands people type. Scripts live in deploy/local/.
+.PHONY: run test stop clean-data deps build bench lint fmt
+
+run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set), migrate, serve on :8080
+	@deploy/local/run.sh
+
+test:         ## every test, against real NATS and PostgreSQL
+	@deploy/local/test.sh
+
+stop:         ## stop the private servers in .data (and a running make run)
+	@deploy/local/stop.sh
+
+clean-data: stop  ## delete .data (NATS store and PostgreSQL cluster)
+	rm -rf "$${MITTLER_DATA_DIR:-.data}"
+
+deps:         ## install missing system packages
+	@deploy/local/deps.sh
+
+build:
+	cargo build --workspace
+
+bench:        ## benchmarks; figures go to BENCHMARKS.md
+	@deploy/local/bench.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all

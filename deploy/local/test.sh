@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make test`: every test, against real servers: formatting, the Rust tests (each
+# test starts its own nats-server and creates its own database), then the smoke
+# test of `make run`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+"$here/deps.sh"
+
+echo "==> formatting"
+cargo fmt --all -- --check
+
+rust_tests() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast --failure-output final
+  else
+    cargo test --workspace --no-fail-fast
+  fi
+}
+echo "==> Rust tests"
+"$here/with-test-pg.sh" bash -c "$(declare -f rust_tests); rust_tests"
+
+echo "==> smoke test of make run"
+cargo build --quiet --bin mittler
+MITTLER_BIN="$root/target/debug/mittler" python3 "$root/tests/smoke/make_run.py"
