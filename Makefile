@@ -1,11 +1,15 @@
 # The commands people type. Scripts live in deploy/local/.
-.PHONY: run test stop clean-data deps build bench lint fmt
+.PHONY: run test fuzz stop clean-data deps build bench lint fmt
 
 run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set), migrate, serve on :8080
 	@deploy/local/run.sh
 
 test:         ## every test, against real NATS and PostgreSQL
 	@deploy/local/test.sh
+
+fuzz:         ## schemathesis against the running API alone (also part of make test)
+	cargo build --quiet --bin mittler
+	MITTLER_BIN=target/debug/mittler python3 tests/fuzz/schemathesis_api.py
 
 stop:         ## stop the private servers in .data (and a running make run)
 	@deploy/local/stop.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: install what is missing, start private NATS (JetStream) and PostgreSQL
 # in $MITTLER_DATA_DIR (default .data) unless NATS_URL / DATABASE_URL are given,
-# migrate, and run every service in one process. Ctrl-C stops Mittler, then the
+# migrate, seed the demo data, and run every service in one process. Ctrl-C stops Mittler, then the
 # private servers. A second run reuses the data.
 #
 # Settings (environment): NATS_URL, DATABASE_URL, MITTLER_DATA_DIR,
@@ -62,8 +62,8 @@ export MITTLER__NATS__URL="$NATS_URL"
 export MITTLER__DATABASE__URL="$DATABASE_URL"
 export MITTLER__HTTP__ADDR="$http_addr"
 
-echo "==> migrating"
-"$MITTLER_BIN" migrate
+echo "==> migrating and seeding demo data"
+"$MITTLER_BIN" seed-demo
 
 echo "==> Mittler on http://$http_addr  (Ctrl-C stops everything)"
 # In the background and waited for, so the traps run as soon as a signal arrives.

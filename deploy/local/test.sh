@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test, against real servers: formatting, the Rust tests (each
-# test starts its own nats-server and creates its own database), then the smoke
-# test of `make run`.
+# test starts its own nats-server and creates its own database), the smoke test of
+# `make run`, and schemathesis against the running API (no 5xx, documented codes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -25,3 +25,9 @@ echo "==> Rust tests"
 echo "==> smoke test of make run"
 cargo build --quiet --bin mittler
 MITTLER_BIN="$root/target/debug/mittler" python3 "$root/tests/smoke/make_run.py"
+
+echo "==> schemathesis against /api/openapi.json"
+if ! command -v st >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore schemathesis
+fi
+MITTLER_BIN="$root/target/debug/mittler" python3 "$root/tests/fuzz/schemathesis_api.py"

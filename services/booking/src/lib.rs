@@ -2,9 +2,16 @@
 //! offers, race-safe acceptance, escalation). Owns the `booking` schema; publishes
 //! `booking.*` events through its outbox.
 //!
+//! Layout: `lifecycle` (the state machine), `store` (the bookings table),
+//! `requests` (answers to `booking.rpc.*`).
+//!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
 //! listener (tests use port 0); [`run_with`] runs the service's work on an existing
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
+
+pub mod lifecycle;
+pub mod requests;
+pub mod store;
 
 use mittler_contracts::system::PingBooking;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks};
@@ -18,5 +25,6 @@ mittler_platform::service_entry_points!(NAME, run_with);
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingBooking>(&mut tasks, Schema::BOOKING, &shutdown);
+    requests::Bookings::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     tasks.join(shutdown, platform.grace()).await
 }

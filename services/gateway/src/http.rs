@@ -1,22 +1,97 @@
-//! The gateway's router: operator endpoints, the start page, and problem+json for
-//! every path that does not exist.
+//! The gateway's router: operator endpoints, the start page, the API v1 with its
+//! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
+use crate::{auth, bookings};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use axum::routing::{get, post};
 use mittler_platform::{Platform, ops};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// What every handler may reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub platform: Platform,
+}
+
+/// The largest request body the API accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "Mittler API", version = "1", description = "Booking interpreters and language mediators."),
+    paths(
+        auth::login, auth::logout, auth::me,
+        bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
+        bookings::organisations,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Sign-in and the signed-in user"),
+        (name = "bookings", description = "Booking mediators"),
+        (name = "directory", description = "Organisations"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
 
 pub fn router(platform: Platform) -> Router {
+    let state = AppState {
+        platform: platform.clone(),
+    };
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/bookings", post(bookings::create).get(bookings::list))
+        .route("/bookings/{id}", get(bookings::get))
+        .route("/bookings/{id}/cancel", post(bookings::cancel))
+        .route("/bookings/{id}/reschedule", post(bookings::reschedule))
+        .route("/organisations", get(bookings::organisations))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
     Router::new()
         .route("/", get(start_page))
+        .route("/api/openapi.json", get(openapi))
+        .nest("/api/v1", api)
         .merge(ops::router(platform.ops()))
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(ops::request_context))
+}
+
+async fn openapi() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
 }
 
 async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    let mut response =
+        ApiError::BadRequest("this method is not allowed here".into()).into_response();
+    *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+    response
 }
 
 async fn start_page() -> impl IntoResponse {

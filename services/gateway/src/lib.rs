@@ -2,14 +2,21 @@
 //! live updates for the coordinators' queue. Owns the `directory` schema
 //! (organisations, users, credentials); reaches the other services over NATS only.
 //!
-//! Layout: `http` builds the router (operator endpoints, pages, API); `problem` is
-//! the one error type of the HTTP edge (RFC 9457 problem+json).
+//! Layout: `http` builds the router and the OpenAPI document; `auth` signs people in
+//! and says who is asking; `bookings` is the booking API; `directory` the schema's
+//! queries; `json` the body extractor; `problem` the one error type of the HTTP edge
+//! (RFC 9457 problem+json); `seed` the demo data.
 //!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
 //! listener (tests use port 0); [`run_with`] serves on an existing [`Platform`].
 
+pub mod auth;
+pub mod bookings;
+pub mod directory;
 pub mod http;
+pub mod json;
 pub mod problem;
+pub mod seed;
 
 use anyhow::Context as _;
 use mittler_contracts::system::PingDirectory;
@@ -46,10 +53,13 @@ pub async fn run_with(
     tracing::info!(?addr, "gateway listening");
     let server_shutdown = shutdown.clone();
     tasks.spawn("http", async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(server_shutdown.cancelled_owned())
-            .await
-            .context("HTTP server")
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(server_shutdown.cancelled_owned())
+        .await
+        .context("HTTP server")
     });
     tasks.join(shutdown, platform.grace()).await
 }

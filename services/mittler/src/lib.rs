@@ -53,3 +53,22 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
         .context("applying migrations")?;
     Ok(())
 }
+
+/// Migrate, then add the demo data, and say how to sign in.
+pub async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    let pool = mittler_platform::db::connect(&config.database)
+        .await
+        .context("connecting to Postgres")?;
+    mittler_platform::db::migrate(&pool)
+        .await
+        .context("applying migrations")?;
+    let report = mittler_gateway::seed::seed(&pool)
+        .await
+        .context("seeding demo data")?;
+    println!(
+        "demo data ready ({} new accounts); every demo login has the password '{}' (see README)",
+        report.users,
+        mittler_gateway::seed::DEMO_PASSWORD
+    );
+    Ok(())
+}

@@ -18,6 +18,8 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Add the demo organisations, staff and mediators (what exists is kept).
+    SeedDemo,
 }
 
 #[tokio::main]
@@ -27,5 +29,6 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => mittler::run(config, shutdown).await,
         Command::Migrate => mittler::migrate(&config).await,
+        Command::SeedDemo => mittler::seed_demo(&config).await,
     }
 }

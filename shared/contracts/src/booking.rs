@@ -1,54 +1,359 @@
-//! Events of the `booking` service: the booking lifecycle (`booking.booking.*`).
-//! Dispatch events (`booking.offer.*`, `booking.dispatch.*`) join this module as
-//! dispatch is built.
+//! The `booking` service's messages: the booking lifecycle events
+//! (`booking.booking.*`) and the requests the gateway sends (`booking.rpc.*`).
+//! Dispatch events (`booking.offer.*`, `booking.dispatch.*`) join as dispatch is built.
 
 use crate::envelope::Event;
+use crate::rpc::Rpc;
+use crate::subjects::Service;
 use chrono::{DateTime, Utc};
-use mittler_types::{BookingId, BookingKind, Modality, OrganisationId, Qualification, UserId};
+use mittler_types::{
+    BookingId, BookingKind, BookingMinutes, BookingState, GenderPreference, LanguageTag,
+    MediatorId, Modality, OfferId, OrganisationId, Qualification, SubjectArea, TimeZone, UserId,
+};
 use serde::{Deserialize, Serialize};
 
-/// `booking.booking.requested`: a requester created a booking; dispatch starts.
+/// Where an on-site session takes place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Location {
+    pub address: String,
+    pub postal_code: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// The person who needs the interpreter: pseudonymous, no account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientInfo {
+    /// The organisation's own pseudonymous reference (case number), for continuity.
+    pub reference: String,
+    /// Where the client's invitation goes, if anywhere.
+    pub email: Option<String>,
+    /// The language of the client's invitation.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub language: Option<LanguageTag>,
+}
+
+/// What was booked: every field already checked at the edge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingDetails {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "apc"))]
+    pub language: LanguageTag,
+    pub modality: Modality,
+    pub kind: BookingKind,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Europe/Berlin"))]
+    pub time_zone: TimeZone,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 15, maximum = 600))]
+    pub duration_minutes: BookingMinutes,
+    pub location: Option<Location>,
+    pub subject_area: SubjectArea,
+    pub min_qualification: Qualification,
+    pub mediator_gender: GenderPreference,
+    pub client: Option<ClientInfo>,
+    pub notes: Option<String>,
+}
+
+/// An offer of a booking to one mediator, as a booking shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfferView {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: OfferId,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub mediator_id: MediatorId,
+    /// `open`, `accepted`, `declined`, `expired` or `withdrawn`.
+    pub state: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The accepted offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignmentView {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub mediator_id: MediatorId,
+    pub assigned_at: DateTime<Utc>,
+}
+
+/// A booking as the API returns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingView {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: BookingId,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub organisation_id: OrganisationId,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub requested_by: UserId,
+    pub state: BookingState,
+    #[serde(flatten)]
+    pub details: BookingDetails,
+    pub offers: Vec<OfferView>,
+    pub assignment: Option<AssignmentView>,
+    pub cancel_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+// ---------------------------------------------------------------- events
+
+/// `booking.booking.requested`: a booking was created; dispatch starts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BookingRequested {
     pub booking_id: BookingId,
     pub organisation_id: OrganisationId,
     pub requested_by: UserId,
-    /// BCP 47 language tag, ISO 639-3 where a dialect matters.
-    pub language: String,
-    pub modality: Modality,
-    pub kind: BookingKind,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    /// The organisation's zone, for showing local times (IANA name).
-    pub time_zone: String,
-    pub min_qualification: Qualification,
+    #[serde(flatten)]
+    pub details: BookingDetails,
 }
 
-impl Event for BookingRequested {
-    const TYPE: &'static str = "booking.booking.requested";
-    const VERSION: u16 = 1;
-
-    fn organisation_id(&self) -> Option<OrganisationId> {
-        Some(self.organisation_id)
-    }
+/// `booking.booking.rescheduled`: the time changed; the booking is `requested`
+/// again and dispatch starts anew.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingRescheduled {
+    pub booking_id: BookingId,
+    pub organisation_id: OrganisationId,
+    pub rescheduled_by: UserId,
+    pub previous_state: BookingState,
+    pub previous_start: DateTime<Utc>,
+    #[serde(flatten)]
+    pub details: BookingDetails,
 }
 
-/// `booking.booking.cancelled`: a requester or coordinator cancelled a booking.
+/// `booking.booking.cancelled`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BookingCancelled {
     pub booking_id: BookingId,
     pub organisation_id: OrganisationId,
     pub cancelled_by: UserId,
+    pub previous_state: BookingState,
     pub reason: String,
 }
 
-impl Event for BookingCancelled {
-    const TYPE: &'static str = "booking.booking.cancelled";
-    const VERSION: u16 = 1;
+/// `booking.booking.offering`: dispatch began offering the booking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingOffering {
+    pub booking_id: BookingId,
+    pub organisation_id: OrganisationId,
+}
 
-    fn organisation_id(&self) -> Option<OrganisationId> {
-        Some(self.organisation_id)
+/// `booking.booking.assigned`: a mediator holds the booking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingAssigned {
+    pub booking_id: BookingId,
+    pub organisation_id: OrganisationId,
+    pub mediator_id: MediatorId,
+    /// The coordinator who assigned by hand, or none when a mediator accepted.
+    pub assigned_by: Option<UserId>,
+}
+
+/// `booking.booking.session_started`: the session began (`in_session`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingSessionStarted {
+    pub booking_id: BookingId,
+    pub organisation_id: OrganisationId,
+    pub started_at: DateTime<Utc>,
+}
+
+/// `booking.booking.completed`: the work is done and its time recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingCompleted {
+    pub booking_id: BookingId,
+    pub organisation_id: OrganisationId,
+    pub worked_minutes: i64,
+}
+
+/// `booking.booking.unfilled`: nobody could be found in time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingUnfilled {
+    pub booking_id: BookingId,
+    pub organisation_id: OrganisationId,
+    pub reason: String,
+}
+
+macro_rules! booking_events {
+    ($($ty:ident => $event:literal),* $(,)?) => {$(
+        impl Event for $ty {
+            const TYPE: &'static str = concat!("booking.booking.", $event);
+            const VERSION: u16 = 1;
+
+            fn organisation_id(&self) -> Option<OrganisationId> {
+                Some(self.organisation_id)
+            }
+        }
+    )*};
+}
+
+booking_events! {
+    BookingRequested => "requested",
+    BookingRescheduled => "rescheduled",
+    BookingCancelled => "cancelled",
+    BookingOffering => "offering",
+    BookingAssigned => "assigned",
+    BookingSessionStarted => "session_started",
+    BookingCompleted => "completed",
+    BookingUnfilled => "unfilled",
+}
+
+// ---------------------------------------------------------------- requests
+
+/// Which organisations' bookings a caller may see; `None` means all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub organisation_ids: Option<Vec<OrganisationId>>,
+}
+
+impl Scope {
+    pub fn all() -> Self {
+        Self {
+            organisation_ids: None,
+        }
     }
+
+    pub fn only(ids: Vec<OrganisationId>) -> Self {
+        Self {
+            organisation_ids: Some(ids),
+        }
+    }
+
+    pub fn allows(&self, id: OrganisationId) -> bool {
+        self.organisation_ids
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&id))
+    }
+}
+
+/// `booking.rpc.create`.
+#[derive(Debug)]
+pub struct CreateBooking;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreateBookingRequest {
+    pub organisation_id: OrganisationId,
+    pub requested_by: UserId,
+    /// The client's `Idempotency-Key`: a retry with the same key gets the same booking.
+    pub idempotency_key: Option<String>,
+    /// A digest of the request body; a reused key with another body is refused.
+    pub fingerprint: String,
+    pub details: BookingDetails,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreateBookingResponse {
+    pub booking: BookingView,
+    /// True when an earlier request with the same key created it.
+    pub replayed: bool,
+}
+
+impl Rpc for CreateBooking {
+    const SERVICE: Service = Service::Booking;
+    const NAME: &'static str = "create";
+    type Request = CreateBookingRequest;
+    type Response = CreateBookingResponse;
+}
+
+/// `booking.rpc.list`: bookings by start time, keyset-paginated.
+#[derive(Debug)]
+pub struct ListBookings;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListBookingsRequest {
+    pub scope: Scope,
+    pub state: Option<BookingState>,
+    /// Bookings that end after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Bookings that start before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub language: Option<LanguageTag>,
+    /// The `next` of the previous page.
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingPage {
+    pub items: Vec<BookingView>,
+    pub next: Option<String>,
+}
+
+impl Rpc for ListBookings {
+    const SERVICE: Service = Service::Booking;
+    const NAME: &'static str = "list";
+    type Request = ListBookingsRequest;
+    type Response = BookingPage;
+}
+
+/// `booking.rpc.get`.
+#[derive(Debug)]
+pub struct GetBooking;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GetBookingRequest {
+    pub id: BookingId,
+    pub scope: Scope,
+}
+
+impl Rpc for GetBooking {
+    const SERVICE: Service = Service::Booking;
+    const NAME: &'static str = "get";
+    type Request = GetBookingRequest;
+    type Response = BookingView;
+}
+
+/// `booking.rpc.cancel`.
+#[derive(Debug)]
+pub struct CancelBooking;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CancelBookingRequest {
+    pub id: BookingId,
+    pub scope: Scope,
+    pub by: UserId,
+    pub reason: String,
+}
+
+impl Rpc for CancelBooking {
+    const SERVICE: Service = Service::Booking;
+    const NAME: &'static str = "cancel";
+    type Request = CancelBookingRequest;
+    type Response = BookingView;
+}
+
+/// `booking.rpc.reschedule`: a new time; dispatch starts again.
+#[derive(Debug)]
+pub struct RescheduleBooking;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RescheduleBookingRequest {
+    pub id: BookingId,
+    pub scope: Scope,
+    pub by: UserId,
+    pub start: DateTime<Utc>,
+    pub duration_minutes: BookingMinutes,
+    pub time_zone: TimeZone,
+}
+
+impl Rpc for RescheduleBooking {
+    const SERVICE: Service = Service::Booking;
+    const NAME: &'static str = "reschedule";
+    type Request = RescheduleBookingRequest;
+    type Response = BookingView;
+}
+
+/// Fault codes of `booking.rpc.*`.
+pub mod fault {
+    /// No such booking in the caller's scope.
+    pub const NOT_FOUND: &str = "not_found";
+    /// The booking's state does not allow this (e.g. cancelling a completed booking).
+    pub const ILLEGAL_TRANSITION: &str = "illegal_transition";
+    /// An `Idempotency-Key` was reused with a different request.
+    pub const IDEMPOTENCY_MISMATCH: &str = "idempotency_mismatch";
+    /// The request's values are not acceptable (e.g. a start in the past).
+    pub const INVALID: &str = "invalid";
 }
 
 #[cfg(test)]
@@ -56,19 +361,16 @@ mod tests {
     use super::*;
     use crate::envelope::{Envelope, EventMeta, RawEnvelope};
     use crate::streams::stream_for;
-    use chrono::TimeZone;
+    use chrono::TimeZone as _;
     use uuid::Uuid;
 
     fn uuid(n: u128) -> Uuid {
         Uuid::from_u128(n)
     }
 
-    fn requested() -> BookingRequested {
-        BookingRequested {
-            booking_id: BookingId(uuid(1)),
-            organisation_id: OrganisationId(uuid(2)),
-            requested_by: UserId(uuid(3)),
-            language: "apc".into(),
+    fn details() -> BookingDetails {
+        BookingDetails {
+            language: LanguageTag::parse("apc").expect("tag"),
             modality: Modality::OnSite,
             kind: BookingKind::Scheduled,
             start: Utc
@@ -79,15 +381,36 @@ mod tests {
                 .with_ymd_and_hms(2026, 3, 30, 8, 30, 0)
                 .single()
                 .expect("valid"),
-            time_zone: "Europe/Berlin".into(),
+            time_zone: TimeZone::BERLIN,
+            duration_minutes: BookingMinutes::new(90).expect("minutes"),
+            location: Some(Location {
+                address: "Bahnhofstraße 1, Chemnitz".into(),
+                postal_code: "09111".into(),
+                latitude: 50.8397,
+                longitude: 12.9276,
+            }),
+            subject_area: SubjectArea::ResidenceAsylum,
             min_qualification: Qualification::Trained,
+            mediator_gender: GenderPreference::Any,
+            client: Some(ClientInfo {
+                reference: "A-17".into(),
+                email: None,
+                language: None,
+            }),
+            notes: None,
         }
     }
 
     #[test]
     fn booking_requested_envelope_json_is_pinned() {
+        let event = BookingRequested {
+            booking_id: BookingId(uuid(1)),
+            organisation_id: OrganisationId(uuid(2)),
+            requested_by: UserId(uuid(3)),
+            details: details(),
+        };
         let mut envelope = Envelope::at(
-            requested(),
+            event,
             EventMeta {
                 correlation_id: uuid(10),
                 causation_id: Some(uuid(11)),
@@ -106,7 +429,10 @@ mod tests {
                 r#""causation_id":"00000000-0000-0000-0000-00000000000b","organisation_id":"00000000-0000-0000-0000-000000000002","#,
                 r#""data":{"booking_id":"00000000-0000-0000-0000-000000000001","organisation_id":"00000000-0000-0000-0000-000000000002","#,
                 r#""requested_by":"00000000-0000-0000-0000-000000000003","language":"apc","modality":"on_site","kind":"scheduled","#,
-                r#""start":"2026-03-30T07:00:00Z","end":"2026-03-30T08:30:00Z","time_zone":"Europe/Berlin","min_qualification":"trained"}}"#
+                r#""start":"2026-03-30T07:00:00Z","end":"2026-03-30T08:30:00Z","time_zone":"Europe/Berlin","duration_minutes":90,"#,
+                r#""location":{"address":"Bahnhofstraße 1, Chemnitz","postal_code":"09111","latitude":50.8397,"longitude":12.9276},"#,
+                r#""subject_area":"residence_asylum","min_qualification":"trained","mediator_gender":"any","#,
+                r#""client":{"reference":"A-17","email":null,"language":null},"notes":null}}"#
             )
         );
         let raw: RawEnvelope = RawEnvelope::from_slice(json.as_bytes()).expect("parses");
@@ -119,33 +445,72 @@ mod tests {
     }
 
     #[test]
-    fn booking_cancelled_json_is_pinned() {
-        let event = BookingCancelled {
+    fn lifecycle_events_json_is_pinned() {
+        let cancelled = BookingCancelled {
             booking_id: BookingId(uuid(1)),
             organisation_id: OrganisationId(uuid(2)),
             cancelled_by: UserId(uuid(3)),
+            previous_state: BookingState::Offering,
             reason: "Termin entfällt".into(),
         };
         assert_eq!(
-            serde_json::to_string(&event).expect("serialises"),
+            serde_json::to_string(&cancelled).expect("serialises"),
             concat!(
                 r#"{"booking_id":"00000000-0000-0000-0000-000000000001","organisation_id":"00000000-0000-0000-0000-000000000002","#,
-                r#""cancelled_by":"00000000-0000-0000-0000-000000000003","reason":"Termin entfällt"}"#
+                r#""cancelled_by":"00000000-0000-0000-0000-000000000003","previous_state":"offering","reason":"Termin entfällt"}"#
             )
         );
-        assert_eq!(event.subject(), "booking.booking.cancelled");
+        assert_eq!(cancelled.subject(), "booking.booking.cancelled");
+        let assigned = BookingAssigned {
+            booking_id: BookingId(uuid(1)),
+            organisation_id: OrganisationId(uuid(2)),
+            mediator_id: MediatorId(uuid(4)),
+            assigned_by: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&assigned).expect("serialises"),
+            concat!(
+                r#"{"booking_id":"00000000-0000-0000-0000-000000000001","organisation_id":"00000000-0000-0000-0000-000000000002","#,
+                r#""mediator_id":"00000000-0000-0000-0000-000000000004","assigned_by":null}"#
+            )
+        );
+        for subject in [
+            BookingOffering::TYPE,
+            BookingAssigned::TYPE,
+            BookingSessionStarted::TYPE,
+            BookingCompleted::TYPE,
+            BookingUnfilled::TYPE,
+            BookingRescheduled::TYPE,
+        ] {
+            assert_eq!(
+                stream_for(subject).map(|s| s.name),
+                Some("BOOKING"),
+                "{subject}"
+            );
+        }
     }
 
     #[test]
-    fn a_newer_version_than_known_is_refused_not_misread() {
-        let mut envelope = Envelope::new(requested(), EventMeta::root(uuid(5)));
-        envelope.version = 2;
-        let raw: RawEnvelope =
-            serde_json::from_value(serde_json::to_value(&envelope).expect("to value"))
-                .expect("raw");
-        assert!(matches!(
-            raw.decode::<BookingRequested>(),
-            Err(crate::DecodeError::UnknownVersion { actual: 2, .. })
-        ));
+    fn requests_are_pinned() {
+        assert_eq!(CreateBooking::subject(), "booking.rpc.create");
+        assert_eq!(ListBookings::subject(), "booking.rpc.list");
+        assert_eq!(GetBooking::subject(), "booking.rpc.get");
+        assert_eq!(CancelBooking::subject(), "booking.rpc.cancel");
+        assert_eq!(RescheduleBooking::subject(), "booking.rpc.reschedule");
+        let request = CancelBookingRequest {
+            id: BookingId(uuid(1)),
+            scope: Scope::only(vec![OrganisationId(uuid(2))]),
+            by: UserId(uuid(3)),
+            reason: "krank".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&request).expect("json"),
+            concat!(
+                r#"{"id":"00000000-0000-0000-0000-000000000001","scope":{"organisation_ids":["00000000-0000-0000-0000-000000000002"]},"#,
+                r#""by":"00000000-0000-0000-0000-000000000003","reason":"krank"}"#
+            )
+        );
+        assert!(Scope::all().allows(OrganisationId(uuid(7))));
+        assert!(!request.scope.allows(OrganisationId(uuid(7))));
     }
 }

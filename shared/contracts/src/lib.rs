@@ -14,6 +14,8 @@
 
 pub mod booking;
 pub mod envelope;
+#[cfg(any(test, feature = "examples"))]
+pub mod examples;
 pub mod headers;
 pub mod rpc;
 pub mod streams;

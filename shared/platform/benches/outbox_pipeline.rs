@@ -13,7 +13,7 @@ use mittler_contracts::{Envelope, EventMeta, streams};
 use mittler_platform::consumer::{ConsumerSpec, HandleError, Handler, IncomingEvent};
 use mittler_platform::{Platform, Schema, outbox};
 use mittler_testkit::TestEnv;
-use mittler_types::{BookingId, BookingKind, Modality, OrganisationId, Qualification, UserId};
+use mittler_types::BookingId;
 use sqlx::PgConnection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,20 +52,8 @@ impl Handler for Measure {
 }
 
 fn event() -> Envelope<BookingRequested> {
-    let start = Utc::now() + chrono::Duration::days(3);
     Envelope::new(
-        BookingRequested {
-            booking_id: BookingId::new(),
-            organisation_id: OrganisationId::new(),
-            requested_by: UserId::new(),
-            language: "ar".into(),
-            modality: Modality::Video,
-            kind: BookingKind::Scheduled,
-            start,
-            end: start + chrono::Duration::minutes(90),
-            time_zone: "Europe/Berlin".into(),
-            min_qualification: Qualification::Trained,
-        },
+        mittler_contracts::examples::booking_requested(BookingId::new()),
         EventMeta::root(uuid::Uuid::now_v7()),
     )
 }

@@ -332,3 +332,12 @@ async fn wait_for_notification(listener: &mut Option<PgListener>) -> bool {
         None => std::future::pending().await,
     }
 }
+
+/// The metadata of an event that starts a chain here: correlated with the current
+/// request (its id, when that is a UUID) or new.
+pub fn root_meta() -> mittler_contracts::EventMeta {
+    let correlation = RequestContext::current()
+        .and_then(|context| context.request_id.parse::<Uuid>().ok())
+        .unwrap_or_else(Uuid::now_v7);
+    mittler_contracts::EventMeta::root(correlation)
+}

@@ -1,31 +1,16 @@
 //! Helpers shared by the platform's integration tests.
 #![allow(dead_code)]
 
-use chrono::{Duration as ChronoDuration, Utc};
 use mittler_contracts::booking::BookingRequested;
 use mittler_contracts::{Envelope, EventMeta};
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_platform::{Schema, outbox};
-use mittler_types::{BookingId, BookingKind, Modality, OrganisationId, Qualification, UserId};
+use mittler_types::BookingId;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashSet;
 use uuid::Uuid;
 
-pub fn booking_requested(booking_id: BookingId) -> BookingRequested {
-    let start = Utc::now() + ChronoDuration::days(2);
-    BookingRequested {
-        booking_id,
-        organisation_id: OrganisationId::new(),
-        requested_by: UserId::new(),
-        language: "uk".into(),
-        modality: Modality::Video,
-        kind: BookingKind::Scheduled,
-        start,
-        end: start + ChronoDuration::minutes(60),
-        time_zone: "Europe/Berlin".into(),
-        min_qualification: Qualification::Trained,
-    }
-}
+pub use mittler_contracts::examples::booking_requested;
 
 /// Write one event per transaction into the booking outbox; returns the event ids.
 pub async fn enqueue(pool: &PgPool, n: usize) -> Vec<Uuid> {

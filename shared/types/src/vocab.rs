@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a session takes place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Modality {
     OnSite,
@@ -13,6 +14,7 @@ pub enum Modality {
 
 /// Whether a booking is for a future appointment or for right now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BookingKind {
     Scheduled,
@@ -21,6 +23,7 @@ pub enum BookingKind {
 
 /// A mediator's qualification; the order is `Lay < Trained < Certified`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Qualification {
     Lay,
@@ -30,6 +33,7 @@ pub enum Qualification {
 
 /// The lifecycle state of a booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BookingState {
     Requested,
@@ -43,6 +47,7 @@ pub enum BookingState {
 
 /// A user's role in the directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Requester,
@@ -64,6 +69,7 @@ mod tests {
 
 /// What a booking is about; decides e.g. which mediators are suitable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectArea {
     Health,
@@ -80,6 +86,7 @@ pub enum SubjectArea {
 
 /// Whom the requester wants (e.g. a female mediator for a gynaecology appointment).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GenderPreference {
     #[default]
@@ -91,6 +98,7 @@ pub enum GenderPreference {
 /// What an organisation is: an authority, a non-profit carrier, or the mediation
 /// pool whose coordinators serve the others.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {
     Authority,

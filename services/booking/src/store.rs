@@ -1,0 +1,320 @@
+//! The `booking.bookings` table: reads, the idempotent insert, and compare-and-set
+//! state changes. Each function is one statement (or one short transaction step).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use mittler_contracts::booking::{
+    BookingDetails, BookingView, ClientInfo, ListBookingsRequest, Location,
+};
+use mittler_types::{
+    BookingId, BookingMinutes, BookingState, LanguageTag, OrganisationId, TimeZone, UserId,
+};
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+const COLUMNS: &str = "id, organisation_id, requested_by, state, language, modality, kind, start_at, end_at, \
+    time_zone, duration_minutes, location, subject_area, min_qualification, mediator_gender, client, notes, \
+    cancel_reason, created_at, updated_at";
+
+#[derive(Debug, FromRow)]
+pub struct BookingRow {
+    id: Uuid,
+    organisation_id: Uuid,
+    requested_by: Uuid,
+    state: String,
+    language: String,
+    modality: String,
+    kind: String,
+    start_at: DateTime<Utc>,
+    end_at: DateTime<Utc>,
+    time_zone: String,
+    duration_minutes: i32,
+    location: Option<serde_json::Value>,
+    subject_area: String,
+    min_qualification: String,
+    mediator_gender: String,
+    client: Option<serde_json::Value>,
+    notes: Option<String>,
+    cancel_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl BookingRow {
+    pub fn id(&self) -> BookingId {
+        BookingId(self.id)
+    }
+
+    pub fn organisation_id(&self) -> OrganisationId {
+        OrganisationId(self.organisation_id)
+    }
+
+    pub fn start(&self) -> DateTime<Utc> {
+        self.start_at
+    }
+
+    pub fn state(&self) -> anyhow::Result<BookingState> {
+        Ok(self.state.parse()?)
+    }
+
+    /// The row as the API shows it; a row that does not parse is a bug, not input.
+    pub fn into_view(self) -> anyhow::Result<BookingView> {
+        let location: Option<Location> = self.location.map(serde_json::from_value).transpose()?;
+        let client: Option<ClientInfo> = self.client.map(serde_json::from_value).transpose()?;
+        Ok(BookingView {
+            id: BookingId(self.id),
+            organisation_id: OrganisationId(self.organisation_id),
+            requested_by: UserId(self.requested_by),
+            state: self.state.parse()?,
+            details: BookingDetails {
+                language: LanguageTag::parse(&self.language)?,
+                modality: self.modality.parse()?,
+                kind: self.kind.parse()?,
+                start: self.start_at,
+                end: self.end_at,
+                time_zone: TimeZone::parse(&self.time_zone)?,
+                duration_minutes: BookingMinutes::new(i64::from(self.duration_minutes))?,
+                location,
+                subject_area: self.subject_area.parse()?,
+                min_qualification: self.min_qualification.parse()?,
+                mediator_gender: self.mediator_gender.parse()?,
+                client,
+                notes: self.notes,
+            },
+            offers: Vec::new(),
+            assignment: None,
+            cancel_reason: self.cancel_reason,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: BookingId,
+    organisation_id: OrganisationId,
+    requested_by: UserId,
+    details: &BookingDetails,
+) -> Result<BookingRow, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "INSERT INTO booking.bookings (id, organisation_id, requested_by, state, language, modality, kind, \
+         start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification, \
+         mediator_gender, client, notes) \
+         VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(organisation_id.as_uuid())
+    .bind(requested_by.as_uuid())
+    .bind(details.language.as_str())
+    .bind(details.modality.as_str())
+    .bind(details.kind.as_str())
+    .bind(details.start)
+    .bind(details.end)
+    .bind(details.time_zone.name())
+    .bind(details.duration_minutes.minutes() as i32)
+    .bind(details.location.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?)
+    .bind(details.subject_area.as_str())
+    .bind(details.min_qualification.as_str())
+    .bind(details.mediator_gender.as_str())
+    .bind(details.client.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?)
+    .bind(details.notes.as_deref())
+    .fetch_one(conn)
+    .await
+}
+
+fn encode_error(error: serde_json::Error) -> sqlx::Error {
+    sqlx::Error::Encode(Box::new(error))
+}
+
+/// Claim `key` for a new booking. `None` if the key was taken before: then
+/// [`find_idempotent`] tells by whom. Waits for a concurrent claim of the same key.
+pub async fn claim_idempotency_key(
+    conn: &mut PgConnection,
+    requested_by: UserId,
+    key: &str,
+    fingerprint: &str,
+    booking_id: BookingId,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO booking.idempotency_keys (requested_by, key, fingerprint, booking_id) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(requested_by.as_uuid())
+    .bind(key)
+    .bind(fingerprint)
+    .bind(booking_id.as_uuid())
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// The fingerprint and booking of an earlier use of `key`.
+pub async fn find_idempotent(
+    conn: &mut PgConnection,
+    requested_by: UserId,
+    key: &str,
+) -> Result<Option<(String, BookingId)>, sqlx::Error> {
+    let row: Option<(String, Uuid)> = sqlx::query_as(
+        "SELECT fingerprint, booking_id FROM booking.idempotency_keys WHERE requested_by = $1 AND key = $2",
+    )
+    .bind(requested_by.as_uuid())
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(fingerprint, id)| (fingerprint, BookingId(id))))
+}
+
+pub async fn get(
+    conn: &mut PgConnection,
+    id: BookingId,
+) -> Result<Option<BookingRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM booking.bookings WHERE id = $1"
+    ))
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await
+}
+
+/// Lock the row for a state change in this transaction.
+pub async fn get_for_update(
+    conn: &mut PgConnection,
+    id: BookingId,
+) -> Result<Option<BookingRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM booking.bookings WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id.as_uuid())
+    .fetch_optional(conn)
+    .await
+}
+
+/// Compare-and-set: move to `to` only if the booking is still in `from`.
+pub async fn set_state(
+    conn: &mut PgConnection,
+    id: BookingId,
+    from: BookingState,
+    to: BookingState,
+    cancel_reason: Option<&str>,
+) -> Result<Option<BookingRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE booking.bookings SET state = $3, cancel_reason = COALESCE($4, cancel_reason), \
+         version = version + 1, updated_at = now() WHERE id = $1 AND state = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(cancel_reason)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Compare-and-set: a new time, back to `requested`.
+pub async fn reschedule(
+    conn: &mut PgConnection,
+    id: BookingId,
+    from: BookingState,
+    start: DateTime<Utc>,
+    minutes: BookingMinutes,
+    time_zone: TimeZone,
+) -> Result<Option<BookingRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE booking.bookings SET state = 'requested', start_at = $3, end_at = $4, duration_minutes = $5, \
+         time_zone = $6, version = version + 1, updated_at = now() \
+         WHERE id = $1 AND state = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(from.as_str())
+    .bind(start)
+    .bind(start + minutes.as_duration())
+    .bind(minutes.minutes() as i32)
+    .bind(time_zone.name())
+    .fetch_optional(conn)
+    .await
+}
+
+/// Where a page ends: the last row's start and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub start: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.start.timestamp_micros(), self.id))
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (micros, id) = text.split_once('|')?;
+        Some(Self {
+            start: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// One page of bookings by start time; `limit + 1` rows tell whether more follow.
+pub async fn list(
+    conn: &mut PgConnection,
+    request: &ListBookingsRequest,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<BookingRow>, sqlx::Error> {
+    let mut query: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM booking.bookings WHERE true"));
+    if let Some(ids) = &request.scope.organisation_ids {
+        let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+        query
+            .push(" AND organisation_id = ANY(")
+            .push_bind(ids)
+            .push(")");
+    }
+    if let Some(state) = request.state {
+        query.push(" AND state = ").push_bind(state.as_str());
+    }
+    if let Some(from) = request.from {
+        query.push(" AND end_at > ").push_bind(from);
+    }
+    if let Some(to) = request.to {
+        query.push(" AND start_at < ").push_bind(to);
+    }
+    if let Some(language) = &request.language {
+        query
+            .push(" AND language = ")
+            .push_bind(language.as_str().to_owned());
+    }
+    if let Some(after) = after {
+        query
+            .push(" AND (start_at, id) > (")
+            .push_bind(after.start)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    query
+        .push(" ORDER BY start_at, id LIMIT ")
+        .push_bind(limit + 1);
+    query.build_query_as().fetch_all(conn).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let cursor = Cursor {
+            start: DateTime::from_timestamp_micros(1_790_000_000_123_456).expect("time"),
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("not a cursor"), None);
+        assert_eq!(Cursor::decode(""), None);
+    }
+}

@@ -1,0 +1,298 @@
+//! The `directory` schema: organisations, users, sessions, login attempts.
+
+use chrono::{DateTime, Utc};
+use mittler_types::{MediatorId, OrganisationId, OrganisationKind, Role, TimeZone, UserId};
+use serde::Serialize;
+use sqlx::{FromRow, PgExecutor};
+use uuid::Uuid;
+
+/// An organisation as the API shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Organisation {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: OrganisationId,
+    pub name: String,
+    pub kind: OrganisationKind,
+    /// The pool that serves it.
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub pool_id: Option<OrganisationId>,
+    #[schema(value_type = String, example = "Europe/Berlin")]
+    pub time_zone: TimeZone,
+}
+
+#[derive(FromRow)]
+struct OrganisationRow {
+    id: Uuid,
+    name: String,
+    kind: String,
+    pool_id: Option<Uuid>,
+    time_zone: String,
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = anyhow::Error;
+    fn try_from(row: OrganisationRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: OrganisationId(row.id),
+            name: row.name,
+            kind: row.kind.parse()?,
+            pool_id: row.pool_id.map(OrganisationId),
+            time_zone: TimeZone::parse(&row.time_zone)?,
+        })
+    }
+}
+
+pub async fn insert_organisation(
+    db: impl PgExecutor<'_>,
+    org: &Organisation,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO directory.organisations (id, name, kind, pool_id, time_zone) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(org.id.as_uuid())
+    .bind(&org.name)
+    .bind(org.kind.as_str())
+    .bind(org.pool_id.map(|id| id.as_uuid()))
+    .bind(org.time_zone.name())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn organisation(
+    db: impl PgExecutor<'_>,
+    id: OrganisationId,
+) -> anyhow::Result<Option<Organisation>> {
+    let row: Option<OrganisationRow> = sqlx::query_as(
+        "SELECT id, name, kind, pool_id, time_zone FROM directory.organisations WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    row.map(Organisation::try_from).transpose()
+}
+
+/// Organisations in `scope` (`None`: all), by name.
+pub async fn organisations(
+    db: impl PgExecutor<'_>,
+    scope: Option<&[OrganisationId]>,
+) -> anyhow::Result<Vec<Organisation>> {
+    let ids: Option<Vec<Uuid>> = scope.map(|ids| ids.iter().map(|id| id.as_uuid()).collect());
+    let rows: Vec<OrganisationRow> = sqlx::query_as(
+        "SELECT id, name, kind, pool_id, time_zone FROM directory.organisations \
+         WHERE $1::uuid[] IS NULL OR id = ANY($1) ORDER BY name",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(Organisation::try_from).collect()
+}
+
+/// The pool itself and every organisation it serves.
+pub async fn pool_members(
+    db: impl PgExecutor<'_>,
+    pool: OrganisationId,
+) -> Result<Vec<OrganisationId>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM directory.organisations WHERE id = $1 OR pool_id = $1 ORDER BY id",
+    )
+    .bind(pool.as_uuid())
+    .fetch_all(db)
+    .await?;
+    Ok(ids.into_iter().map(OrganisationId).collect())
+}
+
+/// A user account.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: UserId,
+    pub organisation_id: OrganisationId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub locale: String,
+    pub mediator_id: Option<MediatorId>,
+    pub password_hash: String,
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: Uuid,
+    organisation_id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    locale: String,
+    mediator_id: Option<Uuid>,
+    password_hash: String,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = anyhow::Error;
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: UserId(row.id),
+            organisation_id: OrganisationId(row.organisation_id),
+            email: row.email,
+            name: row.name,
+            role: row.role.parse()?,
+            locale: row.locale,
+            mediator_id: row.mediator_id.map(MediatorId),
+            password_hash: row.password_hash,
+        })
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, organisation_id, email, name, role, locale, mediator_id, password_hash";
+
+pub async fn insert_user(db: impl PgExecutor<'_>, user: &User) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO directory.users (id, organisation_id, email, name, role, locale, mediator_id, password_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(user.id.as_uuid())
+    .bind(user.organisation_id.as_uuid())
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(user.role.as_str())
+    .bind(&user.locale)
+    .bind(user.mediator_id.map(|id| id.as_uuid()))
+    .bind(&user.password_hash)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// An active user by e-mail address (case-insensitive).
+pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> anyhow::Result<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM directory.users WHERE lower(email) = lower($1) AND active"
+    ))
+    .bind(email)
+    .fetch_optional(db)
+    .await?;
+    row.map(User::try_from).transpose()
+}
+
+/// A session or token: its user and, for cookies, the CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    pub kind: SessionKind,
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Cookie,
+    Bearer,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+pub async fn insert_session(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user: UserId,
+    kind: SessionKind,
+    csrf_token: Option<&str>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO directory.auth_sessions (token_hash, user_id, kind, csrf_token, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user.as_uuid())
+    .bind(kind.as_str())
+    .bind(csrf_token)
+    .bind(expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The live session of `kind` with this token hash, with its (active) user.
+pub async fn session(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    kind: SessionKind,
+) -> anyhow::Result<Option<Session>> {
+    #[derive(FromRow)]
+    struct Row {
+        csrf_token: Option<String>,
+        #[sqlx(flatten)]
+        user: UserRow,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT s.csrf_token, u.id, u.organisation_id, u.email, u.name, u.role, u.locale, u.mediator_id, \
+         u.password_hash FROM directory.auth_sessions s JOIN directory.users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > now() AND u.active",
+    )
+    .bind(token_hash)
+    .bind(kind.as_str())
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        Ok(Session {
+            user: row.user.try_into()?,
+            kind,
+            csrf_token: row.csrf_token,
+        })
+    })
+    .transpose()
+}
+
+pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM directory.auth_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_login(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: Option<&str>,
+    succeeded: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO directory.login_attempts (email, client_ip, succeeded) VALUES ($1, $2, $3)",
+    )
+    .bind(email)
+    .bind(client_ip)
+    .bind(succeeded)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Failed logins for `email` and from `client_ip` since `since`.
+pub async fn recent_failures(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE lower(email) = lower($1)), \
+                count(*) FILTER (WHERE $2::text IS NOT NULL AND client_ip = $2) \
+         FROM directory.login_attempts WHERE NOT succeeded AND at > $3 \
+         AND (lower(email) = lower($1) OR client_ip = $2)",
+    )
+    .bind(email)
+    .bind(client_ip)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}

@@ -1,0 +1,131 @@
+//! The JSON body extractor of the API: 415 for a body that is not JSON, 413 for one
+//! too large, 400 for broken syntax, 422 naming the field whose value does not fit.
+//! It also keeps a digest of the raw body (for `Idempotency-Key`).
+
+use crate::problem::{ApiError, FieldError};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+/// A parsed JSON body.
+#[derive(Debug)]
+pub struct JsonBody<T> {
+    pub value: T,
+    /// SHA-256 of the raw body, hex.
+    pub fingerprint: String,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest(rejection.body_text())
+                }
+            })?;
+        let value = parse(&bytes)?;
+        let fingerprint = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Self { value, fingerprint })
+    }
+}
+
+/// Parse JSON, naming the offending field on a data error.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, so a broken body is 400 even where its start already mismatches the type.
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::BadRequest(format!(
+            "the body is not valid JSON: {error}"
+        )));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let inner = error.inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            return ApiError::BadRequest(format!("the body is not valid JSON: {inner}"));
+        }
+        let path = error.path().to_string();
+        let message = inner.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        let field = if path == "." {
+            // A missing field is reported at its parent: take the name from the message.
+            message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("body")
+                .to_owned()
+        } else {
+            path
+        };
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Inner,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u8,
+    }
+
+    fn field_of(error: ApiError) -> String {
+        match error {
+            ApiError::Validation(errors) => errors[0].field.clone(),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_field_that_does_not_fit() {
+        assert_eq!(
+            field_of(parse::<Body>(br#"{"name":"a","inner":{"count":"x"}}"#).expect_err("bad")),
+            "inner.count"
+        );
+        assert_eq!(
+            field_of(parse::<Body>(br#"{"inner":{"count":1}}"#).expect_err("bad")),
+            "name"
+        );
+        assert!(matches!(
+            parse::<Body>(b"{\"name\":").expect_err("bad"),
+            ApiError::BadRequest(_)
+        ));
+    }
+}

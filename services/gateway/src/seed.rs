@@ -1,0 +1,313 @@
+//! Demo data for `mittler seed-demo` (run by `make run`): a Saxon mediation pool, the
+//! organisations it serves, their staff, and about thirty mediators. Safe to run
+//! again: what exists is left alone. Every demo account's password is
+//! [`DEMO_PASSWORD`].
+
+use crate::auth::hash_password;
+use crate::directory::{self, Organisation, User};
+use mittler_types::{MediatorId, OrganisationId, OrganisationKind, Role, TimeZone, UserId};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const DEMO_PASSWORD: &str = "mittler-demo";
+
+/// Stable ids, so that a second run finds what the first created.
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(0x6d69_7474_6c65_7200_0000_0000_0000_0000 | n)
+}
+
+pub const POOL: u128 = 1;
+pub const AUSLAENDERBEHOERDE: u128 = 2;
+pub const JOBCENTER: u128 = 3;
+pub const PSZ: u128 = 4;
+
+/// A demo mediator: name, e-mail local part, languages (for the availability profile).
+#[derive(Debug)]
+pub struct DemoMediator {
+    pub name: &'static str,
+    pub login: &'static str,
+    pub languages: &'static [&'static str],
+}
+
+pub const MEDIATORS: &[DemoMediator] = &[
+    DemoMediator {
+        name: "Amal Haddad",
+        login: "amal.haddad",
+        languages: &["ar", "apc"],
+    },
+    DemoMediator {
+        name: "Yousef Khalil",
+        login: "yousef.khalil",
+        languages: &["ar", "apc"],
+    },
+    DemoMediator {
+        name: "Rania Saleh",
+        login: "rania.saleh",
+        languages: &["ar", "apc", "en"],
+    },
+    DemoMediator {
+        name: "Omar Darwish",
+        login: "omar.darwish",
+        languages: &["ar", "ku"],
+    },
+    DemoMediator {
+        name: "Layla Nasser",
+        login: "layla.nasser",
+        languages: &["ar", "fr"],
+    },
+    DemoMediator {
+        name: "Olena Kovalenko",
+        login: "olena.kovalenko",
+        languages: &["uk", "ru"],
+    },
+    DemoMediator {
+        name: "Andrii Shevchuk",
+        login: "andrii.shevchuk",
+        languages: &["uk", "ru", "pl"],
+    },
+    DemoMediator {
+        name: "Iryna Bondarenko",
+        login: "iryna.bondarenko",
+        languages: &["uk", "ru"],
+    },
+    DemoMediator {
+        name: "Tetiana Melnyk",
+        login: "tetiana.melnyk",
+        languages: &["uk"],
+    },
+    DemoMediator {
+        name: "Natalia Ivanova",
+        login: "natalia.ivanova",
+        languages: &["ru", "uk"],
+    },
+    DemoMediator {
+        name: "Sergej Wolkow",
+        login: "sergej.wolkow",
+        languages: &["ru"],
+    },
+    DemoMediator {
+        name: "Ahmad Rahimi",
+        login: "ahmad.rahimi",
+        languages: &["prs", "fa", "ps"],
+    },
+    DemoMediator {
+        name: "Zahra Ahmadi",
+        login: "zahra.ahmadi",
+        languages: &["prs", "fa"],
+    },
+    DemoMediator {
+        name: "Farid Noori",
+        login: "farid.noori",
+        languages: &["prs", "ps"],
+    },
+    DemoMediator {
+        name: "Shirin Tehrani",
+        login: "shirin.tehrani",
+        languages: &["fa", "prs"],
+    },
+    DemoMediator {
+        name: "Dariush Karimi",
+        login: "dariush.karimi",
+        languages: &["fa", "tr"],
+    },
+    DemoMediator {
+        name: "Rojda Aydin",
+        login: "rojda.aydin",
+        languages: &["kmr", "tr"],
+    },
+    DemoMediator {
+        name: "Berivan Demir",
+        login: "berivan.demir",
+        languages: &["kmr", "ar"],
+    },
+    DemoMediator {
+        name: "Hawre Mahmoud",
+        login: "hawre.mahmoud",
+        languages: &["ckb", "ar"],
+    },
+    DemoMediator {
+        name: "Ayşe Yılmaz",
+        login: "ayse.yilmaz",
+        languages: &["tr"],
+    },
+    DemoMediator {
+        name: "Mehmet Öztürk",
+        login: "mehmet.ozturk",
+        languages: &["tr", "kmr"],
+    },
+    DemoMediator {
+        name: "Elif Kaya",
+        login: "elif.kaya",
+        languages: &["tr", "en"],
+    },
+    DemoMediator {
+        name: "Senait Tesfay",
+        login: "senait.tesfay",
+        languages: &["ti", "am"],
+    },
+    DemoMediator {
+        name: "Filmon Gebremedhin",
+        login: "filmon.gebremedhin",
+        languages: &["ti", "ar"],
+    },
+    DemoMediator {
+        name: "Abdirahman Hassan",
+        login: "abdirahman.hassan",
+        languages: &["so", "ar"],
+    },
+    DemoMediator {
+        name: "Jana Richter",
+        login: "jana.richter",
+        languages: &["gsg"],
+    },
+    DemoMediator {
+        name: "Thomas Wagner",
+        login: "thomas.wagner",
+        languages: &["gsg"],
+    },
+    DemoMediator {
+        name: "Marie Dubois",
+        login: "marie.dubois",
+        languages: &["fr", "en"],
+    },
+    DemoMediator {
+        name: "Kateryna Hrytsenko",
+        login: "kateryna.hrytsenko",
+        languages: &["uk", "de"],
+    },
+    DemoMediator {
+        name: "Nour Al-Sayed",
+        login: "nour.alsayed",
+        languages: &["apc", "en"],
+    },
+];
+
+/// The demo staff logins: (e-mail, role, organisation).
+pub const STAFF: &[(&str, &str, Role, u128)] = &[
+    (
+        "koordination@sprachmittlerpool-sachsen.example",
+        "Katrin Lehmann",
+        Role::Coordinator,
+        POOL,
+    ),
+    (
+        "admin@sprachmittlerpool-sachsen.example",
+        "Jens Hoffmann",
+        Role::Admin,
+        POOL,
+    ),
+    (
+        "abh@erzgebirgskreis.example",
+        "Sabine Neumann",
+        Role::Requester,
+        AUSLAENDERBEHOERDE,
+    ),
+    (
+        "abh2@erzgebirgskreis.example",
+        "Frank Schubert",
+        Role::Requester,
+        AUSLAENDERBEHOERDE,
+    ),
+    (
+        "team@jobcenter-chemnitz.example",
+        "Petra Schulze",
+        Role::Requester,
+        JOBCENTER,
+    ),
+    (
+        "beratung@psz-leipzig.example",
+        "Miriam Krause",
+        Role::Requester,
+        PSZ,
+    ),
+];
+
+pub async fn seed(pool: &PgPool) -> anyhow::Result<SeedReport> {
+    let berlin = TimeZone::BERLIN;
+    let orgs = [
+        (
+            POOL,
+            "Sprach- und Integrationsmittlerpool Sachsen",
+            OrganisationKind::Pool,
+            None,
+        ),
+        (
+            AUSLAENDERBEHOERDE,
+            "Landratsamt Erzgebirgskreis – Ausländerbehörde",
+            OrganisationKind::Authority,
+            Some(POOL),
+        ),
+        (
+            JOBCENTER,
+            "Jobcenter Chemnitz",
+            OrganisationKind::Authority,
+            Some(POOL),
+        ),
+        (
+            PSZ,
+            "Psychosoziales Zentrum Leipzig (Caritas)",
+            OrganisationKind::Carrier,
+            Some(POOL),
+        ),
+    ];
+    let mut report = SeedReport::default();
+    let mut tx = pool.begin().await?;
+    for (n, name, kind, pool_of) in orgs {
+        let org = Organisation {
+            id: OrganisationId(id(n)),
+            name: name.to_owned(),
+            kind,
+            pool_id: pool_of.map(|p| OrganisationId(id(p))),
+            time_zone: berlin,
+        };
+        directory::insert_organisation(&mut *tx, &org).await?;
+    }
+    let hash = hash_password(DEMO_PASSWORD)?;
+    let mut add = async |email: String,
+                         name: &str,
+                         role: Role,
+                         org: u128,
+                         mediator: Option<MediatorId>,
+                         n: u128| {
+        if directory::user_by_email(&mut *tx, &email).await?.is_some() {
+            return anyhow::Ok(());
+        }
+        let user = User {
+            id: UserId(id(n)),
+            organisation_id: OrganisationId(id(org)),
+            email,
+            name: name.to_owned(),
+            role,
+            locale: "de".into(),
+            mediator_id: mediator,
+            password_hash: hash.clone(),
+        };
+        directory::insert_user(&mut *tx, &user).await?;
+        report.users += 1;
+        Ok(())
+    };
+    for (i, (email, name, role, org)) in STAFF.iter().enumerate() {
+        add(email.to_string(), name, *role, *org, None, 100 + i as u128).await?;
+    }
+    for (i, mediator) in MEDIATORS.iter().enumerate() {
+        let email = format!("{}@mittler-demo.example", mediator.login);
+        let mediator_id = MediatorId(id(1000 + i as u128));
+        add(
+            email,
+            mediator.name,
+            Role::Mediator,
+            POOL,
+            Some(mediator_id),
+            200 + i as u128,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// What a seed run added.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub users: usize,
+}

@@ -1,0 +1,237 @@
+//! Sign-in, sessions and tokens, CSRF, rate limiting.
+
+mod common;
+
+use common::*;
+use mittler_gateway::seed::DEMO_PASSWORD;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn login_gives_a_cookie_session_and_a_bearer_token_and_logout_ends_them() {
+    let api = Api::start().await;
+    let response = api
+        .http
+        .post(api.url("/api/v1/auth/login"))
+        .json(&json!({"email": "ABH@Erzgebirgskreis.example", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()[SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.starts_with("mittler_session="));
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    let session = cookie.split(';').next().expect("pair").to_owned();
+    let body: Value = response.json().await.expect("json");
+    let token = body["token"].as_str().expect("token").to_owned();
+    let csrf = body["csrf_token"].as_str().expect("csrf").to_owned();
+    assert_eq!(body["user"]["role"], "requester");
+    assert_eq!(body["user"]["email"], "abh@erzgebirgskreis.example");
+
+    let (status, me) = api
+        .call(Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
+    assert_eq!(status, 200);
+    for key in ["id", "email", "name", "role", "organisation_id", "locale"] {
+        assert!(me.get(key).is_some(), "me lacks {key}");
+    }
+    let by_cookie = api
+        .http
+        .get(api.url("/api/v1/me"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(by_cookie.status(), 200);
+
+    // A cookie-authenticated unsafe request needs the CSRF token.
+    let forged = api
+        .http
+        .post(api.url("/api/v1/auth/logout"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(forged.status(), 403);
+    let wrong = api
+        .http
+        .post(api.url("/api/v1/auth/logout"))
+        .header(COOKIE, &session)
+        .header("x-csrf-token", "guess")
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(wrong.status(), 403);
+    let logout = api
+        .http
+        .post(api.url("/api/v1/auth/logout"))
+        .header(COOKIE, &session)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(logout.status(), 204);
+    assert!(
+        logout.headers()[SET_COOKIE]
+            .to_str()
+            .expect("ascii")
+            .contains("Max-Age=0")
+    );
+    let after = api
+        .http
+        .get(api.url("/api/v1/me"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(after.status(), 401);
+
+    // The token is its own session; its logout ends it.
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/me", Some(&token), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        api.call(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/me", Some(&token), None)
+            .await
+            .0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn mediators_see_their_profile_id() {
+    let api = Api::start().await;
+    let token = api.login(MEDIATOR).await;
+    let (status, me) = api
+        .call(Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(me["role"], "mediator");
+    assert!(me["mediator_id"].is_string());
+}
+
+#[tokio::test]
+async fn bad_sign_ins_are_refused_clearly_and_then_limited() {
+    let api = Api::start().await;
+    let login = |body: Value| {
+        let request = api.http.post(api.url("/api/v1/auth/login")).json(&body);
+        async move {
+            let response = request.send().await.expect("login");
+            let status = response.status();
+            let retry = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().expect("ascii").to_owned());
+            let problem: Value = response.json().await.unwrap_or(Value::Null);
+            (status, problem, retry)
+        }
+    };
+    let (status, problem, _) = login(json!({"email": COORDINATOR, "password": "wrong"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        problem["type"]
+            .as_str()
+            .expect("type")
+            .ends_with("/invalid-credentials")
+    );
+    let (status, _, _) = login(json!({"email": "nobody@nowhere.example", "password": "x"})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "unknown e-mail looks the same"
+    );
+    let (status, problem, _) = login(json!({"email": "", "password": ""})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["email", "password"]);
+    let (status, problem, _) = login(json!({"email": COORDINATOR})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["password"]);
+
+    let raw = api
+        .http
+        .post(api.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"email\":")
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    let text = api
+        .http
+        .post(api.url("/api/v1/auth/login"))
+        .body("email=a")
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(text.headers()["content-type"], "application/problem+json");
+
+    // Four more failures make five for this address: then even the right password waits.
+    for _ in 0..4 {
+        assert_eq!(
+            login(json!({"email": COORDINATOR, "password": "wrong"}))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (status, problem, retry) =
+        login(json!({"email": COORDINATOR, "password": DEMO_PASSWORD})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("minutes")
+    );
+    assert_eq!(retry.as_deref(), Some("900"));
+    // Other accounts are not affected.
+    api.login(ADMIN).await;
+}
+
+#[tokio::test]
+async fn protected_endpoints_need_a_valid_session() {
+    let api = Api::start().await;
+    for (method, path) in [
+        (Method::GET, "/api/v1/me"),
+        (Method::GET, "/api/v1/bookings"),
+        (Method::POST, "/api/v1/bookings"),
+        (
+            Method::GET,
+            "/api/v1/bookings/0195f0c2-0000-7000-8000-000000000000",
+        ),
+        (
+            Method::POST,
+            "/api/v1/bookings/0195f0c2-0000-7000-8000-000000000000/cancel",
+        ),
+        (Method::POST, "/api/v1/auth/logout"),
+        (Method::GET, "/api/v1/organisations"),
+    ] {
+        let (status, problem) = api.call(method.clone(), path, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert_eq!(problem["status"], 401);
+        let (status, _) = api
+            .call(method.clone(), path, Some("forged-token"), None)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} with a forged token"
+        );
+    }
+}
