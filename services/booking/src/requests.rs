@@ -10,7 +10,7 @@ use mittler_contracts::booking::{
     CreateBookingResponse, GetBooking, GetBookingRequest, ListBookings, ListBookingsRequest,
     RescheduleBooking, RescheduleBookingRequest, Scope, fault,
 };
-use mittler_contracts::{Envelope, RpcFault};
+use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox, rpc};
 use mittler_types::{BookingId, BookingState, Modality};
 use sqlx::PgPool;
@@ -196,39 +196,56 @@ impl Bookings {
 
     #[tracing::instrument(skip_all, fields(booking_id = %request.id))]
     pub async fn cancel(&self, request: CancelBookingRequest) -> Result<BookingView, RpcFault> {
-        let reason = request.reason.trim();
+        let reason = request.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 1000 {
             return Err(RpcFault::new(
                 fault::INVALID,
                 "a reason of 1 to 1000 characters is required",
             ));
         }
+        let by = request.by;
+        self.transition(
+            request.id,
+            &request.scope,
+            BookingState::Cancelled,
+            Some(&reason),
+            |view, from| BookingCancelled {
+                booking_id: view.id,
+                organisation_id: view.organisation_id,
+                cancelled_by: by,
+                previous_state: from,
+                reason: reason.clone(),
+            },
+        )
+        .await
+    }
+
+    /// Move a booking to `to` and write the event `make_event` builds from the
+    /// changed booking and its previous state, in one transaction. Refuses a
+    /// transition the state machine does not allow, and a booking outside `scope`.
+    #[tracing::instrument(skip_all, fields(booking_id = %id, to = to.as_str()))]
+    pub async fn transition<E: Event>(
+        &self,
+        id: BookingId,
+        scope: &Scope,
+        to: BookingState,
+        cancel_reason: Option<&str>,
+        make_event: impl FnOnce(&BookingView, BookingState) -> E,
+    ) -> Result<BookingView, RpcFault> {
         let mut tx = self.pool.begin().await.map_err(internal)?;
-        let row = store::get_for_update(&mut tx, request.id)
+        let row = store::get_for_update(&mut tx, id)
             .await
             .map_err(internal)?
             .ok_or_else(not_found)?;
-        visible(&request.scope, &row)?;
+        visible(scope, &row)?;
         let from = row.state().map_err(internal)?;
-        lifecycle::check(from, BookingState::Cancelled).map_err(illegal)?;
-        let row = store::set_state(
-            &mut tx,
-            request.id,
-            from,
-            BookingState::Cancelled,
-            Some(reason),
-        )
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("locked booking changed state")))?;
+        lifecycle::check(from, to).map_err(illegal)?;
+        let row = store::set_state(&mut tx, id, from, to, cancel_reason)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal(anyhow::anyhow!("locked booking changed state")))?;
         let view = row.into_view().map_err(internal)?;
-        let event = BookingCancelled {
-            booking_id: view.id,
-            organisation_id: view.organisation_id,
-            cancelled_by: request.by,
-            previous_state: from,
-            reason: reason.to_owned(),
-        };
+        let event = make_event(&view, from);
         outbox::enqueue(
             &mut tx,
             Schema::BOOKING,
@@ -237,7 +254,7 @@ impl Bookings {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        tracing::info!(previous = from.as_str(), "booking cancelled");
+        tracing::info!(from = from.as_str(), "booking state changed");
         Ok(view)
     }
 
