@@ -5,6 +5,12 @@
 //! listener (tests use port 0); [`run_with`] runs the service's work on an existing
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
+pub mod calendar;
+pub mod eligibility;
+pub mod requests;
+pub mod seed;
+pub mod store;
+
 use mittler_contracts::system::PingAvailability;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks};
 
@@ -17,5 +23,7 @@ mittler_platform::service_entry_points!(NAME, run_with);
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingAvailability>(&mut tasks, Schema::AVAILABILITY, &shutdown);
+    requests::Availability::new(platform.pool.clone(), platform.config.availability.clone())
+        .serve(&platform, &mut tasks, &shutdown);
     tasks.join(shutdown, platform.grace()).await
 }

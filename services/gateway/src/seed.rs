@@ -26,6 +26,7 @@ pub const PSZ: u128 = 4;
 pub struct DemoMediator {
     pub name: &'static str,
     pub login: &'static str,
+    pub female: bool,
     pub languages: &'static [&'static str],
 }
 
@@ -33,151 +34,181 @@ pub const MEDIATORS: &[DemoMediator] = &[
     DemoMediator {
         name: "Amal Haddad",
         login: "amal.haddad",
+        female: true,
         languages: &["ar", "apc"],
     },
     DemoMediator {
         name: "Yousef Khalil",
         login: "yousef.khalil",
+        female: false,
         languages: &["ar", "apc"],
     },
     DemoMediator {
         name: "Rania Saleh",
         login: "rania.saleh",
+        female: true,
         languages: &["ar", "apc", "en"],
     },
     DemoMediator {
         name: "Omar Darwish",
         login: "omar.darwish",
+        female: false,
         languages: &["ar", "ku"],
     },
     DemoMediator {
         name: "Layla Nasser",
         login: "layla.nasser",
+        female: true,
         languages: &["ar", "fr"],
     },
     DemoMediator {
         name: "Olena Kovalenko",
         login: "olena.kovalenko",
+        female: true,
         languages: &["uk", "ru"],
     },
     DemoMediator {
         name: "Andrii Shevchuk",
         login: "andrii.shevchuk",
+        female: false,
         languages: &["uk", "ru", "pl"],
     },
     DemoMediator {
         name: "Iryna Bondarenko",
         login: "iryna.bondarenko",
+        female: true,
         languages: &["uk", "ru"],
     },
     DemoMediator {
         name: "Tetiana Melnyk",
         login: "tetiana.melnyk",
+        female: true,
         languages: &["uk"],
     },
     DemoMediator {
         name: "Natalia Ivanova",
         login: "natalia.ivanova",
+        female: true,
         languages: &["ru", "uk"],
     },
     DemoMediator {
         name: "Sergej Wolkow",
         login: "sergej.wolkow",
+        female: false,
         languages: &["ru"],
     },
     DemoMediator {
         name: "Ahmad Rahimi",
         login: "ahmad.rahimi",
+        female: false,
         languages: &["prs", "fa", "ps"],
     },
     DemoMediator {
         name: "Zahra Ahmadi",
         login: "zahra.ahmadi",
+        female: true,
         languages: &["prs", "fa"],
     },
     DemoMediator {
         name: "Farid Noori",
         login: "farid.noori",
+        female: false,
         languages: &["prs", "ps"],
     },
     DemoMediator {
         name: "Shirin Tehrani",
         login: "shirin.tehrani",
+        female: true,
         languages: &["fa", "prs"],
     },
     DemoMediator {
         name: "Dariush Karimi",
         login: "dariush.karimi",
+        female: false,
         languages: &["fa", "tr"],
     },
     DemoMediator {
         name: "Rojda Aydin",
         login: "rojda.aydin",
+        female: true,
         languages: &["kmr", "tr"],
     },
     DemoMediator {
         name: "Berivan Demir",
         login: "berivan.demir",
+        female: true,
         languages: &["kmr", "ar"],
     },
     DemoMediator {
         name: "Hawre Mahmoud",
         login: "hawre.mahmoud",
+        female: false,
         languages: &["ckb", "ar"],
     },
     DemoMediator {
         name: "Ayşe Yılmaz",
         login: "ayse.yilmaz",
+        female: true,
         languages: &["tr"],
     },
     DemoMediator {
         name: "Mehmet Öztürk",
         login: "mehmet.ozturk",
+        female: false,
         languages: &["tr", "kmr"],
     },
     DemoMediator {
         name: "Elif Kaya",
         login: "elif.kaya",
+        female: true,
         languages: &["tr", "en"],
     },
     DemoMediator {
         name: "Senait Tesfay",
         login: "senait.tesfay",
+        female: true,
         languages: &["ti", "am"],
     },
     DemoMediator {
         name: "Filmon Gebremedhin",
         login: "filmon.gebremedhin",
+        female: false,
         languages: &["ti", "ar"],
     },
     DemoMediator {
         name: "Abdirahman Hassan",
         login: "abdirahman.hassan",
+        female: false,
         languages: &["so", "ar"],
     },
     DemoMediator {
         name: "Jana Richter",
         login: "jana.richter",
+        female: true,
         languages: &["gsg"],
     },
     DemoMediator {
         name: "Thomas Wagner",
         login: "thomas.wagner",
+        female: false,
         languages: &["gsg"],
     },
     DemoMediator {
         name: "Marie Dubois",
         login: "marie.dubois",
+        female: true,
         languages: &["fr", "en"],
     },
     DemoMediator {
         name: "Kateryna Hrytsenko",
         login: "kateryna.hrytsenko",
+        female: true,
         languages: &["uk", "de"],
     },
     DemoMediator {
         name: "Nour Al-Sayed",
         login: "nour.alsayed",
+        female: true,
         languages: &["apc", "en"],
     },
 ];
@@ -310,4 +341,15 @@ pub async fn seed(pool: &PgPool) -> anyhow::Result<SeedReport> {
 #[derive(Debug, Default)]
 pub struct SeedReport {
     pub users: usize,
+}
+
+/// The demo mediators with the ids their accounts carry, for the availability seed.
+pub fn demo_mediators() -> impl Iterator<Item = (MediatorId, &'static DemoMediator, String)> {
+    MEDIATORS.iter().enumerate().map(|(i, m)| {
+        (
+            MediatorId(id(1000 + i as u128)),
+            m,
+            format!("{}@mittler-demo.example", m.login),
+        )
+    })
 }

@@ -12,6 +12,7 @@
 //!
 //! Every payload's JSON is pinned by a test, so a wire change shows up as a diff.
 
+pub mod availability;
 pub mod booking;
 pub mod envelope;
 #[cfg(any(test, feature = "examples"))]

@@ -95,6 +95,16 @@ pub enum GenderPreference {
     Male,
 }
 
+/// A mediator's gender, as the mediator states it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Female,
+    Male,
+    Diverse,
+}
+
 /// What an organisation is: an authority, a non-profit carrier, or the mediation
 /// pool whose coordinators serve the others.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -148,6 +158,7 @@ text_forms! {
         SocialBenefits => "social_benefits", Housing => "housing", Justice => "justice", Other => "other",
     }
     GenderPreference { Any => "any", Female => "female", Male => "male" }
+    Gender { Female => "female", Male => "male", Diverse => "diverse" }
     OrganisationKind { Authority => "authority", Carrier => "carrier", Pool => "pool" }
 }
 

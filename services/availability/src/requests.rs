@@ -1,0 +1,573 @@
+//! Answers to `availability.rpc.*`: candidates with reasons, reserve and release
+//! (never two overlapping reservations of one mediator), calendars, presence,
+//! profiles. Every change and its event are written in one transaction.
+
+use crate::calendar;
+use crate::eligibility::{self, MediatorState};
+use crate::store::{self, InsertReservationError, LocalRules};
+use chrono::{Duration, Utc};
+use mittler_contracts::availability::{
+    Absence, Calendar, CalendarChanged, Candidates, CandidatesResponse, Excluded, Exclusion,
+    GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile, MediatorRef,
+    Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest, PutProfile,
+    Release, ReleaseRequest, Released, Reservation, ReservationMade, ReservationReleased, Reserve,
+    ReserveRequest, SetPresence, SetPresenceRequest, fault,
+};
+use mittler_contracts::{Envelope, Event, RpcFault};
+use mittler_platform::config::AvailabilityConfig;
+use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox, rpc};
+use mittler_types::{MediatorId, Modality, ReservationId};
+use sqlx::PgPool;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The availability service's request handlers.
+#[derive(Clone, Debug)]
+pub struct Availability {
+    pool: PgPool,
+    config: AvailabilityConfig,
+}
+
+fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
+    let error = error.into();
+    tracing::error!(error = %format!("{error:#}"), "availability request failed");
+    RpcFault::internal()
+}
+
+fn invalid(field: &str, message: impl std::fmt::Display) -> RpcFault {
+    RpcFault::new(fault::INVALID, format!("{field}: {message}"))
+}
+
+fn not_found() -> RpcFault {
+    RpcFault::new(fault::NOT_FOUND, "no such mediator or reservation")
+}
+
+async fn emit<E: Event>(tx: &mut sqlx::PgConnection, event: E) -> Result<(), RpcFault> {
+    outbox::enqueue(
+        tx,
+        Schema::AVAILABILITY,
+        &Envelope::new(event, outbox::root_meta()),
+    )
+    .await
+    .map_err(internal)
+}
+
+const MAX_RULES: usize = 64;
+const MAX_OVERRIDES: usize = 400;
+const MAX_ABSENCES: usize = 400;
+
+/// Check a calendar's values (the wire format already checked the shapes).
+pub fn validate_calendar(calendar: &Calendar) -> Result<(), RpcFault> {
+    if calendar.weekly_rules.len() > MAX_RULES {
+        return Err(invalid(
+            "weekly_rules",
+            format!("at most {MAX_RULES} rules"),
+        ));
+    }
+    for (i, rule) in calendar.weekly_rules.iter().enumerate() {
+        if !(1..=7).contains(&rule.weekday) {
+            return Err(invalid(
+                &format!("weekly_rules[{i}].weekday"),
+                "1 (Monday) to 7 (Sunday)",
+            ));
+        }
+        if rule.start >= rule.end {
+            return Err(invalid(
+                &format!("weekly_rules[{i}].end"),
+                "must be after start",
+            ));
+        }
+    }
+    if calendar.overrides.len() > MAX_OVERRIDES {
+        return Err(invalid(
+            "overrides",
+            format!("at most {MAX_OVERRIDES} dates"),
+        ));
+    }
+    let mut dates = HashSet::new();
+    for (i, day) in calendar.overrides.iter().enumerate() {
+        if !dates.insert(day.date) {
+            return Err(invalid(&format!("overrides[{i}].date"), "appears twice"));
+        }
+        if day.windows.iter().any(|w| w.start >= w.end) {
+            return Err(invalid(
+                &format!("overrides[{i}].windows"),
+                "each end must be after its start",
+            ));
+        }
+    }
+    if calendar.absences.len() > MAX_ABSENCES {
+        return Err(invalid(
+            "absences",
+            format!("at most {MAX_ABSENCES} absences"),
+        ));
+    }
+    for (i, absence) in calendar.absences.iter().enumerate() {
+        if absence.start >= absence.end {
+            return Err(invalid(
+                &format!("absences[{i}].end"),
+                "must be after start",
+            ));
+        }
+        if !["holiday", "illness", "other"].contains(&absence.reason.as_str()) {
+            return Err(invalid(
+                &format!("absences[{i}].reason"),
+                "holiday, illness or other",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Check a profile's values.
+pub fn validate_profile(profile: &MediatorProfile) -> Result<(), RpcFault> {
+    if profile.display_name.trim().is_empty() || profile.display_name.chars().count() > 200 {
+        return Err(invalid("display_name", "1 to 200 characters"));
+    }
+    if !profile.email.contains('@') || profile.email.len() > 254 {
+        return Err(invalid("email", "not an e-mail address"));
+    }
+    let mut codes = HashSet::new();
+    for (i, skill) in profile.languages.iter().enumerate() {
+        if !codes.insert(&skill.code) {
+            return Err(invalid(&format!("languages[{i}].code"), "listed twice"));
+        }
+    }
+    if !(-90.0..=90.0).contains(&profile.home.lat) {
+        return Err(invalid("home.lat", "between -90 and 90"));
+    }
+    if !(-180.0..=180.0).contains(&profile.home.lon) {
+        return Err(invalid("home.lon", "between -180 and 180"));
+    }
+    if !(0.0..=1000.0).contains(&profile.max_travel_km) {
+        return Err(invalid("max_travel_km", "0 to 1000"));
+    }
+    if !(0..=7 * 24 * 60).contains(&profile.max_minutes_per_week) {
+        return Err(invalid("max_minutes_per_week", "0 to 10080"));
+    }
+    Ok(())
+}
+
+impl Availability {
+    pub fn new(pool: PgPool, config: AvailabilityConfig) -> Self {
+        Self { pool, config }
+    }
+
+    /// Serve every `availability.rpc.*` request in `tasks`.
+    pub fn serve(self, platform: &Platform, tasks: &mut Tasks, shutdown: &CancellationToken) {
+        let this = Arc::new(self);
+        let client = platform.nats.client.clone();
+        macro_rules! serve {
+            ($rpc:ty, $method:ident) => {{
+                let this = this.clone();
+                tasks.spawn(
+                    concat!("rpc-", stringify!($method)),
+                    rpc::serve::<$rpc, _, _>(
+                        client.clone(),
+                        32,
+                        move |request| {
+                            let this = this.clone();
+                            async move { this.$method(request).await }
+                        },
+                        shutdown.clone(),
+                    ),
+                );
+            }};
+        }
+        serve!(Candidates, candidates);
+        serve!(Reserve, reserve);
+        serve!(Release, release);
+        serve!(GetCalendar, get_calendar);
+        serve!(PutCalendar, put_calendar);
+        serve!(SetPresence, set_presence);
+        serve!(GetProfile, get_profile);
+        serve!(PutProfile, put_profile);
+        serve!(ListProfiles, list_profiles);
+    }
+
+    /// Every mediator, eligible or excluded with reasons.
+    #[tracing::instrument(skip_all, fields(language = %needs.language))]
+    pub async fn candidates(&self, needs: Needs) -> Result<CandidatesResponse, RpcFault> {
+        if needs.start >= needs.end {
+            return Err(invalid("end", "must be after start"));
+        }
+        if needs.modality == Modality::OnSite && needs.location.is_none() {
+            return Err(invalid("location", "an on-site booking needs a location"));
+        }
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        // Full profiles only for those who speak the language; the rest are out on language.
+        let language_filter = serde_json::json!([{ "code": needs.language.as_str() }]);
+        let speakers: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM availability.mediators WHERE languages @> $1 ORDER BY id",
+        )
+        .bind(&language_filter)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+        let others: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM availability.mediators WHERE NOT languages @> $1 ORDER BY id",
+        )
+        .bind(&language_filter)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?;
+        let profiles = store::profiles_by_ids(&mut *conn, &speakers)
+            .await
+            .map_err(internal)?;
+        let around = (
+            needs.start - Duration::days(1),
+            needs.end + Duration::days(1),
+        );
+        let absences = store::absences(&mut *conn, None, around.0, around.1)
+            .await
+            .map_err(internal)?;
+        let reservations = store::live_reservations(&mut *conn, None, around.0, around.1)
+            .await
+            .map_err(internal)?;
+        let online: HashSet<MediatorId> = store::online_now(&mut *conn)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .collect();
+        // Weekly minutes: one aggregate per time zone in use (usually one).
+        let mut week_minutes: HashMap<MediatorId, i64> = HashMap::new();
+        let mut zones_done = HashSet::new();
+        for (profile, _) in &profiles {
+            if zones_done.insert(profile.time_zone) {
+                let probe = Calendar {
+                    time_zone: profile.time_zone,
+                    weekly_rules: vec![],
+                    overrides: vec![],
+                    absences: vec![],
+                };
+                let (from, to) = eligibility::week_bounds(needs.start, &probe);
+                let minutes =
+                    store::week_minutes(&mut *conn, profile.time_zone, from, to, needs.booking_id)
+                        .await
+                        .map_err(internal)?;
+                week_minutes.extend(minutes);
+            }
+        }
+        drop(conn);
+
+        let now = Utc::now();
+        let mut eligible = Vec::new();
+        let mut excluded: Vec<Excluded> = others
+            .into_iter()
+            .map(|id| Excluded {
+                mediator_id: MediatorId(id),
+                reasons: vec![Exclusion::Language],
+            })
+            .collect();
+        for (profile, rules) in &profiles {
+            let calendar = store::calendar_of(
+                profile,
+                rules.clone(),
+                absences.get(&profile.id).cloned().unwrap_or_default(),
+            );
+            let booked = reservations
+                .get(&profile.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let state = MediatorState {
+                profile,
+                calendar: &calendar,
+                reservations: booked,
+                week_minutes: week_minutes.get(&profile.id).copied().unwrap_or(0),
+                online: online.contains(&profile.id),
+            };
+            match eligibility::evaluate(&state, &needs, now, self.config.travel_speed_kmh) {
+                Ok(candidate) => eligible.push(candidate),
+                Err(reasons) => excluded.push(Excluded {
+                    mediator_id: profile.id,
+                    reasons,
+                }),
+            }
+        }
+        excluded.sort_by_key(|e| e.mediator_id);
+        Ok(CandidatesResponse { eligible, excluded })
+    }
+
+    /// Hold the slot: refused if it overlaps another live reservation of the mediator
+    /// (the exclusion constraint decides) or leaves too little time to travel between
+    /// on-site jobs (checked under the mediator's row lock). Reserving the same booking
+    /// again for the same mediator and time returns the existing reservation.
+    #[tracing::instrument(skip_all, fields(mediator_id = %request.mediator_id, booking_id = %request.booking_id))]
+    pub async fn reserve(&self, request: ReserveRequest) -> Result<Reservation, RpcFault> {
+        if request.start >= request.end {
+            return Err(invalid("end", "must be after start"));
+        }
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        if !store::lock_mediator(&mut *tx, request.mediator_id)
+            .await
+            .map_err(internal)?
+        {
+            return Err(not_found());
+        }
+        if let Some((id, mediator, start, end)) =
+            store::live_reservation_of_booking(&mut *tx, request.booking_id)
+                .await
+                .map_err(internal)?
+        {
+            if mediator == request.mediator_id && start == request.start && end == request.end {
+                return Ok(Reservation {
+                    id,
+                    mediator_id: mediator,
+                    booking_id: request.booking_id,
+                    start,
+                    end,
+                });
+            }
+            return Err(RpcFault::new(
+                fault::OVERLAP,
+                "the booking already holds another reservation",
+            ));
+        }
+        if request.modality == Modality::OnSite
+            && let Some(place) = request.location
+        {
+            let horizon = Duration::hours(24);
+            let nearby = store::live_reservations(
+                &mut *tx,
+                Some(request.mediator_id),
+                request.start - horizon,
+                request.end + horizon,
+            )
+            .await
+            .map_err(internal)?;
+            let booked = nearby
+                .get(&request.mediator_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            if !eligibility::travel_ok(
+                booked,
+                place,
+                request.start,
+                request.end,
+                self.config.travel_speed_kmh,
+                None,
+            ) {
+                return Err(RpcFault::new(
+                    fault::TRAVEL,
+                    "not enough time to travel from or to another on-site job",
+                ));
+            }
+        }
+        let id = ReservationId::new();
+        match store::insert_reservation(
+            &mut tx,
+            id,
+            request.mediator_id,
+            request.booking_id,
+            request.start,
+            request.end,
+            request.modality,
+            request.location,
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(InsertReservationError::Overlap) => {
+                return Err(RpcFault::new(
+                    fault::OVERLAP,
+                    "the mediator already holds overlapping work",
+                ));
+            }
+            Err(InsertReservationError::BookingHeld(_)) => {
+                return Err(RpcFault::new(
+                    fault::OVERLAP,
+                    "the booking already holds another reservation",
+                ));
+            }
+            Err(InsertReservationError::Database(error)) => return Err(internal(error)),
+        }
+        emit(
+            &mut tx,
+            ReservationMade {
+                reservation_id: id,
+                mediator_id: request.mediator_id,
+                booking_id: request.booking_id,
+                start: request.start,
+                end: request.end,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(Reservation {
+            id,
+            mediator_id: request.mediator_id,
+            booking_id: request.booking_id,
+            start: request.start,
+            end: request.end,
+        })
+    }
+
+    /// Give a reservation back; releasing twice is not an error.
+    pub async fn release(&self, request: ReleaseRequest) -> Result<Released, RpcFault> {
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        match store::release(&mut *tx, request.reservation_id)
+            .await
+            .map_err(internal)?
+        {
+            Some((mediator_id, booking_id)) => {
+                emit(
+                    &mut tx,
+                    ReservationReleased {
+                        reservation_id: request.reservation_id,
+                        mediator_id,
+                        booking_id,
+                    },
+                )
+                .await?;
+                tx.commit().await.map_err(internal)?;
+                Ok(Released { released_now: true })
+            }
+            None if store::reservation_exists(&mut *tx, request.reservation_id)
+                .await
+                .map_err(internal)? =>
+            {
+                Ok(Released {
+                    released_now: false,
+                })
+            }
+            None => Err(not_found()),
+        }
+    }
+
+    pub async fn get_calendar(&self, request: MediatorRef) -> Result<Calendar, RpcFault> {
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let (profile, rules) = store::profile(&mut *conn, request.mediator_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(not_found)?;
+        let far = (
+            Utc::now() - Duration::days(3650),
+            Utc::now() + Duration::days(3650),
+        );
+        let mut absences = store::absences(&mut *conn, Some(request.mediator_id), far.0, far.1)
+            .await
+            .map_err(internal)?;
+        Ok(store::calendar_of(
+            &profile,
+            rules,
+            absences.remove(&request.mediator_id).unwrap_or_default(),
+        ))
+    }
+
+    pub async fn put_calendar(&self, request: PutCalendarRequest) -> Result<Calendar, RpcFault> {
+        validate_calendar(&request.calendar)?;
+        let calendar = request.calendar;
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let rules = LocalRules {
+            weekly_rules: calendar.weekly_rules.clone(),
+            overrides: calendar.overrides.clone(),
+        };
+        if !store::set_calendar(&mut *tx, request.mediator_id, calendar.time_zone, &rules)
+            .await
+            .map_err(internal)?
+        {
+            return Err(not_found());
+        }
+        let mut absences: Vec<Absence> = calendar.absences.clone();
+        absences.sort_by_key(|a| (a.start, a.end));
+        store::replace_absences(&mut tx, request.mediator_id, &absences)
+            .await
+            .map_err(internal)?;
+        emit(
+            &mut tx,
+            CalendarChanged {
+                mediator_id: request.mediator_id,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        self.get_calendar(MediatorRef {
+            mediator_id: request.mediator_id,
+        })
+        .await
+    }
+
+    /// A heartbeat: online until now + TTL; offline at once. An event only when the
+    /// state flips, not on every heartbeat.
+    pub async fn set_presence(&self, request: SetPresenceRequest) -> Result<Presence, RpcFault> {
+        let ttl = Duration::seconds(self.config.presence_ttl_secs);
+        let now = Utc::now();
+        let expires_at = if request.online { now + ttl } else { now };
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        if !store::lock_mediator(&mut *tx, request.mediator_id)
+            .await
+            .map_err(internal)?
+        {
+            return Err(not_found());
+        }
+        let was_online =
+            store::set_presence(&mut tx, request.mediator_id, request.online, expires_at)
+                .await
+                .map_err(internal)?;
+        if was_online != request.online {
+            emit(
+                &mut tx,
+                PresenceChanged {
+                    mediator_id: request.mediator_id,
+                    online: request.online,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(Presence {
+            online: request.online,
+            expires_at: request.online.then_some(expires_at),
+        })
+    }
+
+    pub async fn get_profile(&self, request: MediatorRef) -> Result<MediatorProfile, RpcFault> {
+        let found = store::profile(&self.pool, request.mediator_id)
+            .await
+            .map_err(internal)?;
+        found.map(|(profile, _)| profile).ok_or_else(not_found)
+    }
+
+    pub async fn put_profile(&self, profile: MediatorProfile) -> Result<MediatorProfile, RpcFault> {
+        validate_profile(&profile)?;
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        store::upsert_profile(&mut *tx, &profile)
+            .await
+            .map_err(internal)?;
+        emit(
+            &mut tx,
+            ProfileChanged {
+                mediator_id: profile.id,
+                active: profile.active,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        self.get_profile(MediatorRef {
+            mediator_id: profile.id,
+        })
+        .await
+    }
+
+    pub async fn list_profiles(
+        &self,
+        _request: ListProfilesRequest,
+    ) -> Result<Vec<MediatorProfile>, RpcFault> {
+        Ok(store::profiles(&self.pool)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect())
+    }
+}
+
+/// Expand a mediator's calendar for a coordinator's view.
+pub fn windows(
+    calendar: &Calendar,
+    from: chrono::DateTime<Utc>,
+    to: chrono::DateTime<Utc>,
+) -> Vec<calendar::Window> {
+    calendar::expand(calendar, from, to)
+}

@@ -1,0 +1,491 @@
+//! The `availability` schema: profiles, calendars, absences, reservations, presence.
+
+use crate::eligibility::Booked;
+use chrono::{DateTime, Utc};
+use mittler_contracts::availability::{
+    Absence, Calendar, DateOverride, GeoPoint, LanguageSkill, MediatorProfile, WeeklyRule,
+};
+use mittler_types::{BookingId, MediatorId, Modality, ReservationId, TimeZone};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::types::PgRange;
+use sqlx::{FromRow, PgExecutor};
+use std::collections::HashMap;
+use std::ops::Bound;
+use uuid::Uuid;
+
+/// The local-time part of a calendar, stored as one JSON value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalRules {
+    pub weekly_rules: Vec<WeeklyRule>,
+    #[serde(default)]
+    pub overrides: Vec<DateOverride>,
+}
+
+#[derive(FromRow)]
+struct ProfileRow {
+    id: Uuid,
+    display_name: String,
+    email: String,
+    phone: Option<String>,
+    gender: String,
+    languages: serde_json::Value,
+    modalities: Vec<String>,
+    subject_areas: Vec<String>,
+    home_lat: f64,
+    home_lon: f64,
+    postal_code: String,
+    max_travel_km: f64,
+    max_minutes_per_week: i32,
+    accepts_same_day: bool,
+    time_zone: String,
+    notify_by_email: bool,
+    active: bool,
+    calendar: serde_json::Value,
+}
+
+const PROFILE_COLUMNS: &str = "id, display_name, email, phone, gender, languages, modalities, subject_areas, \
+    home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day, time_zone, \
+    notify_by_email, active, calendar";
+
+impl ProfileRow {
+    fn into_parts(self) -> anyhow::Result<(MediatorProfile, LocalRules)> {
+        let languages: Vec<LanguageSkill> = serde_json::from_value(self.languages)?;
+        let modalities = self
+            .modalities
+            .iter()
+            .map(|m| m.parse())
+            .collect::<Result<_, _>>()?;
+        let subject_areas = self
+            .subject_areas
+            .iter()
+            .map(|a| a.parse())
+            .collect::<Result<_, _>>()?;
+        let rules: LocalRules = serde_json::from_value(self.calendar)?;
+        Ok((
+            MediatorProfile {
+                id: MediatorId(self.id),
+                display_name: self.display_name,
+                email: self.email,
+                phone: self.phone,
+                gender: self.gender.parse()?,
+                languages,
+                modalities,
+                subject_areas,
+                home: GeoPoint {
+                    lat: self.home_lat,
+                    lon: self.home_lon,
+                },
+                postal_code: self.postal_code,
+                max_travel_km: self.max_travel_km,
+                max_minutes_per_week: i64::from(self.max_minutes_per_week),
+                accepts_same_day: self.accepts_same_day,
+                time_zone: TimeZone::parse(&self.time_zone)?,
+                notify_by_email: self.notify_by_email,
+                active: self.active,
+            },
+            rules,
+        ))
+    }
+}
+
+/// Create or replace a profile; its calendar is kept.
+pub async fn upsert_profile(db: impl PgExecutor<'_>, p: &MediatorProfile) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO availability.mediators (id, display_name, email, phone, gender, languages, modalities, \
+         subject_areas, home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day, \
+         time_zone, notify_by_email, active) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, email = EXCLUDED.email, \
+         phone = EXCLUDED.phone, gender = EXCLUDED.gender, languages = EXCLUDED.languages, \
+         modalities = EXCLUDED.modalities, subject_areas = EXCLUDED.subject_areas, home_lat = EXCLUDED.home_lat, \
+         home_lon = EXCLUDED.home_lon, postal_code = EXCLUDED.postal_code, max_travel_km = EXCLUDED.max_travel_km, \
+         max_minutes_per_week = EXCLUDED.max_minutes_per_week, accepts_same_day = EXCLUDED.accepts_same_day, \
+         time_zone = EXCLUDED.time_zone, notify_by_email = EXCLUDED.notify_by_email, active = EXCLUDED.active, \
+         updated_at = now()",
+    )
+    .bind(p.id.as_uuid())
+    .bind(&p.display_name)
+    .bind(&p.email)
+    .bind(&p.phone)
+    .bind(p.gender.as_str())
+    .bind(serde_json::to_value(&p.languages)?)
+    .bind(p.modalities.iter().map(|m| m.as_str()).collect::<Vec<_>>())
+    .bind(p.subject_areas.iter().map(|a| a.as_str()).collect::<Vec<_>>())
+    .bind(p.home.lat)
+    .bind(p.home.lon)
+    .bind(&p.postal_code)
+    .bind(p.max_travel_km)
+    .bind(i32::try_from(p.max_minutes_per_week).unwrap_or(i32::MAX))
+    .bind(p.accepts_same_day)
+    .bind(p.time_zone.name())
+    .bind(p.notify_by_email)
+    .bind(p.active)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn profile(
+    db: impl PgExecutor<'_>,
+    id: MediatorId,
+) -> anyhow::Result<Option<(MediatorProfile, LocalRules)>> {
+    let row: Option<ProfileRow> = sqlx::query_as(&format!(
+        "SELECT {PROFILE_COLUMNS} FROM availability.mediators WHERE id = $1"
+    ))
+    .bind(id.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    row.map(ProfileRow::into_parts).transpose()
+}
+
+/// Every profile with its local rules, by name.
+pub async fn profiles(
+    db: impl PgExecutor<'_>,
+) -> anyhow::Result<Vec<(MediatorProfile, LocalRules)>> {
+    let rows: Vec<ProfileRow> = sqlx::query_as(&format!(
+        "SELECT {PROFILE_COLUMNS} FROM availability.mediators ORDER BY display_name, id"
+    ))
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(ProfileRow::into_parts).collect()
+}
+
+/// Lock a mediator's row: reservations of one mediator are made one at a time.
+pub async fn lock_mediator(db: impl PgExecutor<'_>, id: MediatorId) -> Result<bool, sqlx::Error> {
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM availability.mediators WHERE id = $1 FOR UPDATE")
+            .bind(id.as_uuid())
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
+
+pub async fn set_calendar(
+    db: impl PgExecutor<'_>,
+    id: MediatorId,
+    time_zone: TimeZone,
+    rules: &LocalRules,
+) -> anyhow::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE availability.mediators SET calendar = $2, time_zone = $3, updated_at = now() WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .bind(serde_json::to_value(rules)?)
+    .bind(time_zone.name())
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+fn range(start: DateTime<Utc>, end: DateTime<Utc>) -> PgRange<DateTime<Utc>> {
+    PgRange {
+        start: Bound::Included(start),
+        end: Bound::Excluded(end),
+    }
+}
+
+fn bounds(range: &PgRange<DateTime<Utc>>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let start = match range.start {
+        Bound::Included(at) | Bound::Excluded(at) => at,
+        Bound::Unbounded => return None,
+    };
+    let end = match range.end {
+        Bound::Included(at) | Bound::Excluded(at) => at,
+        Bound::Unbounded => return None,
+    };
+    Some((start, end))
+}
+
+pub async fn replace_absences(
+    conn: &mut sqlx::PgConnection,
+    id: MediatorId,
+    absences: &[Absence],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM availability.absences WHERE mediator_id = $1")
+        .bind(id.as_uuid())
+        .execute(&mut *conn)
+        .await?;
+    for absence in absences {
+        sqlx::query("INSERT INTO availability.absences (id, mediator_id, during, reason) VALUES ($1, $2, $3, $4)")
+            .bind(Uuid::now_v7())
+            .bind(id.as_uuid())
+            .bind(range(absence.start, absence.end))
+            .bind(&absence.reason)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct AbsenceRow {
+    mediator_id: Uuid,
+    during: PgRange<DateTime<Utc>>,
+    reason: String,
+}
+
+/// Absences that touch `[from, to)`, of one mediator or of all.
+pub async fn absences(
+    db: impl PgExecutor<'_>,
+    mediator: Option<MediatorId>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<HashMap<MediatorId, Vec<Absence>>, sqlx::Error> {
+    let rows: Vec<AbsenceRow> = sqlx::query_as(
+        "SELECT mediator_id, during, reason FROM availability.absences \
+         WHERE ($1::uuid IS NULL OR mediator_id = $1) AND during && $2 ORDER BY lower(during)",
+    )
+    .bind(mediator.map(|m| m.as_uuid()))
+    .bind(range(from, to))
+    .fetch_all(db)
+    .await?;
+    let mut by_mediator: HashMap<MediatorId, Vec<Absence>> = HashMap::new();
+    for row in rows {
+        if let Some((start, end)) = bounds(&row.during) {
+            by_mediator
+                .entry(MediatorId(row.mediator_id))
+                .or_default()
+                .push(Absence {
+                    start,
+                    end,
+                    reason: row.reason,
+                });
+        }
+    }
+    Ok(by_mediator)
+}
+
+#[derive(FromRow)]
+struct ReservationRow {
+    id: Uuid,
+    mediator_id: Uuid,
+    booking_id: Uuid,
+    slot: PgRange<DateTime<Utc>>,
+    modality: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+}
+
+impl ReservationRow {
+    fn booked(&self) -> Option<Booked> {
+        let (start, end) = bounds(&self.slot)?;
+        Some(Booked {
+            booking_id: BookingId(self.booking_id),
+            start,
+            end,
+            modality: self.modality.parse().ok()?,
+            location: self
+                .lat
+                .zip(self.lon)
+                .map(|(lat, lon)| GeoPoint { lat, lon }),
+        })
+    }
+}
+
+/// Live reservations that touch `[from, to)`, of one mediator or of all.
+pub async fn live_reservations(
+    db: impl PgExecutor<'_>,
+    mediator: Option<MediatorId>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<HashMap<MediatorId, Vec<Booked>>, sqlx::Error> {
+    let rows: Vec<ReservationRow> = sqlx::query_as(
+        "SELECT id, mediator_id, booking_id, slot, modality, lat, lon FROM availability.reservations \
+         WHERE released_at IS NULL AND ($1::uuid IS NULL OR mediator_id = $1) AND slot && $2",
+    )
+    .bind(mediator.map(|m| m.as_uuid()))
+    .bind(range(from, to))
+    .fetch_all(db)
+    .await?;
+    let mut by_mediator: HashMap<MediatorId, Vec<Booked>> = HashMap::new();
+    for row in &rows {
+        if let Some(booked) = row.booked() {
+            by_mediator
+                .entry(MediatorId(row.mediator_id))
+                .or_default()
+                .push(booked);
+        }
+    }
+    Ok(by_mediator)
+}
+
+/// Why an insert was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertReservationError {
+    #[error("the slot overlaps another reservation of the mediator")]
+    Overlap,
+    #[error("the booking already holds a reservation")]
+    BookingHeld(Option<(ReservationId, MediatorId, DateTime<Utc>, DateTime<Utc>)>),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn insert_reservation(
+    conn: &mut sqlx::PgConnection,
+    id: ReservationId,
+    mediator: MediatorId,
+    booking: BookingId,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    modality: Modality,
+    location: Option<GeoPoint>,
+) -> Result<(), InsertReservationError> {
+    let result = sqlx::query(
+        "INSERT INTO availability.reservations (id, mediator_id, booking_id, slot, modality, lat, lon) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.as_uuid())
+    .bind(mediator.as_uuid())
+    .bind(booking.as_uuid())
+    .bind(range(start, end))
+    .bind(modality.as_str())
+    .bind(location.map(|l| l.lat))
+    .bind(location.map(|l| l.lon))
+    .execute(&mut *conn)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("23P01") => {
+            Err(InsertReservationError::Overlap)
+        }
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("23505") => {
+            Err(InsertReservationError::BookingHeld(None))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The live reservation of a booking.
+pub async fn live_reservation_of_booking(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<Option<(ReservationId, MediatorId, DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
+    let row: Option<ReservationRow> = sqlx::query_as(
+        "SELECT id, mediator_id, booking_id, slot, modality, lat, lon FROM availability.reservations \
+         WHERE booking_id = $1 AND released_at IS NULL",
+    )
+    .bind(booking.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|r| {
+        let (start, end) = bounds(&r.slot)?;
+        Some((ReservationId(r.id), MediatorId(r.mediator_id), start, end))
+    }))
+}
+
+/// Release; returns the reservation's mediator and booking if it was live.
+pub async fn release(
+    db: impl PgExecutor<'_>,
+    id: ReservationId,
+) -> Result<Option<(MediatorId, BookingId)>, sqlx::Error> {
+    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "UPDATE availability.reservations SET released_at = now() WHERE id = $1 AND released_at IS NULL \
+         RETURNING mediator_id, booking_id",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(m, b)| (MediatorId(m), BookingId(b))))
+}
+
+pub async fn reservation_exists(
+    db: impl PgExecutor<'_>,
+    id: ReservationId,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM availability.reservations WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Set presence; returns whether the mediator was online (unexpired) before.
+pub async fn set_presence(
+    conn: &mut sqlx::PgConnection,
+    id: MediatorId,
+    online: bool,
+    expires_at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let before: Option<bool> = sqlx::query_scalar(
+        "SELECT online AND expires_at > now() FROM availability.presence WHERE mediator_id = $1 FOR UPDATE",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO availability.presence (mediator_id, online, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (mediator_id) DO UPDATE SET online = EXCLUDED.online, expires_at = EXCLUDED.expires_at",
+    )
+    .bind(id.as_uuid())
+    .bind(online)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(before.unwrap_or(false))
+}
+
+/// Mediators online now (heartbeat not expired).
+pub async fn online_now(db: impl PgExecutor<'_>) -> Result<Vec<MediatorId>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT mediator_id FROM availability.presence WHERE online AND expires_at > now()",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ids.into_iter().map(MediatorId).collect())
+}
+
+/// A calendar as the API shows it.
+pub fn calendar_of(
+    profile: &MediatorProfile,
+    rules: LocalRules,
+    absences: Vec<Absence>,
+) -> Calendar {
+    Calendar {
+        time_zone: profile.time_zone,
+        weekly_rules: rules.weekly_rules,
+        overrides: rules.overrides,
+        absences,
+    }
+}
+
+/// Profiles with these ids.
+pub async fn profiles_by_ids(
+    db: impl PgExecutor<'_>,
+    ids: &[Uuid],
+) -> anyhow::Result<Vec<(MediatorProfile, LocalRules)>> {
+    let rows: Vec<ProfileRow> = sqlx::query_as(&format!(
+        "SELECT {PROFILE_COLUMNS} FROM availability.mediators WHERE id = ANY($1) ORDER BY id"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(ProfileRow::into_parts).collect()
+}
+
+/// Reserved minutes per mediator (of this zone) of live reservations starting in
+/// `[from, to)`, leaving out the reservation of `ignore`.
+pub async fn week_minutes(
+    db: impl PgExecutor<'_>,
+    zone: TimeZone,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    ignore: Option<BookingId>,
+) -> Result<Vec<(MediatorId, i64)>, sqlx::Error> {
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT r.mediator_id, sum(extract(epoch FROM upper(r.slot) - lower(r.slot)))::bigint / 60 \
+         FROM availability.reservations r JOIN availability.mediators m ON m.id = r.mediator_id \
+         WHERE r.released_at IS NULL AND m.time_zone = $1 AND lower(r.slot) >= $2 AND lower(r.slot) < $3 \
+         AND ($4::uuid IS NULL OR r.booking_id <> $4) GROUP BY r.mediator_id",
+    )
+    .bind(zone.name())
+    .bind(from)
+    .bind(to)
+    .bind(ignore.map(|b| b.as_uuid()))
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, minutes)| (MediatorId(id), minutes))
+        .collect())
+}

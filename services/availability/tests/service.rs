@@ -1,0 +1,586 @@
+//! The availability service against a real database.
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use mittler_availability::requests::Availability;
+use mittler_contracts::availability::{
+    Absence, Calendar, Exclusion, GeoPoint, LanguageSkill, MediatorProfile, MediatorRef, Needs,
+    PutCalendarRequest, ReleaseRequest, ReserveRequest, SetPresenceRequest, WeeklyRule, fault,
+};
+use mittler_platform::config::AvailabilityConfig;
+use mittler_testkit::{TestDb, eventually};
+use mittler_types::{
+    BookingId, Gender, GenderPreference, LanguageTag, MediatorId, Modality, Qualification, TimeZone,
+};
+use std::collections::HashMap;
+
+const LEIPZIG: GeoPoint = GeoPoint {
+    lat: 51.3397,
+    lon: 12.3731,
+};
+
+fn utc(s: &str) -> DateTime<Utc> {
+    s.parse().expect("instant")
+}
+
+fn profile(name: &str, languages: &[(&str, Qualification)]) -> MediatorProfile {
+    MediatorProfile {
+        id: MediatorId::new(),
+        display_name: name.into(),
+        email: format!("{}@example.org", name.to_lowercase()),
+        phone: None,
+        gender: Gender::Female,
+        languages: languages
+            .iter()
+            .map(|(code, q)| LanguageSkill {
+                code: LanguageTag::parse(code).expect("tag"),
+                qualification: *q,
+            })
+            .collect(),
+        modalities: vec![Modality::OnSite, Modality::Video, Modality::Phone],
+        subject_areas: vec![],
+        home: LEIPZIG,
+        postal_code: "04109".into(),
+        max_travel_km: 50.0,
+        max_minutes_per_week: 600,
+        accepts_same_day: true,
+        time_zone: TimeZone::BERLIN,
+        notify_by_email: true,
+        active: true,
+    }
+}
+
+fn weekdays_8_to_18() -> Calendar {
+    Calendar {
+        time_zone: TimeZone::BERLIN,
+        weekly_rules: (1..=5)
+            .map(|weekday| WeeklyRule {
+                weekday,
+                start: NaiveTime::from_hms_opt(8, 0, 0).expect("t"),
+                end: NaiveTime::from_hms_opt(18, 0, 0).expect("t"),
+            })
+            .collect(),
+        overrides: vec![],
+        absences: vec![],
+    }
+}
+
+async fn service(presence_ttl_secs: i64) -> (TestDb, Availability) {
+    let db = TestDb::create().await.expect("db");
+    let service = Availability::new(
+        db.pool.clone(),
+        AvailabilityConfig {
+            presence_ttl_secs,
+            travel_speed_kmh: 40.0,
+        },
+    );
+    (db, service)
+}
+
+async fn add(service: &Availability, profile: MediatorProfile, calendar: Calendar) -> MediatorId {
+    let id = profile.id;
+    service.put_profile(profile).await.expect("profile");
+    service
+        .put_calendar(PutCalendarRequest {
+            mediator_id: id,
+            calendar,
+        })
+        .await
+        .expect("calendar");
+    id
+}
+
+fn reserve(
+    mediator_id: MediatorId,
+    start: &str,
+    minutes: i64,
+    modality: Modality,
+    location: Option<GeoPoint>,
+) -> ReserveRequest {
+    let start = utc(start);
+    ReserveRequest {
+        mediator_id,
+        booking_id: BookingId::new(),
+        start,
+        end: start + Duration::minutes(minutes),
+        modality,
+        location,
+    }
+}
+
+fn needs(language: &str, modality: Modality, start: &str, minutes: i64) -> Needs {
+    let start = utc(start);
+    Needs {
+        language: LanguageTag::parse(language).expect("tag"),
+        min_qualification: Qualification::Trained,
+        modality,
+        start,
+        end: start + Duration::minutes(minutes),
+        location: (modality == Modality::OnSite).then_some(LEIPZIG),
+        mediator_gender: GenderPreference::Any,
+        online_now: false,
+        booking_id: None,
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_reservations_of_overlapping_slots_give_exactly_one() {
+    let (db, service) = service(90).await;
+    let mediator = add(
+        &service,
+        profile("Olena", &[("uk", Qualification::Certified)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let attempts = (0..50).map(|i| {
+        let service = service.clone();
+        // Every slot overlaps every other: all start within the first 49 minutes and last an hour.
+        let request = reserve(
+            mediator,
+            &format!("2026-12-01T09:{:02}:00Z", i % 50),
+            60,
+            Modality::Video,
+            None,
+        );
+        tokio::spawn(async move { service.reserve(request).await })
+    });
+    let results: Vec<_> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("join"))
+        .collect();
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "exactly one reservation"
+    );
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|f| f.code == fault::OVERLAP)
+    );
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM availability.reservations WHERE released_at IS NULL",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    assert_eq!(live, 1);
+    let made: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM availability.outbox WHERE subject = 'availability.reservation.made'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    assert_eq!(made, 1, "one event for the one reservation");
+}
+
+#[tokio::test]
+async fn travel_time_refuses_a_back_to_back_on_site_job_30_km_away_but_not_a_video_job() {
+    let (_db, service) = service(90).await;
+    let mediator = add(
+        &service,
+        profile("Rojda", &[("kmr", Qualification::Trained)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let thirty_km_east = GeoPoint {
+        lat: LEIPZIG.lat,
+        lon: LEIPZIG.lon + 30.0 / (111.32 * LEIPZIG.lat.to_radians().cos()),
+    };
+    service
+        .reserve(reserve(
+            mediator,
+            "2026-12-01T08:00:00Z",
+            60,
+            Modality::OnSite,
+            Some(LEIPZIG),
+        ))
+        .await
+        .expect("first on-site job");
+    let refused = service
+        .reserve(reserve(
+            mediator,
+            "2026-12-01T09:00:00Z",
+            60,
+            Modality::OnSite,
+            Some(thirty_km_east),
+        ))
+        .await
+        .expect_err("no time to travel 30 km");
+    assert_eq!(refused.code, fault::TRAVEL);
+    service
+        .reserve(reserve(
+            mediator,
+            "2026-12-01T09:00:00Z",
+            60,
+            Modality::Video,
+            None,
+        ))
+        .await
+        .expect("a video job right after is fine");
+    // 45 minutes later there is time to get there (30 km at 40 km/h).
+    service
+        .reserve(reserve(
+            mediator,
+            "2026-12-01T10:45:00Z",
+            60,
+            Modality::OnSite,
+            Some(thirty_km_east),
+        ))
+        .await
+        .expect("enough time to travel");
+}
+
+#[tokio::test]
+async fn release_is_idempotent_and_frees_the_slot() {
+    let (_db, service) = service(90).await;
+    let mediator = add(
+        &service,
+        profile("Amal", &[("ar", Qualification::Trained)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let request = reserve(mediator, "2026-12-02T10:00:00Z", 90, Modality::Phone, None);
+    let held = service.reserve(request.clone()).await.expect("reserved");
+    let again = service
+        .reserve(request.clone())
+        .await
+        .expect("same booking, same slot: the same reservation");
+    assert_eq!(again.id, held.id);
+    assert!(
+        service
+            .reserve(reserve(
+                mediator,
+                "2026-12-02T11:00:00Z",
+                30,
+                Modality::Phone,
+                None
+            ))
+            .await
+            .is_err()
+    );
+    assert!(
+        service
+            .release(ReleaseRequest {
+                reservation_id: held.id
+            })
+            .await
+            .expect("released")
+            .released_now
+    );
+    assert!(
+        !service
+            .release(ReleaseRequest {
+                reservation_id: held.id
+            })
+            .await
+            .expect("again")
+            .released_now
+    );
+    service
+        .reserve(reserve(
+            mediator,
+            "2026-12-02T11:00:00Z",
+            30,
+            Modality::Phone,
+            None,
+        ))
+        .await
+        .expect("free again");
+    let unknown = service
+        .release(ReleaseRequest {
+            reservation_id: mittler_types::ReservationId::new(),
+        })
+        .await;
+    assert_eq!(unknown.expect_err("unknown").code, fault::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn candidates_name_every_excluded_mediator_with_its_reasons() {
+    let (_db, service) = service(90).await;
+    let at = "2026-12-01T09:00:00Z"; // Tuesday 10:00 in Berlin
+    let fits = add(
+        &service,
+        profile("Fits", &[("uk", Qualification::Certified)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let other_language = add(
+        &service,
+        profile("Arabic", &[("ar", Qualification::Certified)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let lay = add(
+        &service,
+        profile("Lay", &[("uk", Qualification::Lay)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let mut far = profile("Far", &[("uk", Qualification::Trained)]);
+    far.home = GeoPoint {
+        lat: 51.0504,
+        lon: 13.7373,
+    }; // Dresden, 100 km
+    let far = add(&service, far, weekdays_8_to_18()).await;
+    let mut ill_calendar = weekdays_8_to_18();
+    ill_calendar.absences.push(Absence {
+        start: utc("2026-11-30T00:00:00Z"),
+        end: utc("2026-12-05T00:00:00Z"),
+        reason: "illness".into(),
+    });
+    let ill = add(
+        &service,
+        profile("Ill", &[("uk", Qualification::Trained)]),
+        ill_calendar,
+    )
+    .await;
+    let busy = add(
+        &service,
+        profile("Busy", &[("uk", Qualification::Trained)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    service
+        .reserve(reserve(
+            busy,
+            "2026-12-01T08:30:00Z",
+            60,
+            Modality::Video,
+            None,
+        ))
+        .await
+        .expect("busy");
+    let full = add(
+        &service,
+        profile("Full", &[("uk", Qualification::Trained)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    service
+        .reserve(reserve(
+            full,
+            "2026-11-30T08:00:00Z",
+            300,
+            Modality::Video,
+            None,
+        ))
+        .await
+        .expect("monday");
+    service
+        .reserve(reserve(
+            full,
+            "2026-12-02T08:00:00Z",
+            280,
+            Modality::Video,
+            None,
+        ))
+        .await
+        .expect("wednesday");
+    let mut video_only = profile("VideoOnly", &[("uk", Qualification::Trained)]);
+    video_only.modalities = vec![Modality::Video];
+    let video_only = add(&service, video_only, weekdays_8_to_18()).await;
+    let mut male = profile("Male", &[("uk", Qualification::Trained)]);
+    male.gender = Gender::Male;
+    let male = add(&service, male, weekdays_8_to_18()).await;
+    let weekend = Calendar {
+        weekly_rules: vec![WeeklyRule {
+            weekday: 6,
+            start: NaiveTime::MIN,
+            end: NaiveTime::from_hms_opt(23, 0, 0).expect("t"),
+        }],
+        ..weekdays_8_to_18()
+    };
+    let weekend = add(
+        &service,
+        profile("Weekend", &[("uk", Qualification::Trained)]),
+        weekend,
+    )
+    .await;
+
+    let mut request = needs("uk", Modality::OnSite, at, 60);
+    request.mediator_gender = GenderPreference::Female;
+    let answer = service.candidates(request).await.expect("candidates");
+    assert_eq!(
+        answer
+            .eligible
+            .iter()
+            .map(|c| c.mediator_id)
+            .collect::<Vec<_>>(),
+        [fits]
+    );
+    assert_eq!(answer.eligible[0].qualification, Qualification::Certified);
+    let reasons: HashMap<MediatorId, Vec<Exclusion>> = answer
+        .excluded
+        .into_iter()
+        .map(|e| (e.mediator_id, e.reasons))
+        .collect();
+    assert_eq!(reasons.len(), 9, "all nine others, each with reasons");
+    assert_eq!(reasons[&other_language], [Exclusion::Language]);
+    assert_eq!(reasons[&lay], [Exclusion::Qualification]);
+    assert_eq!(reasons[&far], [Exclusion::Distance]);
+    assert_eq!(reasons[&ill], [Exclusion::Absence]);
+    assert_eq!(reasons[&busy], [Exclusion::Overlap]);
+    assert_eq!(reasons[&full], [Exclusion::WeeklyMinutes]);
+    assert_eq!(reasons[&video_only], [Exclusion::Modality]);
+    assert_eq!(reasons[&male], [Exclusion::Gender]);
+    assert_eq!(reasons[&weekend], [Exclusion::Availability]);
+
+    // Its own reservation does not stand in a booking's way when it is offered again.
+    let own = service
+        .reserve(reserve(fits, at, 60, Modality::OnSite, Some(LEIPZIG)))
+        .await
+        .expect("own");
+    let mut again = needs("uk", Modality::OnSite, at, 60);
+    again.booking_id = Some(own.booking_id);
+    let answer = service.candidates(again).await.expect("candidates");
+    assert!(answer.eligible.iter().any(|c| c.mediator_id == fits));
+}
+
+#[tokio::test]
+async fn presence_expires_when_heartbeats_stop() {
+    let (db, service) = service(1).await;
+    let mediator = add(
+        &service,
+        profile("Nour", &[("apc", Qualification::Trained)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let mut call = needs("apc", Modality::Video, "2026-12-01T09:00:00Z", 30);
+    call.online_now = true;
+    let excluded = service.candidates(call.clone()).await.expect("candidates");
+    assert_eq!(excluded.excluded[0].reasons, [Exclusion::Offline]);
+
+    let presence = service
+        .set_presence(SetPresenceRequest {
+            mediator_id: mediator,
+            online: true,
+        })
+        .await
+        .expect("online");
+    assert!(presence.online && presence.expires_at.is_some());
+    assert_eq!(
+        service
+            .candidates(call.clone())
+            .await
+            .expect("candidates")
+            .eligible
+            .len(),
+        1
+    );
+    // A heartbeat does not repeat the event.
+    service
+        .set_presence(SetPresenceRequest {
+            mediator_id: mediator,
+            online: true,
+        })
+        .await
+        .expect("heartbeat");
+
+    eventually(
+        std::time::Duration::from_secs(10),
+        "presence expired",
+        || {
+            let service = service.clone();
+            let call = call.clone();
+            async move {
+                service
+                    .candidates(call)
+                    .await
+                    .ok()
+                    .filter(|a| a.eligible.is_empty())
+                    .map(|_| ())
+            }
+        },
+    )
+    .await;
+    let events: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM availability.outbox WHERE subject = 'availability.presence.changed'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    assert_eq!(events, 1);
+    let offline = service
+        .set_presence(SetPresenceRequest {
+            mediator_id: mediator,
+            online: false,
+        })
+        .await
+        .expect("offline");
+    assert_eq!(offline.expires_at, None);
+}
+
+#[tokio::test]
+async fn a_calendar_put_is_what_get_returns_and_bad_calendars_are_refused() {
+    let (db, service) = service(90).await;
+    let mediator = add(
+        &service,
+        profile("Shirin", &[("fa", Qualification::Trained)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let mut calendar = service
+        .get_calendar(MediatorRef {
+            mediator_id: mediator,
+        })
+        .await
+        .expect("get");
+    calendar.absences.push(Absence {
+        start: utc("2026-12-23T00:00:00Z"),
+        end: utc("2027-01-04T00:00:00Z"),
+        reason: "holiday".into(),
+    });
+    let stored = service
+        .put_calendar(PutCalendarRequest {
+            mediator_id: mediator,
+            calendar: calendar.clone(),
+        })
+        .await
+        .expect("put");
+    assert_eq!(stored, calendar);
+    let round_trip = service
+        .put_calendar(PutCalendarRequest {
+            mediator_id: mediator,
+            calendar: stored.clone(),
+        })
+        .await
+        .expect("put again");
+    assert_eq!(round_trip, stored);
+
+    let mut bad = stored.clone();
+    bad.weekly_rules[0].weekday = 8;
+    assert_eq!(
+        service
+            .put_calendar(PutCalendarRequest {
+                mediator_id: mediator,
+                calendar: bad
+            })
+            .await
+            .expect_err("bad")
+            .code,
+        fault::INVALID
+    );
+    let mut bad = stored.clone();
+    bad.absences[0].reason = "vacation".into();
+    let error = service
+        .put_calendar(PutCalendarRequest {
+            mediator_id: mediator,
+            calendar: bad,
+        })
+        .await
+        .expect_err("bad");
+    assert!(
+        error.message.starts_with("absences[0].reason"),
+        "{}",
+        error.message
+    );
+    let changed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM availability.outbox WHERE subject = 'availability.calendar.changed'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    assert_eq!(changed, 3, "one per accepted change");
+}
