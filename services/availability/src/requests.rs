@@ -242,10 +242,16 @@ impl Availability {
                     absences: vec![],
                 };
                 let (from, to) = eligibility::week_bounds(needs.start, &probe);
-                let minutes =
-                    store::week_minutes(&mut *conn, profile.time_zone, from, to, needs.booking_id)
-                        .await
-                        .map_err(internal)?;
+                let minutes = store::week_minutes(
+                    &mut *conn,
+                    &speakers,
+                    profile.time_zone,
+                    from,
+                    to,
+                    needs.booking_id,
+                )
+                .await
+                .map_err(internal)?;
                 week_minutes.extend(minutes);
             }
         }
@@ -328,9 +334,10 @@ impl Availability {
             && let Some(place) = request.location
         {
             let horizon = Duration::hours(24);
+            let one = [request.mediator_id.as_uuid()];
             let nearby = store::live_reservations(
                 &mut *tx,
-                Some(request.mediator_id),
+                Some(&one),
                 request.start - horizon,
                 request.end + horizon,
             )
@@ -445,7 +452,8 @@ impl Availability {
             Utc::now() - Duration::days(3650),
             Utc::now() + Duration::days(3650),
         );
-        let mut absences = store::absences(&mut *conn, Some(request.mediator_id), far.0, far.1)
+        let one = [request.mediator_id.as_uuid()];
+        let mut absences = store::absences(&mut *conn, Some(&one), far.0, far.1)
             .await
             .map_err(internal)?;
         Ok(store::calendar_of(

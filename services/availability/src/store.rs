@@ -8,6 +8,7 @@ use mittler_contracts::availability::{
 use mittler_types::{BookingId, MediatorId, Modality, ReservationId, TimeZone};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::types::PgRange;
+use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor};
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -28,7 +29,7 @@ struct ProfileRow {
     email: String,
     phone: Option<String>,
     gender: String,
-    languages: serde_json::Value,
+    languages: Json<Vec<LanguageSkill>>,
     modalities: Vec<String>,
     subject_areas: Vec<String>,
     home_lat: f64,
@@ -40,7 +41,7 @@ struct ProfileRow {
     time_zone: String,
     notify_by_email: bool,
     active: bool,
-    calendar: serde_json::Value,
+    calendar: Json<LocalRules>,
 }
 
 const PROFILE_COLUMNS: &str = "id, display_name, email, phone, gender, languages, modalities, subject_areas, \
@@ -49,7 +50,7 @@ const PROFILE_COLUMNS: &str = "id, display_name, email, phone, gender, languages
 
 impl ProfileRow {
     fn into_parts(self) -> anyhow::Result<(MediatorProfile, LocalRules)> {
-        let languages: Vec<LanguageSkill> = serde_json::from_value(self.languages)?;
+        let languages: Vec<LanguageSkill> = self.languages.0;
         let modalities = self
             .modalities
             .iter()
@@ -60,7 +61,7 @@ impl ProfileRow {
             .iter()
             .map(|a| a.parse())
             .collect::<Result<_, _>>()?;
-        let rules: LocalRules = serde_json::from_value(self.calendar)?;
+        let rules: LocalRules = self.calendar.0;
         Ok((
             MediatorProfile {
                 id: MediatorId(self.id),
@@ -224,18 +225,18 @@ struct AbsenceRow {
     reason: String,
 }
 
-/// Absences that touch `[from, to)`, of one mediator or of all.
+/// Absences that touch `[from, to)`, of these mediators or of all.
 pub async fn absences(
     db: impl PgExecutor<'_>,
-    mediator: Option<MediatorId>,
+    mediators: Option<&[Uuid]>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<HashMap<MediatorId, Vec<Absence>>, sqlx::Error> {
     let rows: Vec<AbsenceRow> = sqlx::query_as(
         "SELECT mediator_id, during, reason FROM availability.absences \
-         WHERE ($1::uuid IS NULL OR mediator_id = $1) AND during && $2 ORDER BY lower(during)",
+         WHERE ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND during && $2 ORDER BY lower(during)",
     )
-    .bind(mediator.map(|m| m.as_uuid()))
+    .bind(mediators)
     .bind(range(from, to))
     .fetch_all(db)
     .await?;
@@ -282,18 +283,18 @@ impl ReservationRow {
     }
 }
 
-/// Live reservations that touch `[from, to)`, of one mediator or of all.
+/// Live reservations that touch `[from, to)`, of these mediators or of all.
 pub async fn live_reservations(
     db: impl PgExecutor<'_>,
-    mediator: Option<MediatorId>,
+    mediators: Option<&[Uuid]>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<HashMap<MediatorId, Vec<Booked>>, sqlx::Error> {
     let rows: Vec<ReservationRow> = sqlx::query_as(
         "SELECT id, mediator_id, booking_id, slot, modality, lat, lon FROM availability.reservations \
-         WHERE released_at IS NULL AND ($1::uuid IS NULL OR mediator_id = $1) AND slot && $2",
+         WHERE released_at IS NULL AND ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND slot && $2",
     )
-    .bind(mediator.map(|m| m.as_uuid()))
+    .bind(mediators)
     .bind(range(from, to))
     .fetch_all(db)
     .await?;
@@ -467,6 +468,7 @@ pub async fn profiles_by_ids(
 /// `[from, to)`, leaving out the reservation of `ignore`.
 pub async fn week_minutes(
     db: impl PgExecutor<'_>,
+    mediators: &[Uuid],
     zone: TimeZone,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -476,12 +478,13 @@ pub async fn week_minutes(
         "SELECT r.mediator_id, sum(extract(epoch FROM upper(r.slot) - lower(r.slot)))::bigint / 60 \
          FROM availability.reservations r JOIN availability.mediators m ON m.id = r.mediator_id \
          WHERE r.released_at IS NULL AND m.time_zone = $1 AND lower(r.slot) >= $2 AND lower(r.slot) < $3 \
-         AND ($4::uuid IS NULL OR r.booking_id <> $4) GROUP BY r.mediator_id",
+         AND ($4::uuid IS NULL OR r.booking_id <> $4) AND r.mediator_id = ANY($5) GROUP BY r.mediator_id",
     )
     .bind(zone.name())
     .bind(from)
     .bind(to)
     .bind(ignore.map(|b| b.as_uuid()))
+    .bind(mediators)
     .fetch_all(db)
     .await?;
     Ok(rows

@@ -207,6 +207,9 @@ pub struct Me {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<uuid::Uuid>)]
     pub mediator_id: Option<MediatorId>,
+    /// For mediators: the languages of their profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<mittler_contracts::availability::LanguageSkill>>,
 }
 
 impl From<&User> for Me {
@@ -219,6 +222,7 @@ impl From<&User> for Me {
             organisation_id: user.organisation_id,
             locale: user.locale.clone(),
             mediator_id: user.mediator_id,
+            languages: None,
         }
     }
 }
@@ -368,8 +372,23 @@ pub async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<Res
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
-pub async fn me(user: AuthUser) -> Json<Me> {
-    Json(Me::from(&user.user))
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Me>, ApiError> {
+    let mut me = Me::from(&user.user);
+    if let Some(mediator_id) = user.user.mediator_id {
+        let request = mittler_contracts::availability::MediatorRef { mediator_id };
+        let profile = mittler_platform::rpc::call::<mittler_contracts::availability::GetProfile>(
+            &state.platform.nats.client,
+            &request,
+            state.platform.request_timeout(),
+        )
+        .await;
+        me.languages = Some(match profile {
+            Ok(profile) => profile.languages,
+            Err(mittler_platform::rpc::RpcError::Fault(_)) => Vec::new(),
+            Err(other) => return Err(other.into()),
+        });
+    }
+    Ok(Json(me))
 }
 
 #[cfg(test)]

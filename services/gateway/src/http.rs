@@ -2,7 +2,7 @@
 //! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
-use crate::{auth, bookings};
+use crate::{auth, bookings, mediators};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
@@ -27,12 +27,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         auth::login, auth::logout, auth::me,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::organisations,
+        mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
+        mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
+        mediators::get_availability, mediators::put_availability,
     ),
     modifiers(&Security),
     tags(
         (name = "auth", description = "Sign-in and the signed-in user"),
         (name = "bookings", description = "Booking mediators"),
         (name = "directory", description = "Organisations"),
+        (name = "mediators", description = "Mediators' profiles, calendars and presence"),
     )
 )]
 pub struct ApiDoc;
@@ -66,6 +70,21 @@ pub fn router(platform: Platform) -> Router {
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .route("/bookings/{id}/reschedule", post(bookings::reschedule))
         .route("/organisations", get(bookings::organisations))
+        .route("/mediators", get(mediators::list).post(mediators::create))
+        .route(
+            "/mediators/me/availability",
+            get(mediators::get_my_availability).put(mediators::put_my_availability),
+        )
+        .route("/mediators/me/absences", post(mediators::add_my_absence))
+        .route(
+            "/mediators/me/presence",
+            axum::routing::put(mediators::put_my_presence),
+        )
+        .route("/mediators/{id}", get(mediators::get).put(mediators::put))
+        .route(
+            "/mediators/{id}/availability",
+            get(mediators::get_availability).put(mediators::put_availability),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);

@@ -3,7 +3,8 @@
 //! (organisations, users, credentials); reaches the other services over NATS only.
 //!
 //! Layout: `http` builds the router and the OpenAPI document; `auth` signs people in
-//! and says who is asking; `bookings` is the booking API; `directory` the schema's
+//! and says who is asking; `bookings` is the booking API; `mediators` the
+//! mediators' calendars, presence and profiles; `directory` the schema's
 //! queries; `json` the body extractor; `problem` the one error type of the HTTP edge
 //! (RFC 9457 problem+json); `seed` the demo data.
 //!
@@ -15,6 +16,7 @@ pub mod bookings;
 pub mod directory;
 pub mod http;
 pub mod json;
+pub mod mediators;
 pub mod problem;
 pub mod seed;
 

@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mittler_contracts::availability::fault as availability_fault;
 use mittler_contracts::booking::fault;
 use mittler_platform::rpc::RpcError;
 use serde::Serialize;
@@ -218,8 +219,9 @@ impl From<RpcError> for ApiError {
                 fault::NOT_FOUND => ApiError::NotFound,
                 fault::ILLEGAL_TRANSITION => ApiError::Conflict(fault.message),
                 fault::IDEMPOTENCY_MISMATCH => ApiError::field("Idempotency-Key", fault.message),
-                fault::INVALID => {
-                    ApiError::Validation(vec![FieldError::new("body", fault.message)])
+                fault::INVALID => ApiError::Validation(vec![field_error_of(&fault.message)]),
+                availability_fault::OVERLAP | availability_fault::TRAVEL => {
+                    ApiError::Conflict(fault.message)
                 }
                 _ => ApiError::Internal(anyhow::anyhow!("service fault: {fault}")),
             },
@@ -229,6 +231,21 @@ impl From<RpcError> for ApiError {
             }
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+/// A service's `invalid` fault reads `field: message` where it names a field.
+fn field_error_of(message: &str) -> FieldError {
+    match message.split_once(": ") {
+        Some((field, rest))
+            if !field.is_empty()
+                && field
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)) =>
+        {
+            FieldError::new(field, rest)
+        }
+        _ => FieldError::new("body", message),
     }
 }
 

@@ -611,6 +611,16 @@ async fn the_openapi_document_covers_every_endpoint() {
         ("/api/v1/bookings/{id}/cancel", "post"),
         ("/api/v1/bookings/{id}/reschedule", "post"),
         ("/api/v1/organisations", "get"),
+        ("/api/v1/mediators", "get"),
+        ("/api/v1/mediators", "post"),
+        ("/api/v1/mediators/{id}", "get"),
+        ("/api/v1/mediators/{id}", "put"),
+        ("/api/v1/mediators/{id}/availability", "get"),
+        ("/api/v1/mediators/{id}/availability", "put"),
+        ("/api/v1/mediators/me/availability", "get"),
+        ("/api/v1/mediators/me/availability", "put"),
+        ("/api/v1/mediators/me/absences", "post"),
+        ("/api/v1/mediators/me/presence", "put"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

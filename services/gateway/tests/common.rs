@@ -1,13 +1,10 @@
-//! The gateway with the booking service behind it, the demo directory, and a small
-//! HTTP client for tests.
+//! The whole system with the demo data, and a small HTTP client for API tests.
 #![allow(dead_code)]
 
-use mittler_gateway::seed::{DEMO_PASSWORD, seed};
-use mittler_platform::{Config, Platform, Tasks};
+use mittler_gateway::seed::DEMO_PASSWORD;
 use mittler_testkit::{TestApp, TestEnv};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 pub const REQUESTER_ABH: &str = "abh@erzgebirgskreis.example";
 pub const REQUESTER_ABH_2: &str = "abh2@erzgebirgskreis.example";
@@ -15,25 +12,6 @@ pub const REQUESTER_JOBCENTER: &str = "team@jobcenter-chemnitz.example";
 pub const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
 pub const ADMIN: &str = "admin@sprachmittlerpool-sachsen.example";
 pub const MEDIATOR: &str = "olena.kovalenko@mittler-demo.example";
-
-async fn gateway_and_booking(
-    listener: tokio::net::TcpListener,
-    config: Config,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    let platform = Platform::connect(config, "test").await?;
-    seed(&platform.pool).await?;
-    let mut tasks = Tasks::new();
-    tasks.spawn(
-        "gateway",
-        mittler_gateway::run_with(platform.clone(), listener, shutdown.clone()),
-    );
-    tasks.spawn(
-        "booking",
-        mittler_booking::run_with(platform.clone(), shutdown.clone()),
-    );
-    tasks.join(shutdown, platform.grace()).await
-}
 
 #[derive(Debug)]
 pub struct Api {
@@ -45,7 +23,10 @@ pub struct Api {
 impl Api {
     pub async fn start() -> Self {
         let env = TestEnv::start().await;
-        let app = TestApp::spawn(env.config(), gateway_and_booking).await;
+        mittler::seed_demo_data(&env.db.pool)
+            .await
+            .expect("demo data");
+        let app = TestApp::spawn(env.config(), mittler::run_on).await;
         let api = Self {
             env,
             app,

@@ -62,13 +62,31 @@ pub async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     mittler_platform::db::migrate(&pool)
         .await
         .context("applying migrations")?;
-    let report = mittler_gateway::seed::seed(&pool)
-        .await
-        .context("seeding demo data")?;
+    let (users, profiles) = seed_demo_data(&pool).await?;
     println!(
-        "demo data ready ({} new accounts); every demo login has the password '{}' (see README)",
-        report.users,
+        "demo data ready ({users} new accounts, {profiles} new mediator profiles); every demo login has the password '{}' (see README)",
         mittler_gateway::seed::DEMO_PASSWORD
     );
     Ok(())
+}
+
+/// The demo directory and the demo mediators' profiles; returns what was new.
+pub async fn seed_demo_data(pool: &sqlx::PgPool) -> anyhow::Result<(usize, usize)> {
+    let report = mittler_gateway::seed::seed(pool)
+        .await
+        .context("seeding demo accounts")?;
+    let mediators: Vec<mittler_availability::seed::DemoMediator> =
+        mittler_gateway::seed::demo_mediators()
+            .map(|(id, m, email)| mittler_availability::seed::DemoMediator {
+                id,
+                name: m.name.to_owned(),
+                email,
+                languages: m.languages.iter().map(|l| (*l).to_owned()).collect(),
+                female: m.female,
+            })
+            .collect();
+    let profiles = mittler_availability::seed::seed(pool, &mediators)
+        .await
+        .context("seeding demo profiles")?;
+    Ok((report.users, profiles))
 }

@@ -56,6 +56,61 @@ pub struct MediatorProfile {
     pub active: bool,
 }
 
+/// A profile as a coordinator writes it (the id comes from the path or is new).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    pub display_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub gender: Gender,
+    pub languages: Vec<LanguageSkill>,
+    pub modalities: Vec<Modality>,
+    #[serde(default)]
+    pub subject_areas: Vec<SubjectArea>,
+    pub home: GeoPoint,
+    pub postal_code: String,
+    pub max_travel_km: f64,
+    pub max_minutes_per_week: i64,
+    #[serde(default)]
+    pub accepts_same_day: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "Europe/Berlin"))]
+    pub time_zone: TimeZone,
+    #[serde(default = "yes")]
+    pub notify_by_email: bool,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ProfileInput {
+    pub fn into_profile(self, id: MediatorId) -> MediatorProfile {
+        MediatorProfile {
+            id,
+            display_name: self.display_name,
+            email: self.email,
+            phone: self.phone,
+            gender: self.gender,
+            languages: self.languages,
+            modalities: self.modalities,
+            subject_areas: self.subject_areas,
+            home: self.home,
+            postal_code: self.postal_code,
+            max_travel_km: self.max_travel_km,
+            max_minutes_per_week: self.max_minutes_per_week,
+            accepts_same_day: self.accepts_same_day,
+            time_zone: self.time_zone,
+            notify_by_email: self.notify_by_email,
+            active: self.active,
+        }
+    }
+}
+
 /// "Available on this weekday from start to end", in the mediator's local time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,0 +1,379 @@
+//! Mediators' own calendars and presence; coordinators' views and profile management.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_mediator_reads_and_writes_their_calendar_and_a_put_of_the_get_is_accepted() {
+    let api = Api::start().await;
+    let token = api.login(MEDIATOR).await;
+    let (status, me) = api
+        .call(Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
+    assert_eq!(status, 200);
+    let languages: Vec<&str> = me["languages"]
+        .as_array()
+        .expect("languages")
+        .iter()
+        .filter_map(|l| l["code"].as_str())
+        .collect();
+    assert_eq!(languages, ["uk", "ru"]);
+
+    let (status, calendar) = api
+        .call(
+            Method::GET,
+            "/api/v1/mediators/me/availability",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(calendar["time_zone"], "Europe/Berlin");
+    assert_eq!(
+        calendar["weekly_rules"].as_array().expect("rules").len(),
+        5,
+        "Monday to Friday"
+    );
+    assert_eq!(
+        calendar["weekly_rules"][0],
+        json!({"weekday": 1, "start": "08:00", "end": "18:00"})
+    );
+
+    let (status, again) = api
+        .call(
+            Method::PUT,
+            "/api/v1/mediators/me/availability",
+            Some(&token),
+            Some(calendar.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again, calendar);
+
+    let mut changed = calendar.clone();
+    changed["weekly_rules"] = json!([{"weekday": 6, "start": "10:00", "end": "14:00"}]);
+    let (status, stored) = api
+        .call(
+            Method::PUT,
+            "/api/v1/mediators/me/availability",
+            Some(&token),
+            Some(changed),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        stored["weekly_rules"],
+        json!([{"weekday": 6, "start": "10:00", "end": "14:00"}])
+    );
+
+    let (status, with_absence) = api
+        .call(
+            Method::POST,
+            "/api/v1/mediators/me/absences",
+            Some(&token),
+            Some(json!({"start": "2026-12-24T00:00:00Z", "end": "2027-01-01T00:00:00Z", "reason": "holiday"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        with_absence["absences"].as_array().expect("absences").len(),
+        1
+    );
+
+    for (body, field) in [
+        (
+            json!({"time_zone": "Europe/Berlin", "weekly_rules": [{"weekday": 0, "start": "08:00", "end": "12:00"}], "absences": []}),
+            "weekly_rules[0].weekday",
+        ),
+        (
+            json!({"time_zone": "Europe/Berlin", "weekly_rules": [{"weekday": 1, "start": "12:00", "end": "08:00"}], "absences": []}),
+            "weekly_rules[0].end",
+        ),
+        (
+            json!({"time_zone": "Europe/Berlin", "weekly_rules": [{"weekday": 1, "start": "8 Uhr", "end": "12:00"}], "absences": []}),
+            "weekly_rules[0].start",
+        ),
+        (
+            json!({"time_zone": "Nowhere/Land", "weekly_rules": [], "absences": []}),
+            "time_zone",
+        ),
+    ] {
+        let (status, problem) = api
+            .call(
+                Method::PUT,
+                "/api/v1/mediators/me/availability",
+                Some(&token),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(field_errors(&problem), [field], "{problem}");
+    }
+    let (status, problem) = api
+        .call(Method::POST, "/api/v1/mediators/me/absences", Some(&token), Some(json!({"start": "2027-01-02T00:00:00Z", "end": "2027-01-01T00:00:00Z", "reason": "holiday"})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["end"]);
+
+    // Requesters have no calendar.
+    let requester = api.login(REQUESTER_ABH).await;
+    assert_eq!(
+        api.call(
+            Method::GET,
+            "/api/v1/mediators/me/availability",
+            Some(&requester),
+            None
+        )
+        .await
+        .0,
+        403
+    );
+}
+
+#[tokio::test]
+async fn presence_is_a_heartbeat_with_an_expiry() {
+    let api = Api::start().await;
+    let token = api.login(MEDIATOR).await;
+    let (status, presence) = api
+        .call(
+            Method::PUT,
+            "/api/v1/mediators/me/presence",
+            Some(&token),
+            Some(json!({"online": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(presence["online"], true);
+    let expires: chrono::DateTime<chrono::Utc> = presence["expires_at"]
+        .as_str()
+        .expect("expiry")
+        .parse()
+        .expect("instant");
+    assert!(expires > chrono::Utc::now());
+    let (_, offline) = api
+        .call(
+            Method::PUT,
+            "/api/v1/mediators/me/presence",
+            Some(&token),
+            Some(json!({"online": false})),
+        )
+        .await;
+    assert_eq!(offline, json!({"online": false, "expires_at": null}));
+    let (status, problem) = api
+        .call(
+            Method::PUT,
+            "/api/v1/mediators/me/presence",
+            Some(&token),
+            Some(json!({"online": "yes"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["online"]);
+}
+
+fn new_mediator(email: &str) -> Value {
+    json!({
+        "profile": {
+            "display_name": "Hana Mirza",
+            "email": email,
+            "gender": "female",
+            "languages": [{"code": "ckb", "qualification": "trained"}, {"code": "ar", "qualification": "lay"}],
+            "modalities": ["video", "phone"],
+            "home": {"lat": 51.05, "lon": 13.74},
+            "postal_code": "01067",
+            "max_travel_km": 40,
+            "max_minutes_per_week": 900
+        },
+        "initial_password": "ein-langes-passwort"
+    })
+}
+
+#[tokio::test]
+async fn coordinators_create_edit_and_view_mediators() {
+    let api = Api::start().await;
+    let coordinator = api.login(COORDINATOR).await;
+    let (status, list) = api
+        .call(Method::GET, "/api/v1/mediators", Some(&coordinator), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().expect("list").len(), 30);
+
+    let (status, created) = api
+        .call(
+            Method::POST,
+            "/api/v1/mediators",
+            Some(&coordinator),
+            Some(new_mediator("hana.mirza@example.org")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["time_zone"], "Europe/Berlin");
+    assert_eq!(created["active"], true);
+    // The new mediator can sign in with the initial password.
+    let response = api
+        .http
+        .post(api.url("/api/v1/auth/login"))
+        .json(&json!({"email": "hana.mirza@example.org", "password": "ein-langes-passwort"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["user"]["mediator_id"], created["id"]);
+
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/v1/mediators",
+            Some(&coordinator),
+            Some(new_mediator("hana.mirza@example.org")),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "one account per e-mail address"
+    );
+    let mut bad = new_mediator("other@example.org");
+    bad["profile"]["languages"] = json!([{"code": "elvish", "qualification": "trained"}]);
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            "/api/v1/mediators",
+            Some(&coordinator),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["profile.languages[0].code"]);
+    let mut bad = new_mediator("other@example.org");
+    bad["profile"]["max_travel_km"] = json!(-5);
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            "/api/v1/mediators",
+            Some(&coordinator),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["max_travel_km"]);
+    let mut short = new_mediator("other@example.org");
+    short["initial_password"] = json!("kurz");
+    assert_eq!(
+        api.call(
+            Method::POST,
+            "/api/v1/mediators",
+            Some(&coordinator),
+            Some(short)
+        )
+        .await
+        .0,
+        422
+    );
+    let (_, list) = api
+        .call(Method::GET, "/api/v1/mediators", Some(&coordinator), None)
+        .await;
+    assert_eq!(
+        list.as_array().expect("list").len(),
+        31,
+        "refused requests created nothing"
+    );
+
+    let mut edit = new_mediator("hana.mirza@example.org")["profile"].clone();
+    edit["max_minutes_per_week"] = json!(300);
+    edit["active"] = json!(false);
+    let (status, edited) = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/mediators/{id}"),
+            Some(&coordinator),
+            Some(edit.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["max_minutes_per_week"], 300);
+    assert_eq!(edited["active"], false);
+    let (status, fetched) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/mediators/{id}"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(fetched, edited);
+    let unknown = "0195f0c2-0000-7000-8000-000000000000";
+    assert_eq!(
+        api.call(
+            Method::PUT,
+            &format!("/api/v1/mediators/{unknown}"),
+            Some(&coordinator),
+            Some(edit)
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        api.call(
+            Method::GET,
+            &format!("/api/v1/mediators/{unknown}"),
+            Some(&coordinator),
+            None
+        )
+        .await
+        .0,
+        404
+    );
+
+    // A coordinator sees and edits any calendar.
+    let (status, calendar) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/mediators/{id}/availability"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(calendar["weekly_rules"], json!([]));
+    let rules = json!({"time_zone": "Europe/Berlin", "weekly_rules": [{"weekday": 2, "start": "09:00", "end": "12:00"}], "absences": []});
+    let (status, stored) = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/mediators/{id}/availability"),
+            Some(&coordinator),
+            Some(rules),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["weekly_rules"][0]["weekday"], 2);
+
+    // Requesters and mediators do not manage mediators.
+    for email in [REQUESTER_ABH, MEDIATOR] {
+        let token = api.login(email).await;
+        assert_eq!(
+            api.call(Method::GET, "/api/v1/mediators", Some(&token), None)
+                .await
+                .0,
+            403
+        );
+        assert_eq!(
+            api.call(
+                Method::GET,
+                &format!("/api/v1/mediators/{id}/availability"),
+                Some(&token),
+                None
+            )
+            .await
+            .0,
+            403
+        );
+    }
+}
