@@ -20,6 +20,10 @@ def run(stack, email):
         "--checks", "not_a_server_error,status_code_conformance",
         "--max-examples", MAX_EXAMPLES,
         "--generation-deterministic",
+        # The examples phase trips over an internal error of schemathesis 4.x on this
+        # schema now and then (a KeyError while deriving examples); the generated phases
+        # cover the same operations.
+        "--phases", "coverage,fuzzing,stateful",
         "--exclude-path", "/api/v1/auth/logout",
         "--header", f"Authorization: Bearer {token}",
         "--request-timeout", "10",

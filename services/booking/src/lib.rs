@@ -3,12 +3,14 @@
 //! `booking.*` events through its outbox.
 //!
 //! Layout: `lifecycle` (the state machine), `store` (the bookings table),
-//! `requests` (answers to `booking.rpc.*`).
+//! `requests` (answers to `booking.rpc.*`), `dispatch` (ranking, offers in waves,
+//! deadlines, the accept saga).
 //!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
 //! listener (tests use port 0); [`run_with`] runs the service's work on an existing
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
+pub mod dispatch;
 pub mod lifecycle;
 pub mod requests;
 pub mod store;
@@ -26,5 +28,6 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingBooking>(&mut tasks, Schema::BOOKING, &shutdown);
     requests::Bookings::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
+    dispatch::Dispatcher::new(&platform).spawn(&platform, &mut tasks, &shutdown);
     tasks.join(shutdown, platform.grace()).await
 }

@@ -191,7 +191,12 @@ impl Bookings {
             .map_err(internal)?
             .ok_or_else(not_found)?;
         visible(&request.scope, &row)?;
-        row.into_view().map_err(internal)
+        drop(conn);
+        let mut view = row.into_view().map_err(internal)?;
+        crate::dispatch::attach(&self.pool, std::slice::from_mut(&mut view))
+            .await
+            .map_err(internal)?;
+        Ok(view)
     }
 
     #[tracing::instrument(skip_all, fields(booking_id = %request.id))]

@@ -2,7 +2,7 @@
 //! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
-use crate::{auth, bookings, mediators};
+use crate::{auth, bookings, mediators, offers};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
@@ -30,6 +30,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability,
+        offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back,
     ),
     modifiers(&Security),
     tags(
@@ -37,6 +38,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "bookings", description = "Booking mediators"),
         (name = "directory", description = "Organisations"),
         (name = "mediators", description = "Mediators' profiles, calendars and presence"),
+        (name = "offers", description = "Offers to mediators"),
     )
 )]
 pub struct ApiDoc;
@@ -70,6 +72,12 @@ pub fn router(platform: Platform) -> Router {
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .route("/bookings/{id}/reschedule", post(bookings::reschedule))
         .route("/organisations", get(bookings::organisations))
+        .route("/bookings/{id}/dispatch", get(offers::explanation))
+        .route("/bookings/{id}/assign", post(offers::assign))
+        .route("/bookings/{id}/give-back", post(offers::give_back))
+        .route("/offers", get(offers::list))
+        .route("/offers/{id}/accept", post(offers::accept))
+        .route("/offers/{id}/decline", post(offers::decline))
         .route("/mediators", get(mediators::list).post(mediators::create))
         .route(
             "/mediators/me/availability",

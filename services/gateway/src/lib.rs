@@ -4,7 +4,7 @@
 //!
 //! Layout: `http` builds the router and the OpenAPI document; `auth` signs people in
 //! and says who is asking; `bookings` is the booking API; `mediators` the
-//! mediators' calendars, presence and profiles; `directory` the schema's
+//! mediators' calendars, presence and profiles; `offers` offers and their answers; `directory` the schema's
 //! queries; `json` the body extractor; `problem` the one error type of the HTTP edge
 //! (RFC 9457 problem+json); `seed` the demo data.
 //!
@@ -17,6 +17,7 @@ pub mod directory;
 pub mod http;
 pub mod json;
 pub mod mediators;
+pub mod offers;
 pub mod problem;
 pub mod seed;
 

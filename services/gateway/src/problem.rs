@@ -217,7 +217,8 @@ impl From<RpcError> for ApiError {
         match error {
             RpcError::Fault(fault) => match fault.code.as_str() {
                 fault::NOT_FOUND => ApiError::NotFound,
-                fault::ILLEGAL_TRANSITION => ApiError::Conflict(fault.message),
+                fault::ILLEGAL_TRANSITION | fault::TAKEN => ApiError::Conflict(fault.message),
+                "unavailable" => ApiError::Unavailable,
                 fault::IDEMPOTENCY_MISMATCH => ApiError::field("Idempotency-Key", fault.message),
                 fault::INVALID => ApiError::Validation(vec![field_error_of(&fault.message)]),
                 availability_fault::OVERLAP | availability_fault::TRAVEL => {

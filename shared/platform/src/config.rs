@@ -21,6 +21,34 @@ pub struct Config {
     pub consumer: ConsumerConfig,
     pub auth: AuthConfig,
     pub availability: AvailabilityConfig,
+    pub dispatch: DispatchConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct DispatchConfig {
+    /// Mediators asked in the first wave (after the continuity mediator).
+    pub cascade_size: usize,
+    /// How long the first wave may answer.
+    pub cascade_secs: i64,
+    /// How long the broadcast to everyone eligible may answer before escalation.
+    pub broadcast_secs: i64,
+    /// How long an on-demand call rings before it escalates.
+    pub ring_secs: i64,
+    /// How often due timers are looked for.
+    pub timer_poll_ms: u64,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            cascade_size: 3,
+            cascade_secs: 900,
+            broadcast_secs: 3600,
+            ring_secs: 120,
+            timer_poll_ms: 500,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

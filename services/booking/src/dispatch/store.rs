@@ -1,0 +1,370 @@
+//! Offers, assignments, dispatch rounds and timers in the `booking` schema.
+
+use super::ranking::Workload;
+use chrono::{DateTime, Utc};
+use mittler_contracts::booking::{AssignmentView, OfferView};
+use mittler_types::{BookingId, MediatorId, OfferId, OrganisationId, ReservationId, UserId};
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, FromRow)]
+pub struct OfferRow {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    pub mediator_id: Uuid,
+    pub wave: i32,
+    pub state: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl OfferRow {
+    pub fn view(&self) -> OfferView {
+        OfferView {
+            id: OfferId(self.id),
+            mediator_id: MediatorId(self.mediator_id),
+            state: self.state.clone(),
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+pub async fn insert_offer(
+    db: impl PgExecutor<'_>,
+    id: OfferId,
+    booking: BookingId,
+    mediator: MediatorId,
+    wave: i32,
+    expires_at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO booking.offers (id, booking_id, mediator_id, wave, state, expires_at) \
+         VALUES ($1, $2, $3, $4, 'open', $5) ON CONFLICT (booking_id, mediator_id) WHERE state = 'open' DO NOTHING",
+    )
+    .bind(id.as_uuid())
+    .bind(booking.as_uuid())
+    .bind(mediator.as_uuid())
+    .bind(wave)
+    .bind(expires_at)
+    .execute(db)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+pub async fn offer(db: impl PgExecutor<'_>, id: OfferId) -> Result<Option<OfferRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, booking_id, mediator_id, wave, state, expires_at FROM booking.offers WHERE id = $1")
+        .bind(id.as_uuid())
+        .fetch_optional(db)
+        .await
+}
+
+/// The mediators asked since `since` (the start of the current dispatch).
+pub async fn offered_since(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+    since: DateTime<Utc>,
+) -> Result<Vec<MediatorId>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT mediator_id FROM booking.offers WHERE booking_id = $1 AND created_at >= $2",
+    )
+    .bind(booking.as_uuid())
+    .bind(since)
+    .fetch_all(db)
+    .await?;
+    Ok(ids.into_iter().map(MediatorId).collect())
+}
+
+/// When the current dispatch of a booking began (its latest first wave).
+pub async fn dispatch_started(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT max(at) FROM booking.dispatch_rounds WHERE booking_id = $1 AND wave = 1",
+    )
+    .bind(booking.as_uuid())
+    .fetch_one(db)
+    .await
+}
+
+/// The mediator a booking is assigned to.
+pub async fn assigned_mediator(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<Option<MediatorId>, sqlx::Error> {
+    let id: Option<Uuid> =
+        sqlx::query_scalar("SELECT mediator_id FROM booking.assignments WHERE booking_id = $1")
+            .bind(booking.as_uuid())
+            .fetch_optional(db)
+            .await?;
+    Ok(id.map(MediatorId))
+}
+
+/// Compare-and-set an open, unexpired offer to `to` (`accepted`, `declined`).
+pub async fn decide_offer(
+    db: impl PgExecutor<'_>,
+    id: OfferId,
+    to: &str,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE booking.offers SET state = $2, decided_at = now() \
+         WHERE id = $1 AND state = 'open' AND expires_at > now()",
+    )
+    .bind(id.as_uuid())
+    .bind(to)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Close the open offers of a booking (of one wave, or all) as `to`; returns them.
+pub async fn close_open_offers(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+    wave: Option<i32>,
+    to: &str,
+) -> Result<Vec<OfferRow>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE booking.offers SET state = $3, decided_at = now() \
+         WHERE booking_id = $1 AND state = 'open' AND ($2::int IS NULL OR wave = $2) \
+         RETURNING id, booking_id, mediator_id, wave, state, expires_at",
+    )
+    .bind(booking.as_uuid())
+    .bind(wave)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+/// A mediator's open, unexpired offers with their bookings' ids.
+pub async fn open_offers_of(
+    db: impl PgExecutor<'_>,
+    mediator: MediatorId,
+) -> Result<Vec<OfferRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, booking_id, mediator_id, wave, state, expires_at FROM booking.offers \
+         WHERE mediator_id = $1 AND state = 'open' AND expires_at > now() ORDER BY expires_at",
+    )
+    .bind(mediator.as_uuid())
+    .fetch_all(db)
+    .await
+}
+
+/// Offers of these bookings, for the booking views.
+pub async fn offers_of(
+    db: impl PgExecutor<'_>,
+    bookings: &[Uuid],
+) -> Result<HashMap<BookingId, Vec<OfferView>>, sqlx::Error> {
+    let rows: Vec<OfferRow> = sqlx::query_as(
+        "SELECT id, booking_id, mediator_id, wave, state, expires_at FROM booking.offers \
+         WHERE booking_id = ANY($1) ORDER BY created_at, id",
+    )
+    .bind(bookings)
+    .fetch_all(db)
+    .await?;
+    let mut by_booking: HashMap<BookingId, Vec<OfferView>> = HashMap::new();
+    for row in rows {
+        by_booking
+            .entry(BookingId(row.booking_id))
+            .or_default()
+            .push(row.view());
+    }
+    Ok(by_booking)
+}
+
+pub async fn assignments_of(
+    db: impl PgExecutor<'_>,
+    bookings: &[Uuid],
+) -> Result<HashMap<BookingId, AssignmentView>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT booking_id, mediator_id, assigned_at FROM booking.assignments WHERE booking_id = ANY($1)",
+    )
+    .bind(bookings)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(b, m, at)| {
+            (
+                BookingId(b),
+                AssignmentView {
+                    mediator_id: MediatorId(m),
+                    assigned_at: at,
+                },
+            )
+        })
+        .collect())
+}
+
+pub async fn insert_assignment(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+    mediator: MediatorId,
+    reservation: ReservationId,
+    offer: Option<OfferId>,
+    by: Option<UserId>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO booking.assignments (booking_id, mediator_id, reservation_id, offer_id, assigned_by) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(booking.as_uuid())
+    .bind(mediator.as_uuid())
+    .bind(reservation.as_uuid())
+    .bind(offer.map(|o| o.as_uuid()))
+    .bind(by.map(|u| u.as_uuid()))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Remove a booking's assignment; returns the reservation it held.
+pub async fn remove_assignment(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<Option<ReservationId>, sqlx::Error> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "DELETE FROM booking.assignments WHERE booking_id = $1 RETURNING reservation_id",
+    )
+    .bind(booking.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    Ok(id.map(ReservationId))
+}
+
+/// The mediator who last served this client of this organisation.
+pub async fn previous_mediator(
+    db: impl PgExecutor<'_>,
+    organisation: OrganisationId,
+    client_reference: &str,
+    except: BookingId,
+) -> Result<Option<MediatorId>, sqlx::Error> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "SELECT a.mediator_id FROM booking.assignments a JOIN booking.bookings b ON b.id = a.booking_id \
+         WHERE b.organisation_id = $1 AND b.client->>'reference' = $2 AND b.id <> $3 \
+         AND b.state IN ('assigned', 'in_session', 'completed') ORDER BY b.start_at DESC LIMIT 1",
+    )
+    .bind(organisation.as_uuid())
+    .bind(client_reference)
+    .bind(except.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    Ok(id.map(MediatorId))
+}
+
+/// Assigned minutes in the last 30 days and the last assignment, per mediator.
+pub async fn workload(
+    db: impl PgExecutor<'_>,
+    mediators: &[Uuid],
+) -> Result<HashMap<MediatorId, Workload>, sqlx::Error> {
+    let rows: Vec<(Uuid, i64, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT a.mediator_id, \
+                coalesce(sum(b.duration_minutes) FILTER (WHERE b.start_at > now() - interval '30 days'), 0)::bigint, \
+                max(a.assigned_at) \
+         FROM booking.assignments a JOIN booking.bookings b ON b.id = a.booking_id \
+         WHERE a.mediator_id = ANY($1) GROUP BY a.mediator_id",
+    )
+    .bind(mediators)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, minutes, last)| {
+            (
+                MediatorId(m),
+                Workload {
+                    minutes_30_days: minutes,
+                    last_assigned: last,
+                },
+            )
+        })
+        .collect())
+}
+
+pub async fn insert_round(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+    wave: i32,
+    ranked: &serde_json::Value,
+    excluded: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO booking.dispatch_rounds (booking_id, wave, ranked, excluded) VALUES ($1, $2, $3, $4)")
+        .bind(booking.as_uuid())
+        .bind(wave)
+        .bind(ranked)
+        .bind(excluded)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, FromRow)]
+pub struct RoundRow {
+    pub wave: i32,
+    pub at: DateTime<Utc>,
+    pub ranked: serde_json::Value,
+    pub excluded: serde_json::Value,
+}
+
+pub async fn rounds(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<Vec<RoundRow>, sqlx::Error> {
+    sqlx::query_as("SELECT wave, at, ranked, excluded FROM booking.dispatch_rounds WHERE booking_id = $1 ORDER BY at, wave")
+        .bind(booking.as_uuid())
+        .fetch_all(db)
+        .await
+}
+
+pub async fn insert_timer(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+    wave: i32,
+    due_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO booking.timers (id, booking_id, kind, wave, due_at) VALUES ($1, $2, 'wave_deadline', $3, $4)")
+        .bind(Uuid::now_v7())
+        .bind(booking.as_uuid())
+        .bind(wave)
+        .bind(due_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Mark a booking's pending timers done (it was assigned or cancelled).
+pub async fn cancel_timers(db: impl PgExecutor<'_>, booking: BookingId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE booking.timers SET done_at = now() WHERE booking_id = $1 AND done_at IS NULL",
+    )
+    .bind(booking.as_uuid())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Claim due timers in this transaction (other workers skip them).
+pub async fn due_timers(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> Result<Vec<(Uuid, BookingId, i32)>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid, i32)> = sqlx::query_as(
+        "SELECT id, booking_id, wave FROM booking.timers WHERE done_at IS NULL AND due_at <= now() \
+         ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, b, w)| (id, BookingId(b), w))
+        .collect())
+}
+
+pub async fn finish_timer(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE booking.timers SET done_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

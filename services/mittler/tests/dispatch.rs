@@ -1,0 +1,517 @@
+//! Dispatch through the whole system: offers in waves, the race-safe accept,
+//! deadlines that survive a restart, escalation, explanations.
+
+use chrono::{Duration, NaiveTime, Utc};
+use mittler_availability::requests::Availability;
+use mittler_contracts::availability::{
+    Calendar, GeoPoint, LanguageSkill, MediatorProfile, PutCalendarRequest, WeeklyRule,
+};
+use mittler_contracts::booking::{
+    AcceptOffer, CancelBooking, CancelBookingRequest, CreateBooking, CreateBookingRequest,
+    DispatchExplanation, GetBookingRequest, MyOffers, MyOffersRequest, OfferAnswer, Scope, fault,
+};
+use mittler_contracts::examples::booking_details;
+use mittler_platform::Config;
+use mittler_platform::rpc::{self, RpcError};
+use mittler_testkit::{TestApp, TestEnv, eventually};
+use mittler_types::{
+    BookingId, BookingState, Gender, LanguageTag, MediatorId, Modality, OrganisationId,
+    Qualification, TimeZone, UserId,
+};
+use std::time::Duration as StdDuration;
+
+fn profile(language: &str) -> MediatorProfile {
+    MediatorProfile {
+        id: MediatorId::new(),
+        display_name: format!("Mediator {}", uuid::Uuid::new_v4().simple()),
+        email: "m@example.org".into(),
+        phone: None,
+        gender: Gender::Female,
+        languages: vec![LanguageSkill {
+            code: LanguageTag::parse(language).expect("tag"),
+            qualification: Qualification::Trained,
+        }],
+        modalities: vec![Modality::Video, Modality::Phone],
+        subject_areas: vec![],
+        home: GeoPoint {
+            lat: 51.34,
+            lon: 12.37,
+        },
+        postal_code: "04109".into(),
+        max_travel_km: 50.0,
+        max_minutes_per_week: 2400,
+        accepts_same_day: true,
+        time_zone: TimeZone::BERLIN,
+        notify_by_email: true,
+        active: true,
+    }
+}
+
+fn always() -> Calendar {
+    Calendar {
+        time_zone: TimeZone::BERLIN,
+        weekly_rules: (1..=7)
+            .map(|weekday| WeeklyRule {
+                weekday,
+                start: NaiveTime::MIN,
+                end: NaiveTime::from_hms_opt(23, 59, 0).expect("t"),
+            })
+            .collect(),
+        overrides: vec![],
+        absences: vec![],
+    }
+}
+
+async fn mediators(env: &TestEnv, n: usize, language: &str) -> Vec<MediatorId> {
+    let service = Availability::new(env.db.pool.clone(), Default::default());
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let p = profile(language);
+        ids.push(p.id);
+        service.put_profile(p.clone()).await.expect("profile");
+        service
+            .put_calendar(PutCalendarRequest {
+                mediator_id: p.id,
+                calendar: always(),
+            })
+            .await
+            .expect("calendar");
+    }
+    ids
+}
+
+async fn book(client: &async_nats::Client) -> BookingId {
+    let mut details = booking_details();
+    // 09:30 Berlin time, three days ahead: inside everyone's hours.
+    details.start = Utc::now() + Duration::days(3);
+    details.end = details.start + Duration::minutes(60);
+    let request = CreateBookingRequest {
+        organisation_id: OrganisationId::new(),
+        requested_by: UserId::new(),
+        idempotency_key: None,
+        fingerprint: "x".into(),
+        details,
+    };
+    rpc::call::<CreateBooking>(client, &request, StdDuration::from_secs(5))
+        .await
+        .expect("created")
+        .booking
+        .id
+}
+
+async fn offers_of(
+    env: &TestEnv,
+    booking: BookingId,
+    state: &str,
+) -> Vec<(uuid::Uuid, uuid::Uuid, i32)> {
+    sqlx::query_as("SELECT id, mediator_id, wave FROM booking.offers WHERE booking_id = $1 AND state = $2 ORDER BY wave, id")
+        .bind(booking.as_uuid())
+        .bind(state)
+        .fetch_all(&env.db.pool)
+        .await
+        .expect("offers")
+}
+
+async fn subjects(env: &TestEnv, like: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT subject FROM booking.outbox WHERE subject LIKE $1 ORDER BY created_at, id",
+    )
+    .bind(like)
+    .fetch_all(&env.db.pool)
+    .await
+    .expect("outbox")
+}
+
+fn config(env: &TestEnv, cascade_size: usize, cascade_secs: i64, broadcast_secs: i64) -> Config {
+    let mut config = env.config();
+    config.dispatch.cascade_size = cascade_size;
+    config.dispatch.cascade_secs = cascade_secs;
+    config.dispatch.broadcast_secs = broadcast_secs;
+    config.dispatch.timer_poll_ms = 100;
+    config
+}
+
+async fn booking_ready(client: &async_nats::Client) {
+    eventually(
+        StdDuration::from_secs(20),
+        "booking service answers",
+        || async {
+            rpc::call::<MyOffers>(
+                client,
+                &MyOffersRequest {
+                    mediator_id: MediatorId::new(),
+                },
+                StdDuration::from_secs(2),
+            )
+            .await
+            .ok()
+            .map(|_| ())
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_accepts_of_one_booking_give_exactly_one_assignment() {
+    let env = TestEnv::start().await;
+    let ids = mediators(&env, 50, "uk").await;
+    let app = TestApp::spawn(config(&env, 50, 900, 3600), mittler::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let booking = book(&client).await;
+    let offers = eventually(StdDuration::from_secs(20), "fifty offers", || async {
+        let offers = offers_of(&env, booking, "open").await;
+        (offers.len() == 50).then_some(offers)
+    })
+    .await;
+    assert!(
+        ids.iter()
+            .all(|m| offers.iter().any(|o| o.1 == m.as_uuid()))
+    );
+
+    let accepts = offers.iter().map(|(offer, mediator, _)| {
+        let client = client.clone();
+        let answer = OfferAnswer {
+            offer_id: (*offer).into(),
+            mediator_id: (*mediator).into(),
+        };
+        tokio::spawn(async move {
+            rpc::call::<AcceptOffer>(&client, &answer, StdDuration::from_secs(20)).await
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(accepts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("join"))
+        .collect();
+    let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "exactly one accept wins");
+    assert_eq!(winners[0].state, BookingState::Assigned);
+    for loser in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(loser, RpcError::Fault(f) if f.code == fault::TAKEN),
+            "{loser}"
+        );
+    }
+    let winner = winners[0]
+        .assignment
+        .as_ref()
+        .expect("assignment")
+        .mediator_id;
+
+    let live: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT mediator_id FROM availability.reservations WHERE booking_id = $1 AND released_at IS NULL",
+    )
+    .bind(booking.as_uuid())
+    .fetch_all(&env.db.pool)
+    .await
+    .expect("reservations");
+    assert_eq!(
+        live,
+        [winner.as_uuid()],
+        "the losers' reservations were released"
+    );
+    assert_eq!(offers_of(&env, booking, "accepted").await.len(), 1);
+    assert_eq!(
+        offers_of(&env, booking, "withdrawn").await.len(),
+        49,
+        "everyone else is told"
+    );
+    assert_eq!(subjects(&env, "booking.offer.withdrawn").await.len(), 49);
+    assert_eq!(subjects(&env, "booking.booking.assigned").await.len(), 1);
+    app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalation() {
+    let env = TestEnv::start().await;
+    mediators(&env, 5, "ar").await;
+    let excluded = mediators(&env, 1, "ti").await[0];
+    let settings = config(&env, 2, 2, 2);
+    let app = TestApp::spawn(settings.clone(), mittler::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let mut details = booking_details();
+    details.language = LanguageTag::parse("ar").expect("tag");
+    let request = CreateBookingRequest {
+        organisation_id: OrganisationId::new(),
+        requested_by: UserId::new(),
+        idempotency_key: None,
+        fingerprint: "y".into(),
+        details,
+    };
+    let booking = rpc::call::<CreateBooking>(&client, &request, StdDuration::from_secs(5))
+        .await
+        .expect("created")
+        .booking
+        .id;
+    let cascade = eventually(
+        StdDuration::from_secs(20),
+        "the cascade's two offers",
+        || async {
+            let open = offers_of(&env, booking, "open").await;
+            (open.len() == 2).then_some(open)
+        },
+    )
+    .await;
+    assert!(cascade.iter().all(|o| o.2 == 1));
+
+    // Down while the deadline passes.
+    app.stop().await.expect("stop");
+    let expires: chrono::DateTime<Utc> =
+        sqlx::query_scalar("SELECT max(expires_at) FROM booking.offers WHERE booking_id = $1")
+            .bind(booking.as_uuid())
+            .fetch_one(&env.db.pool)
+            .await
+            .expect("expiry");
+    eventually(
+        StdDuration::from_secs(10),
+        "the deadline passed while down",
+        || async { (Utc::now() > expires).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        offers_of(&env, booking, "open").await.len(),
+        2,
+        "nothing happened while down"
+    );
+
+    let app = TestApp::spawn(settings, mittler::run_on).await;
+    eventually(
+        StdDuration::from_secs(20),
+        "the broadcast to the other three",
+        || async {
+            let open = offers_of(&env, booking, "open").await;
+            (open.len() == 3 && open.iter().all(|o| o.2 == 2)).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(offers_of(&env, booking, "expired").await.len(), 2);
+    eventually(
+        StdDuration::from_secs(20),
+        "escalation after the broadcast",
+        || async { (subjects(&env, "booking.dispatch.escalated").await.len() == 1).then_some(()) },
+    )
+    .await;
+    assert_eq!(offers_of(&env, booking, "expired").await.len(), 5);
+
+    let explanation = rpc::call::<DispatchExplanation>(
+        &client,
+        &GetBookingRequest {
+            id: booking,
+            scope: Scope::all(),
+        },
+        StdDuration::from_secs(5),
+    )
+    .await
+    .expect("explanation");
+    assert_eq!(explanation.rounds.len(), 2);
+    let first = &explanation.rounds[0];
+    assert_eq!(first.ranked.len(), 5);
+    assert_eq!(first.ranked.iter().filter(|r| r.offered).count(), 2);
+    assert!(
+        first.ranked[0]
+            .why
+            .iter()
+            .any(|w| w.contains("assigned in the last 30 days"))
+    );
+    let tigrinya = first
+        .excluded
+        .iter()
+        .find(|e| e.mediator_id == excluded)
+        .expect("excluded mediator listed");
+    assert_eq!(tigrinya.reasons, ["language"]);
+    app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn cancelling_withdraws_open_offers_and_a_booking_nobody_can_take_escalates_at_once() {
+    let env = TestEnv::start().await;
+    mediators(&env, 3, "uk").await;
+    let app = TestApp::spawn(config(&env, 3, 900, 3600), mittler::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let booking = book(&client).await;
+    eventually(StdDuration::from_secs(20), "three offers", || async {
+        (offers_of(&env, booking, "open").await.len() == 3).then_some(())
+    })
+    .await;
+    rpc::call::<CancelBooking>(
+        &client,
+        &CancelBookingRequest {
+            id: booking,
+            scope: Scope::all(),
+            by: UserId::new(),
+            reason: "Termin entfällt".into(),
+        },
+        StdDuration::from_secs(5),
+    )
+    .await
+    .expect("cancelled");
+    eventually(StdDuration::from_secs(20), "offers withdrawn", || async {
+        (offers_of(&env, booking, "withdrawn").await.len() == 3).then_some(())
+    })
+    .await;
+
+    let mut details = booking_details();
+    details.language = LanguageTag::parse("gsg").expect("tag");
+    let request = CreateBookingRequest {
+        organisation_id: OrganisationId::new(),
+        requested_by: UserId::new(),
+        idempotency_key: None,
+        fingerprint: "z".into(),
+        details,
+    };
+    rpc::call::<CreateBooking>(&client, &request, StdDuration::from_secs(5))
+        .await
+        .expect("created");
+    eventually(
+        StdDuration::from_secs(20),
+        "escalated: nobody signs",
+        || async { (subjects(&env, "booking.dispatch.escalated").await.len() == 1).then_some(()) },
+    )
+    .await;
+    app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches_without_the_giver()
+{
+    use mittler_contracts::booking::{
+        AssignBooking, AssignBookingRequest, GiveBack, GiveBackRequest,
+    };
+    let env = TestEnv::start().await;
+    let ids = mediators(&env, 3, "tr").await;
+    let app = TestApp::spawn(config(&env, 1, 900, 3600), mittler::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let timeout = StdDuration::from_secs(10);
+    let mut details = booking_details();
+    details.language = LanguageTag::parse("tr").expect("tag");
+    let start = Utc::now() + Duration::days(4);
+    details.start = start;
+    details.end = start + Duration::minutes(60);
+    let create = |fingerprint: &str| CreateBookingRequest {
+        organisation_id: OrganisationId::new(),
+        requested_by: UserId::new(),
+        idempotency_key: None,
+        fingerprint: fingerprint.into(),
+        details: details.clone(),
+    };
+    let first = rpc::call::<CreateBooking>(&client, &create("a"), timeout)
+        .await
+        .expect("first")
+        .booking
+        .id;
+    let second = rpc::call::<CreateBooking>(&client, &create("b"), timeout)
+        .await
+        .expect("second")
+        .booking
+        .id;
+    for booking in [first, second] {
+        eventually(
+            StdDuration::from_secs(20),
+            "the cascade's offer",
+            || async { (offers_of(&env, booking, "open").await.len() == 1).then_some(()) },
+        )
+        .await;
+    }
+
+    // The coordinator assigns the first booking to a mediator by hand…
+    let coordinator = UserId::new();
+    let assigned = rpc::call::<AssignBooking>(
+        &client,
+        &AssignBookingRequest {
+            id: first,
+            scope: Scope::all(),
+            mediator_id: ids[0],
+            by: coordinator,
+        },
+        timeout,
+    )
+    .await
+    .expect("assigned");
+    assert_eq!(assigned.state, BookingState::Assigned);
+    assert_eq!(
+        offers_of(&env, first, "withdrawn").await.len(),
+        1,
+        "the open offer is withdrawn"
+    );
+    // …and cannot give the same mediator the overlapping second one.
+    let refused = rpc::call::<AssignBooking>(
+        &client,
+        &AssignBookingRequest {
+            id: second,
+            scope: Scope::all(),
+            mediator_id: ids[0],
+            by: coordinator,
+        },
+        timeout,
+    )
+    .await
+    .expect_err("double booking");
+    assert!(
+        matches!(&refused, RpcError::Fault(f) if f.code == fault::TAKEN),
+        "{refused}"
+    );
+    let unknown = rpc::call::<AssignBooking>(
+        &client,
+        &AssignBookingRequest {
+            id: second,
+            scope: Scope::all(),
+            mediator_id: MediatorId::new(),
+            by: coordinator,
+        },
+        timeout,
+    )
+    .await
+    .expect_err("unknown mediator");
+    assert!(
+        matches!(&unknown, RpcError::Fault(f) if f.code == fault::INVALID),
+        "{unknown}"
+    );
+
+    // The mediator gives the first job back: slot released, dispatch again without them.
+    let wrong = rpc::call::<GiveBack>(
+        &client,
+        &GiveBackRequest {
+            id: first,
+            mediator_id: ids[1],
+            reason: "x".into(),
+        },
+        timeout,
+    )
+    .await
+    .expect_err("not theirs");
+    assert!(matches!(&wrong, RpcError::Fault(f) if f.code == fault::NOT_FOUND));
+    let returned = rpc::call::<GiveBack>(
+        &client,
+        &GiveBackRequest {
+            id: first,
+            mediator_id: ids[0],
+            reason: "krank".into(),
+        },
+        timeout,
+    )
+    .await
+    .expect("given back");
+    assert_eq!(returned.state, BookingState::Requested);
+    let reoffered = eventually(StdDuration::from_secs(20), "a new offer", || async {
+        let open = offers_of(&env, first, "open").await;
+        (open.len() == 1).then_some(open)
+    })
+    .await;
+    assert_ne!(
+        reoffered[0].1,
+        ids[0].as_uuid(),
+        "not offered to the one who gave it back"
+    );
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM availability.reservations WHERE booking_id = $1 AND released_at IS NULL")
+        .bind(first.as_uuid())
+        .fetch_one(&env.db.pool)
+        .await
+        .expect("reservations");
+    assert_eq!(live, 0, "the returned slot is free again");
+    assert_eq!(subjects(&env, "booking.assignment.returned").await.len(), 1);
+    app.stop().await.expect("clean stop");
+}
