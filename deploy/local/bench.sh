@@ -10,5 +10,11 @@ benches() {
   cargo bench -p mittler-platform --bench outbox_pipeline
   echo "==> availability candidates"
   cargo bench -p mittler-availability --bench candidates
+  echo "==> booking -> first offer, whole system"
+  cargo bench -p mittler --bench first_offer
 }
 "$here/with-test-pg.sh" bash -c "$(declare -f benches); benches"
+
+echo "==> offline matcher against greedy (shared/workload)"
+cargo build --release --quiet --bin mittler
+python3 deploy/local/bench_matcher.py target/release/mittler

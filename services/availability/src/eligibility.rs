@@ -84,6 +84,9 @@ pub struct MediatorState<'a> {
     /// Minutes already reserved in the booking's ISO week, the booking's own excluded.
     pub week_minutes: i64,
     pub online: bool,
+    /// Availability windows given as instants (the offline matcher's instances); when
+    /// `None`, they come from expanding the calendar.
+    pub windows: Option<&'a [Window]>,
 }
 
 /// Minutes of `reservations` starting in the ISO week (in the calendar's zone) of
@@ -149,7 +152,14 @@ pub fn evaluate(
         reasons.push(Exclusion::Modality);
     }
 
-    let windows: Vec<Window> = calendar::expand(state.calendar, needs.start, needs.end);
+    let expanded;
+    let windows: &[Window] = match state.windows {
+        Some(given) => given,
+        None => {
+            expanded = calendar::expand(state.calendar, needs.start, needs.end);
+            &expanded
+        }
+    };
     let covering = windows.iter().find(|w| w.covers(needs.start, needs.end));
     if covering.is_none() {
         if calendar::absent(&state.calendar.absences, needs.start, needs.end) {
@@ -320,6 +330,7 @@ mod tests {
             reservations: r,
             week_minutes,
             online: false,
+            windows: None,
         };
         evaluate(&state, n, utc("2026-11-01T00:00:00Z"), 40.0)
     }
@@ -455,6 +466,7 @@ mod tests {
             reservations: &[],
             week_minutes: 0,
             online: false,
+            windows: None,
         };
         let today = needs("uk", Modality::Video, "2026-11-02T09:00:00Z", 60);
         let tomorrow = needs("uk", Modality::Video, "2026-11-03T09:00:00Z", 60);

@@ -282,6 +282,7 @@ impl Availability {
                 reservations: booked,
                 week_minutes: week_minutes.get(&profile.id).copied().unwrap_or(0),
                 online: online.contains(&profile.id),
+                windows: None,
             };
             match eligibility::evaluate(&state, &needs, now, self.config.travel_speed_kmh) {
                 Ok(candidate) => eligible.push(candidate),

@@ -1,6 +1,8 @@
 //! The all-in-one process: every service in one, sharing one platform (one
 //! Postgres pool, one NATS connection), for small deployments and development.
 
+pub mod matcher;
+
 use anyhow::Context as _;
 use mittler_platform::{CancellationToken, Config, Platform, Tasks};
 

@@ -20,13 +20,32 @@ enum Command {
     Migrate,
     /// Add the demo organisations, staff and mediators (what exists is kept).
     SeedDemo,
+    /// Solve a matching benchmark instance (shared/workload/FORMAT.md) offline.
+    Match {
+        #[arg(long)]
+        instance: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Time budget of the improvement pass, in milliseconds.
+        #[arg(long, default_value_t = 800)]
+        budget_ms: u64,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(Command::Match {
+        instance,
+        out,
+        budget_ms,
+    }) = &cli.command
+    {
+        return mittler::matcher::run(instance, out, std::time::Duration::from_millis(*budget_ms));
+    }
     let (config, shutdown) = mittler_platform::boot()?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Match { .. } => Ok(()),
         Command::Serve => mittler::run(config, shutdown).await,
         Command::Migrate => mittler::migrate(&config).await,
         Command::SeedDemo => mittler::seed_demo(&config).await,

@@ -80,11 +80,39 @@ async fn mediators(env: &TestEnv, n: usize, language: &str) -> Vec<MediatorId> {
     ids
 }
 
-async fn book(client: &async_nats::Client) -> BookingId {
+/// 10:00 Berlin time, `days` from today (plus `minutes`): the same hours whenever
+/// the tests run, so a booking never crosses midnight.
+fn at_ten(days: i64, minutes: i64) -> chrono::DateTime<Utc> {
+    use chrono::TimeZone as _;
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let local = (today + Duration::days(days))
+        .and_hms_opt(10, 0, 0)
+        .expect("time");
+    chrono_tz::Europe::Berlin
+        .from_local_datetime(&local)
+        .single()
+        .expect("10:00 exists")
+        .with_timezone(&Utc)
+        + Duration::minutes(minutes)
+}
+
+/// The example booking, at `at_ten(days, minutes)` for an hour.
+fn details_at(
+    language: &str,
+    days: i64,
+    minutes: i64,
+) -> mittler_contracts::booking::BookingDetails {
     let mut details = booking_details();
-    // 09:30 Berlin time, three days ahead: inside everyone's hours.
-    details.start = Utc::now() + Duration::days(3);
+    details.language = LanguageTag::parse(language).expect("tag");
+    details.start = at_ten(days, minutes);
     details.end = details.start + Duration::minutes(60);
+    details
+}
+
+async fn book(client: &async_nats::Client) -> BookingId {
+    let details = details_at("uk", 3, 0);
     let request = CreateBookingRequest {
         organisation_id: OrganisationId::new(),
         requested_by: UserId::new(),
@@ -231,8 +259,7 @@ async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalat
     let app = TestApp::spawn(settings.clone(), mittler::run_on).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
-    let mut details = booking_details();
-    details.language = LanguageTag::parse("ar").expect("tag");
+    let details = details_at("ar", 2, 0);
     let request = CreateBookingRequest {
         organisation_id: OrganisationId::new(),
         requested_by: UserId::new(),
@@ -353,8 +380,7 @@ async fn cancelling_withdraws_open_offers_and_a_booking_nobody_can_take_escalate
     })
     .await;
 
-    let mut details = booking_details();
-    details.language = LanguageTag::parse("gsg").expect("tag");
+    let details = details_at("gsg", 2, 0);
     let request = CreateBookingRequest {
         organisation_id: OrganisationId::new(),
         requested_by: UserId::new(),
@@ -386,11 +412,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let timeout = StdDuration::from_secs(10);
-    let mut details = booking_details();
-    details.language = LanguageTag::parse("tr").expect("tag");
-    let start = Utc::now() + Duration::days(4);
-    details.start = start;
-    details.end = start + Duration::minutes(60);
+    let details = details_at("tr", 4, 0);
     let create = |fingerprint: &str| CreateBookingRequest {
         organisation_id: OrganisationId::new(),
         requested_by: UserId::new(),
@@ -513,5 +535,75 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
         .expect("reservations");
     assert_eq!(live, 0, "the returned slot is free again");
     assert_eq!(subjects(&env, "booking.assignment.returned").await.len(), 1);
+    app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn one_mediators_two_overlapping_accepts_give_at_most_one_assignment() {
+    let env = TestEnv::start().await;
+    let only = mediators(&env, 1, "ps").await[0];
+    let app = TestApp::spawn(config(&env, 3, 900, 3600), mittler::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let timeout = StdDuration::from_secs(10);
+    let mut bookings = Vec::new();
+    for (offset, fingerprint) in [(0, "p"), (30, "q")] {
+        let details = details_at("ps", 5, offset);
+        let request = CreateBookingRequest {
+            organisation_id: OrganisationId::new(),
+            requested_by: UserId::new(),
+            idempotency_key: None,
+            fingerprint: fingerprint.into(),
+            details,
+        };
+        bookings.push(
+            rpc::call::<CreateBooking>(&client, &request, timeout)
+                .await
+                .expect("created")
+                .booking
+                .id,
+        );
+    }
+    let mut offers = Vec::new();
+    for booking in &bookings {
+        let open = eventually(
+            StdDuration::from_secs(20),
+            "the one mediator's offer",
+            || async {
+                let open = offers_of(&env, *booking, "open").await;
+                (open.len() == 1).then_some(open)
+            },
+        )
+        .await;
+        offers.push(open[0].0);
+    }
+    let accepts = offers.iter().map(|offer| {
+        let client = client.clone();
+        let answer = OfferAnswer {
+            offer_id: (*offer).into(),
+            mediator_id: only,
+        };
+        tokio::spawn(async move {
+            rpc::call::<AcceptOffer>(&client, &answer, StdDuration::from_secs(20)).await
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(accepts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("join"))
+        .collect();
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "the slots overlap: at most one"
+    );
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM availability.reservations WHERE mediator_id = $1 AND released_at IS NULL",
+    )
+    .bind(only.as_uuid())
+    .fetch_one(&env.db.pool)
+    .await
+    .expect("reservations");
+    assert_eq!(live, 1);
     app.stop().await.expect("clean stop");
 }
