@@ -156,6 +156,9 @@ fn config(env: &TestEnv, cascade_size: usize, cascade_secs: i64, broadcast_secs:
     config.dispatch.cascade_secs = cascade_secs;
     config.dispatch.broadcast_secs = broadcast_secs;
     config.dispatch.timer_poll_ms = 100;
+    // Escalation follows the broadcast unless a test sets the point itself; the
+    // default (48 h) would depend on the hour the tests run at.
+    config.dispatch.escalate_before_start_secs = 60;
     config
 }
 
@@ -605,5 +608,53 @@ async fn one_mediators_two_overlapping_accepts_give_at_most_one_assignment() {
     .await
     .expect("reservations");
     assert_eq!(live, 1);
+    app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn a_booking_nobody_accepts_by_its_escalation_point_goes_to_the_coordinators_once() {
+    let env = TestEnv::start().await;
+    mediators(&env, 3, "fr").await;
+    let details = details_at("fr", 4, 0);
+    let mut settings = config(&env, 3, 900, 3600);
+    // The escalation point lies two seconds from now; the offers' deadline much later.
+    settings.dispatch.escalate_before_start_secs = (details.start - Utc::now()).num_seconds() - 2;
+    let app = TestApp::spawn(settings, mittler::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let request = CreateBookingRequest {
+        organisation_id: OrganisationId::new(),
+        requested_by: UserId::new(),
+        idempotency_key: None,
+        fingerprint: "e".into(),
+        details,
+    };
+    let booking = rpc::call::<CreateBooking>(&client, &request, StdDuration::from_secs(5))
+        .await
+        .expect("created")
+        .booking
+        .id;
+    eventually(StdDuration::from_secs(20), "three offers", || async {
+        (offers_of(&env, booking, "open").await.len() == 3).then_some(())
+    })
+    .await;
+    eventually(
+        StdDuration::from_secs(20),
+        "escalated at the escalation point",
+        || async { (subjects(&env, "booking.dispatch.escalated").await.len() == 1).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        offers_of(&env, booking, "open").await.len(),
+        3,
+        "the offers stay open: anyone may still accept"
+    );
+    let done: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM booking.timers WHERE kind = 'escalation' AND done_at IS NOT NULL",
+    )
+    .fetch_one(&env.db.pool)
+    .await
+    .expect("timers");
+    assert_eq!(done, 1);
     app.stop().await.expect("clean stop");
 }

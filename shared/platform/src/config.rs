@@ -37,6 +37,9 @@ pub struct DispatchConfig {
     pub ring_secs: i64,
     /// How often due timers are looked for.
     pub timer_poll_ms: u64,
+    /// A scheduled booking nobody accepted this long before its start goes to the
+    /// coordinators (an on-demand call: when its ring ends).
+    pub escalate_before_start_secs: i64,
 }
 
 impl Default for DispatchConfig {
@@ -47,6 +50,7 @@ impl Default for DispatchConfig {
             broadcast_secs: 3600,
             ring_secs: 120,
             timer_poll_ms: 500,
+            escalate_before_start_secs: 48 * 3600,
         }
     }
 }

@@ -368,13 +368,29 @@ impl Dispatcher {
         {
             emit_withdrawn(tx, &offer, row.organisation_id(), "the booking changed").await?;
         }
+        store::clear_escalation(&mut *tx, id)
+            .await
+            .map_err(HandleError::retry)?;
         let view = row.into_view().map_err(HandleError::reject)?;
         let offered = self.offer_wave(tx, &view, 1, exclude).await?;
         if offered == 0 {
             self.escalate(tx, &view, "no mediator can take this booking")
                 .await?;
+        } else if let Some(point) = self.escalation_point(&view)
+            && point > Utc::now()
+        {
+            store::insert_timer(&mut *tx, id, store::TimerKind::Escalation, 0, point)
+                .await
+                .map_err(HandleError::retry)?;
         }
         Ok(())
+    }
+
+    /// When a scheduled booking nobody has accepted goes to the coordinators.
+    fn escalation_point(&self, booking: &BookingView) -> Option<DateTime<Utc>> {
+        (booking.details.kind == BookingKind::Scheduled).then(|| {
+            booking.details.start - Duration::seconds(self.config.escalate_before_start_secs)
+        })
     }
 
     /// Offer the booking to the next wave; returns how many were asked.
@@ -542,9 +558,20 @@ impl Dispatcher {
                 .map_err(HandleError::retry)?;
             }
         }
-        store::insert_timer(&mut *tx, booking.id, wave, expires_at)
-            .await
-            .map_err(HandleError::retry)?;
+        if on_demand {
+            let waited =
+                (Utc::now() - booking.created_at).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::histogram!("dispatch_on_demand_ring_seconds").record(waited);
+        }
+        store::insert_timer(
+            &mut *tx,
+            booking.id,
+            store::TimerKind::WaveDeadline,
+            wave,
+            expires_at,
+        )
+        .await
+        .map_err(HandleError::retry)?;
         if booking.state == BookingState::Requested {
             bookings::set_state(
                 &mut *tx,
@@ -575,6 +602,12 @@ impl Dispatcher {
         booking: &BookingView,
         reason: &str,
     ) -> Result<(), HandleError> {
+        if !store::mark_escalated(&mut *tx, booking.id)
+            .await
+            .map_err(HandleError::retry)?
+        {
+            return Ok(()); // this dispatch already went to the coordinators
+        }
         emit(
             tx,
             DispatchEscalated {
@@ -649,10 +682,14 @@ impl Dispatcher {
     pub async fn fire_due(&self) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
         let due = store::due_timers(&mut tx, 8).await?;
-        for (timer, booking_id, wave) in &due {
-            self.wave_deadline(&mut tx, *booking_id, *wave)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (timer, booking_id, kind, wave) in &due {
+            match kind {
+                store::TimerKind::WaveDeadline => {
+                    self.wave_deadline(&mut tx, *booking_id, *wave).await
+                }
+                store::TimerKind::Escalation => self.escalation_due(&mut tx, *booking_id).await,
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             store::finish_timer(&mut *tx, *timer).await?;
         }
         tx.commit().await?;
@@ -693,9 +730,40 @@ impl Dispatcher {
         }
         let on_demand = view.details.kind == BookingKind::OnDemand;
         if wave == 1 && !on_demand && self.offer_wave(tx, &view, 2, &[]).await? > 0 {
+            // Came in after its escalation point: the coordinators hear of it now.
+            if self
+                .escalation_point(&view)
+                .is_some_and(|point| point <= Utc::now())
+            {
+                self.escalate(tx, &view, "not accepted, and the start is near")
+                    .await?;
+            }
             return Ok(());
         }
         self.escalate(tx, &view, "nobody accepted in time").await
+    }
+
+    /// The escalation point passed: a booking still open goes to the coordinators.
+    async fn escalation_due(
+        &self,
+        tx: &mut PgConnection,
+        id: BookingId,
+    ) -> Result<(), HandleError> {
+        let Some(row) = bookings::get_for_update(tx, id)
+            .await
+            .map_err(HandleError::retry)?
+        else {
+            return Ok(());
+        };
+        if !matches!(
+            row.state().map_err(HandleError::reject)?,
+            BookingState::Requested | BookingState::Offering
+        ) {
+            return Ok(());
+        }
+        let view = row.into_view().map_err(HandleError::reject)?;
+        self.escalate(tx, &view, "nobody accepted by the escalation point")
+            .await
     }
 
     pub async fn my_offers(
@@ -888,6 +956,10 @@ impl Dispatcher {
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         tracing::info!(booking_id = %view.id, "booking assigned");
+        if view.details.kind == BookingKind::OnDemand {
+            let waited = (Utc::now() - view.created_at).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::histogram!("dispatch_on_demand_accept_seconds").record(waited);
+        }
         let mut assigned = row.into_view().map_err(internal)?;
         attach(&self.pool, std::slice::from_mut(&mut assigned))
             .await

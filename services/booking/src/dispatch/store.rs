@@ -316,17 +316,63 @@ pub async fn rounds(
         .await
 }
 
+/// What a timer does when it is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerKind {
+    /// The wave's offers expire; the next wave or escalation follows.
+    WaveDeadline,
+    /// The escalation point before the start.
+    Escalation,
+}
+
+impl TimerKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::WaveDeadline => "wave_deadline",
+            TimerKind::Escalation => "escalation",
+        }
+    }
+}
+
 pub async fn insert_timer(
     db: impl PgExecutor<'_>,
     booking: BookingId,
+    kind: TimerKind,
     wave: i32,
     due_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO booking.timers (id, booking_id, kind, wave, due_at) VALUES ($1, $2, 'wave_deadline', $3, $4)")
+    sqlx::query("INSERT INTO booking.timers (id, booking_id, kind, wave, due_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(Uuid::now_v7())
         .bind(booking.as_uuid())
+        .bind(kind.as_str())
         .bind(wave)
         .bind(due_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Mark a booking escalated; false if this dispatch escalated it already.
+pub async fn mark_escalated(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE booking.bookings SET escalated_at = now() WHERE id = $1 AND escalated_at IS NULL",
+    )
+    .bind(booking.as_uuid())
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// A new dispatch may escalate again.
+pub async fn clear_escalation(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE booking.bookings SET escalated_at = NULL WHERE id = $1")
+        .bind(booking.as_uuid())
         .execute(db)
         .await?;
     Ok(())
@@ -347,9 +393,9 @@ pub async fn cancel_timers(db: impl PgExecutor<'_>, booking: BookingId) -> Resul
 pub async fn due_timers(
     conn: &mut PgConnection,
     limit: i64,
-) -> Result<Vec<(Uuid, BookingId, i32)>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid, i32)> = sqlx::query_as(
-        "SELECT id, booking_id, wave FROM booking.timers WHERE done_at IS NULL AND due_at <= now() \
+) -> Result<Vec<(Uuid, BookingId, TimerKind, i32)>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid, String, i32)> = sqlx::query_as(
+        "SELECT id, booking_id, kind, wave FROM booking.timers WHERE done_at IS NULL AND due_at <= now() \
          ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
     .bind(limit)
@@ -357,7 +403,14 @@ pub async fn due_timers(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, b, w)| (id, BookingId(b), w))
+        .map(|(id, b, kind, w)| {
+            let kind = if kind == "escalation" {
+                TimerKind::Escalation
+            } else {
+                TimerKind::WaveDeadline
+            };
+            (id, BookingId(b), kind, w)
+        })
         .collect())
 }
 
