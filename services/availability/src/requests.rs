@@ -15,11 +15,10 @@ use mittler_contracts::availability::{
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::config::AvailabilityConfig;
-use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox, rpc};
+use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use mittler_types::{MediatorId, Modality, ReservationId};
 use sqlx::PgPool;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use uuid::Uuid;
 
 /// The availability service's request handlers.
@@ -156,34 +155,24 @@ impl Availability {
 
     /// Serve every `availability.rpc.*` request in `tasks`.
     pub fn serve(self, platform: &Platform, tasks: &mut Tasks, shutdown: &CancellationToken) {
-        let this = Arc::new(self);
-        let client = platform.nats.client.clone();
-        macro_rules! serve {
-            ($rpc:ty, $method:ident) => {{
-                let this = this.clone();
-                tasks.spawn(
-                    concat!("rpc-", stringify!($method)),
-                    rpc::serve::<$rpc, _, _>(
-                        client.clone(),
-                        32,
-                        move |request| {
-                            let this = this.clone();
-                            async move { this.$method(request).await }
-                        },
-                        shutdown.clone(),
-                    ),
-                );
-            }};
-        }
-        serve!(Candidates, candidates);
-        serve!(Reserve, reserve);
-        serve!(Release, release);
-        serve!(GetCalendar, get_calendar);
-        serve!(PutCalendar, put_calendar);
-        serve!(SetPresence, set_presence);
-        serve!(GetProfile, get_profile);
-        serve!(PutProfile, put_profile);
-        serve!(ListProfiles, list_profiles);
+        mittler_platform::serve_methods!(
+            tasks,
+            platform.nats.client,
+            shutdown,
+            self,
+            32,
+            [
+                (Candidates, candidates),
+                (Reserve, reserve),
+                (Release, release),
+                (GetCalendar, get_calendar),
+                (PutCalendar, put_calendar),
+                (SetPresence, set_presence),
+                (GetProfile, get_profile),
+                (PutProfile, put_profile),
+                (ListProfiles, list_profiles),
+            ]
+        );
     }
 
     /// Every mediator, eligible or excluded with reasons.

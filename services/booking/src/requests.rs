@@ -11,10 +11,9 @@ use mittler_contracts::booking::{
     RescheduleBooking, RescheduleBookingRequest, Scope, fault,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
-use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox, rpc};
+use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use mittler_types::{BookingId, BookingState, Modality};
 use sqlx::PgPool;
-use std::sync::Arc;
 
 /// How far in the past a start may lie (clock skew between client and server).
 const START_TOLERANCE: Duration = Duration::minutes(1);
@@ -44,30 +43,20 @@ impl Bookings {
 
     /// Serve every `booking.rpc.*` request in `tasks`.
     pub fn serve(self, platform: &Platform, tasks: &mut Tasks, shutdown: &CancellationToken) {
-        let this = Arc::new(self);
-        let client = platform.nats.client.clone();
-        macro_rules! serve {
-            ($rpc:ty, $method:ident) => {{
-                let this = this.clone();
-                tasks.spawn(
-                    concat!("rpc-", stringify!($method)),
-                    rpc::serve::<$rpc, _, _>(
-                        client.clone(),
-                        32,
-                        move |request| {
-                            let this = this.clone();
-                            async move { this.$method(request).await }
-                        },
-                        shutdown.clone(),
-                    ),
-                );
-            }};
-        }
-        serve!(CreateBooking, create);
-        serve!(ListBookings, list);
-        serve!(GetBooking, get);
-        serve!(CancelBooking, cancel);
-        serve!(RescheduleBooking, reschedule);
+        mittler_platform::serve_methods!(
+            tasks,
+            platform.nats.client,
+            shutdown,
+            self,
+            32,
+            [
+                (CreateBooking, create),
+                (ListBookings, list),
+                (GetBooking, get),
+                (CancelBooking, cancel),
+                (RescheduleBooking, reschedule),
+            ]
+        );
     }
 
     #[tracing::instrument(skip_all, fields(organisation_id = %request.organisation_id))]

@@ -130,3 +130,35 @@ where
         .await;
     Ok(())
 }
+
+/// Serve each `(Rpc, method)` by calling `handler.method(request)` on one shared
+/// handler, every one in the owning service's queue group, as tasks of `tasks`:
+///
+/// ```ignore
+/// mittler_platform::serve_methods!(tasks, client, shutdown, bookings, 32, [
+///     (CreateBooking, create),
+///     (ListBookings, list),
+/// ]);
+/// ```
+#[macro_export]
+macro_rules! serve_methods {
+    ($tasks:expr, $client:expr, $shutdown:expr, $handler:expr, $concurrency:expr,
+     [$(($rpc:ty, $method:ident)),* $(,)?]) => {{
+        let handler = ::std::sync::Arc::new($handler);
+        $({
+            let handler = handler.clone();
+            $tasks.spawn(
+                concat!("rpc-", stringify!($method)),
+                $crate::rpc::serve::<$rpc, _, _>(
+                    $client.clone(),
+                    $concurrency,
+                    move |request| {
+                        let handler = handler.clone();
+                        async move { handler.$method(request).await }
+                    },
+                    $shutdown.clone(),
+                ),
+            );
+        })*
+    }};
+}

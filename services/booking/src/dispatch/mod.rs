@@ -37,7 +37,6 @@ use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use mittler_types::{BookingId, BookingKind, BookingState, MediatorId, Modality, OfferId};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
-use std::sync::Arc;
 
 /// The dispatcher and what it needs.
 #[derive(Clone, Debug)]
@@ -123,30 +122,21 @@ impl Dispatcher {
                 .run(shutdown.clone()),
         );
         tasks.spawn("dispatch-timers", self.clone().run_timers(shutdown.clone()));
-        let this = Arc::new(self);
-        macro_rules! serve {
-            ($rpc:ty, $method:ident) => {{
-                let this = this.clone();
-                tasks.spawn(
-                    concat!("rpc-", stringify!($method)),
-                    rpc::serve::<$rpc, _, _>(
-                        platform.nats.client.clone(),
-                        64,
-                        move |request| {
-                            let this = this.clone();
-                            async move { this.$method(request).await }
-                        },
-                        shutdown.clone(),
-                    ),
-                );
-            }};
-        }
-        serve!(MyOffers, my_offers);
-        serve!(AcceptOffer, accept);
-        serve!(DeclineOffer, decline);
-        serve!(DispatchExplanation, explanation);
-        serve!(AssignBooking, assign);
-        serve!(GiveBack, give_back);
+        mittler_platform::serve_methods!(
+            tasks,
+            platform.nats.client,
+            shutdown,
+            self,
+            64,
+            [
+                (MyOffers, my_offers),
+                (AcceptOffer, accept),
+                (DeclineOffer, decline),
+                (DispatchExplanation, explanation),
+                (AssignBooking, assign),
+                (GiveBack, give_back),
+            ]
+        );
     }
 
     /// A coordinator assigns by hand: through the same reservation guard as an accept.
