@@ -3,6 +3,8 @@
 //! (`mittler_availability::eligibility`) and the same ranking as dispatch
 //! (`mittler_booking::dispatch::ranking`), then improves the result in batch.
 //!
+//! 0. Continuity: each booking whose client was served before goes to that mediator
+//!    where they fit (costs a little coverage, keeps a client's interpreter).
 //! 1. Greedy: bookings by priority (highest first), then by how few mediators could
 //!    take them at all, then by start; each goes to the best-ranked eligible mediator
 //!    given what is assigned so far (continuity first, then the least loaded).
@@ -311,8 +313,21 @@ pub fn solve(instance: &Instance, budget: Duration) -> anyhow::Result<Solution> 
         )
     });
 
+    // 0. Continuity: a client's previous mediator first, where they fit.
+    for &b in &order {
+        if let Some(previous) = problem.previous[b] {
+            let m = (previous.as_uuid().as_u128() - 1) as usize;
+            if statically[b].contains(&m) && problem.fits(b, m, &state.booked[m]).is_ok() {
+                state.assign(&problem, b, m);
+            }
+        }
+    }
+
     // 1. Greedy with dispatch's ranking.
     for &b in &order {
+        if state.assigned[b].is_some() {
+            continue;
+        }
         let candidates: Vec<_> = statically[b]
             .iter()
             .filter_map(|&m| problem.fits(b, m, &state.booked[m]).ok())
