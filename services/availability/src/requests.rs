@@ -187,20 +187,18 @@ impl Availability {
         let mut conn = self.pool.acquire().await.map_err(internal)?;
         // Full profiles only for those who speak the language; the rest are out on language.
         let language_filter = serde_json::json!([{ "code": needs.language.as_str() }]);
-        let speakers: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM availability.mediators WHERE languages @> $1 ORDER BY id",
-        )
-        .bind(&language_filter)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(internal)?;
-        let others: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM availability.mediators WHERE NOT languages @> $1 ORDER BY id",
-        )
-        .bind(&language_filter)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(internal)?;
+        let (speakers, others): (Vec<(Uuid, bool)>, Vec<(Uuid, bool)>) =
+            sqlx::query_as::<_, (Uuid, bool)>(
+                "SELECT id, languages @> $1 FROM availability.mediators ORDER BY id",
+            )
+            .bind(&language_filter)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .partition(|(_, speaks)| *speaks);
+        let speakers: Vec<Uuid> = speakers.into_iter().map(|(id, _)| id).collect();
+        let others: Vec<Uuid> = others.into_iter().map(|(id, _)| id).collect();
         let profiles = store::profiles_by_ids(&mut *conn, &speakers)
             .await
             .map_err(internal)?;

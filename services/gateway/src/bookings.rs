@@ -127,6 +127,44 @@ fn resolve_start(
     }
 }
 
+/// When a booking takes place: `time_zone` (or `default_zone`), and `start` or
+/// `local_start` resolved in it; `when_missing` stands in when neither is given
+/// (on-demand: now), otherwise that is an error. A start in the past is refused.
+fn when(
+    start: Option<&str>,
+    local_start: Option<&str>,
+    time_zone: Option<&str>,
+    default_zone: TimeZone,
+    when_missing: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    errors: &mut Vec<FieldError>,
+) -> (Option<TimeZone>, Option<DateTime<Utc>>) {
+    let zone = match time_zone {
+        Some(name) => TimeZone::parse(name)
+            .map_err(|e| errors.push(FieldError::new("time_zone", e)))
+            .ok(),
+        None => Some(default_zone),
+    };
+    let mut at = zone.and_then(|zone| resolve_start(start, local_start, zone, errors));
+    if start.is_none() && local_start.is_none() {
+        match when_missing {
+            Some(instant) => at = Some(instant),
+            None => errors.push(FieldError::new("start", "start or local_start is required")),
+        }
+    }
+    if let Some(instant) = at
+        && instant < now - START_TOLERANCE
+    {
+        let field = if local_start.is_some() {
+            "local_start"
+        } else {
+            "start"
+        };
+        errors.push(FieldError::new(field, "lies in the past"));
+    }
+    (zone, at)
+}
+
 fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
         errors.push(FieldError::new(field, "must not be empty"));
@@ -159,42 +197,18 @@ impl NewBookingBody {
         let language = LanguageTag::parse(&self.language)
             .map_err(|e| errors.push(FieldError::new("language", e)))
             .ok();
-        let zone = match &self.time_zone {
-            Some(name) => TimeZone::parse(name)
-                .map_err(|e| errors.push(FieldError::new("time_zone", e)))
-                .ok(),
-            None => Some(default_zone),
-        };
         let duration = BookingMinutes::new(self.duration_minutes)
             .map_err(|e| errors.push(FieldError::new("duration_minutes", e)))
             .ok();
-        let mut start = zone.and_then(|zone| {
-            resolve_start(
-                self.start.as_deref(),
-                self.local_start.as_deref(),
-                zone,
-                &mut errors,
-            )
-        });
-        if self.start.is_none() && self.local_start.is_none() {
-            if self.kind == BookingKind::OnDemand {
-                start = Some(now);
-            } else {
-                errors.push(FieldError::new("start", "start or local_start is required"));
-            }
-        }
-        if let Some(at) = start
-            && at < now - START_TOLERANCE
-        {
-            errors.push(FieldError::new(
-                if self.local_start.is_some() {
-                    "local_start"
-                } else {
-                    "start"
-                },
-                "lies in the past",
-            ));
-        }
+        let (zone, start) = when(
+            self.start.as_deref(),
+            self.local_start.as_deref(),
+            self.time_zone.as_deref(),
+            default_zone,
+            (self.kind == BookingKind::OnDemand).then_some(now),
+            now,
+            &mut errors,
+        );
         if self.kind == BookingKind::OnDemand && self.modality == Modality::OnSite {
             errors.push(FieldError::new(
                 "modality",
@@ -606,41 +620,21 @@ pub async fn reschedule(
     .await?;
     let body = body.value;
     let mut errors = Vec::new();
-    let zone = match &body.time_zone {
-        Some(name) => TimeZone::parse(name)
-            .map_err(|e| errors.push(FieldError::new("time_zone", e)))
-            .ok(),
-        None => Some(current.details.time_zone),
-    };
     let duration = match body.duration_minutes {
         Some(minutes) => BookingMinutes::new(minutes)
             .map_err(|e| errors.push(FieldError::new("duration_minutes", e)))
             .ok(),
         None => Some(current.details.duration_minutes),
     };
-    let start = zone.and_then(|zone| {
-        resolve_start(
-            body.start.as_deref(),
-            body.local_start.as_deref(),
-            zone,
-            &mut errors,
-        )
-    });
-    if body.start.is_none() && body.local_start.is_none() {
-        errors.push(FieldError::new("start", "start or local_start is required"));
-    }
-    if let Some(at) = start
-        && at < Utc::now() - START_TOLERANCE
-    {
-        errors.push(FieldError::new(
-            if body.local_start.is_some() {
-                "local_start"
-            } else {
-                "start"
-            },
-            "lies in the past",
-        ));
-    }
+    let (zone, start) = when(
+        body.start.as_deref(),
+        body.local_start.as_deref(),
+        body.time_zone.as_deref(),
+        current.details.time_zone,
+        None,
+        Utc::now(),
+        &mut errors,
+    );
     let (Some(start), Some(duration_minutes), Some(time_zone), true) =
         (start, duration, zone, errors.is_empty())
     else {
