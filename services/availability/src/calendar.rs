@@ -128,6 +128,14 @@ fn subtract(windows: Vec<Window>, absences: &[Absence]) -> Vec<Window> {
     result
 }
 
+/// Minutes of availability within `[from, to)`, absences taken out.
+pub fn offered_minutes(calendar: &Calendar, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    expand(calendar, from, to)
+        .into_iter()
+        .map(|w| (w.end.min(to) - w.start.max(from)).num_minutes().max(0))
+        .sum()
+}
+
 /// Whether an absence overlaps `[start, end)`.
 pub fn absent(absences: &[Absence], start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
     absences.iter().any(|a| a.start < end && start < a.end)

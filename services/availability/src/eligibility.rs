@@ -231,6 +231,8 @@ pub fn evaluate(
             week_minutes,
             window_minutes: covering.map(Window::minutes).unwrap_or(0),
             online: state.online,
+            // Filled in by the caller, which knows the period.
+            offered_minutes_30_days: 0,
         })
     } else {
         Err(reasons)

@@ -7,11 +7,11 @@ use crate::eligibility::{self, MediatorState};
 use crate::store::{self, InsertReservationError, LocalRules};
 use chrono::{Duration, Utc};
 use mittler_contracts::availability::{
-    Absence, Calendar, CalendarChanged, Candidates, CandidatesResponse, Excluded, Exclusion,
-    GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile, MediatorRef,
-    Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest, PutProfile,
-    Release, ReleaseRequest, Released, Reservation, ReservationMade, ReservationReleased, Reserve,
-    ReserveRequest, SetPresence, SetPresenceRequest, fault,
+    Absence, Calendar, CalendarChanged, Candidate, Candidates, CandidatesResponse, Excluded,
+    Exclusion, GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile,
+    MediatorRef, Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest,
+    PutProfile, Release, ReleaseRequest, Released, Reservation, ReservationMade,
+    ReservationReleased, Reserve, ReserveRequest, SetPresence, SetPresenceRequest, fault,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::config::AvailabilityConfig;
@@ -280,7 +280,42 @@ impl Availability {
             }
         }
         excluded.sort_by_key(|e| e.mediator_id);
+        self.fill_offered_minutes(&mut eligible, &profiles, now)
+            .await?;
         Ok(CandidatesResponse { eligible, excluded })
+    }
+
+    /// What each candidate's calendar offered over the last 30 days, for fairness.
+    async fn fill_offered_minutes(
+        &self,
+        eligible: &mut [Candidate],
+        profiles: &[(MediatorProfile, store::LocalRules)],
+        now: chrono::DateTime<Utc>,
+    ) -> Result<(), RpcFault> {
+        if eligible.is_empty() {
+            return Ok(());
+        }
+        let from = now - Duration::days(30);
+        let ids: Vec<Uuid> = eligible.iter().map(|c| c.mediator_id.as_uuid()).collect();
+        let absences = store::absences(&self.pool, Some(&ids), from, now)
+            .await
+            .map_err(internal)?;
+        let by_id: HashMap<MediatorId, &(MediatorProfile, store::LocalRules)> =
+            profiles.iter().map(|p| (p.0.id, p)).collect();
+        for candidate in eligible {
+            if let Some((profile, rules)) = by_id.get(&candidate.mediator_id) {
+                let calendar = store::calendar_of(
+                    profile,
+                    rules.clone(),
+                    absences
+                        .get(&candidate.mediator_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                candidate.offered_minutes_30_days = calendar::offered_minutes(&calendar, from, now);
+            }
+        }
+        Ok(())
     }
 
     /// Hold the slot: refused if it overlaps another live reservation of the mediator
@@ -349,7 +384,7 @@ impl Availability {
                 ));
             }
         }
-        let id = ReservationId::new();
+        let id = request.reservation_id.unwrap_or_else(ReservationId::new);
         match store::insert_reservation(
             &mut tx,
             id,

@@ -98,6 +98,7 @@ fn reserve(
 ) -> ReserveRequest {
     let start = utc(start);
     ReserveRequest {
+        reservation_id: None,
         mediator_id,
         booking_id: BookingId::new(),
         start,

@@ -74,6 +74,12 @@ impl Bookings {
                 "an on-site booking needs a location",
             ));
         }
+        if let Some((field, message)) = request.policy.problems().into_iter().next() {
+            return Err(RpcFault::new(
+                fault::INVALID,
+                format!("policy.{field}: {message}"),
+            ));
+        }
         details.end = details.start + details.duration_minutes.as_duration();
 
         let mut tx = self.pool.begin().await.map_err(internal)?;
@@ -116,6 +122,7 @@ impl Bookings {
             request.organisation_id,
             request.requested_by,
             &details,
+            &request.policy,
         )
         .await
         .map_err(internal)?;

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::{
-    BookingDetails, BookingView, ClientInfo, ListBookingsRequest, Location,
+    BookingDetails, BookingView, ClientInfo, DispatchPolicy, ListBookingsRequest, Location,
 };
 use mittler_types::{
     BookingId, BookingMinutes, BookingState, LanguageTag, OrganisationId, TimeZone, UserId,
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, organisation_id, requested_by, state, language, modality, kind, start_at, end_at, \
     time_zone, duration_minutes, location, subject_area, min_qualification, mediator_gender, client, notes, \
-    cancel_reason, created_at, updated_at";
+    cancel_reason, created_at, updated_at, dispatch_policy";
 
 #[derive(Debug, FromRow)]
 pub struct BookingRow {
@@ -39,6 +39,7 @@ pub struct BookingRow {
     cancel_reason: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    dispatch_policy: serde_json::Value,
 }
 
 impl BookingRow {
@@ -52,6 +53,11 @@ impl BookingRow {
 
     pub fn start(&self) -> DateTime<Utc> {
         self.start_at
+    }
+
+    /// The dispatch policy stored with the booking (empty: the configuration's).
+    pub fn policy(&self) -> anyhow::Result<DispatchPolicy> {
+        Ok(serde_json::from_value(self.dispatch_policy.clone())?)
     }
 
     pub fn state(&self) -> anyhow::Result<BookingState> {
@@ -97,12 +103,13 @@ pub async fn insert(
     organisation_id: OrganisationId,
     requested_by: UserId,
     details: &BookingDetails,
+    policy: &DispatchPolicy,
 ) -> Result<BookingRow, sqlx::Error> {
     sqlx::query_as(&format!(
         "INSERT INTO booking.bookings (id, organisation_id, requested_by, state, language, modality, kind, \
          start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification, \
-         mediator_gender, client, notes) \
-         VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         mediator_gender, client, notes, dispatch_policy) \
+         VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          RETURNING {COLUMNS}"
     ))
     .bind(id.as_uuid())
@@ -121,6 +128,7 @@ pub async fn insert(
     .bind(details.mediator_gender.as_str())
     .bind(details.client.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?)
     .bind(details.notes.as_deref())
+    .bind(serde_json::to_value(policy).map_err(encode_error)?)
     .fetch_one(conn)
     .await
 }

@@ -25,6 +25,7 @@ async fn create(bookings: &Bookings, organisation_id: OrganisationId) -> Booking
         idempotency_key: None,
         fingerprint: "f".into(),
         details: booking_details(),
+        policy: Default::default(),
     };
     bookings.create(request).await.expect("created").booking.id
 }

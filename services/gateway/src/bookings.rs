@@ -342,6 +342,7 @@ pub async fn create(
         idempotency_key: key,
         fingerprint: body.fingerprint,
         details,
+        policy: crate::organisations::in_force(&state, organisation.id).await?,
     };
     let created = rpc::call::<CreateBooking>(
         &state.platform.nats.client,

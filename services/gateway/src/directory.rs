@@ -1,6 +1,7 @@
 //! The `directory` schema: organisations, users, sessions, login attempts.
 
 use chrono::{DateTime, Utc};
+use mittler_contracts::booking::DispatchPolicy;
 use mittler_types::{MediatorId, OrganisationId, OrganisationKind, Role, TimeZone, UserId};
 use serde::Serialize;
 use sqlx::{FromRow, PgExecutor};
@@ -295,4 +296,42 @@ pub async fn recent_failures(
     .bind(since)
     .fetch_one(db)
     .await
+}
+
+/// An organisation's own dispatch policy and its pool's (empty where none is set).
+pub async fn dispatch_policies(
+    db: impl PgExecutor<'_>,
+    id: OrganisationId,
+) -> anyhow::Result<Option<(DispatchPolicy, DispatchPolicy)>> {
+    let row: Option<(Option<serde_json::Value>, Option<serde_json::Value>)> = sqlx::query_as(
+        "SELECT o.settings->'dispatch', p.settings->'dispatch' FROM directory.organisations o \
+         LEFT JOIN directory.organisations p ON p.id = o.pool_id WHERE o.id = $1",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    let parse = |value: Option<serde_json::Value>| -> anyhow::Result<DispatchPolicy> {
+        Ok(value
+            .map(serde_json::from_value)
+            .transpose()?
+            .unwrap_or_default())
+    };
+    row.map(|(own, pool)| Ok((parse(own)?, parse(pool)?)))
+        .transpose()
+}
+
+/// Replace an organisation's own dispatch policy; false if there is no such organisation.
+pub async fn set_dispatch_policy(
+    db: impl PgExecutor<'_>,
+    id: OrganisationId,
+    policy: &DispatchPolicy,
+) -> anyhow::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE directory.organisations SET settings = jsonb_set(settings, '{dispatch}', $2) WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .bind(serde_json::to_value(policy)?)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }

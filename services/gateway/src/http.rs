@@ -2,7 +2,7 @@
 //! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
-use crate::{auth, bookings, mediators, offers};
+use crate::{auth, bookings, mediators, offers, organisations};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
@@ -26,7 +26,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
     paths(
         auth::login, auth::logout, auth::me,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
-        bookings::organisations,
+        bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability,
@@ -72,6 +72,10 @@ pub fn router(platform: Platform) -> Router {
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .route("/bookings/{id}/reschedule", post(bookings::reschedule))
         .route("/organisations", get(bookings::organisations))
+        .route(
+            "/organisations/{id}/dispatch-policy",
+            get(organisations::get_dispatch_policy).put(organisations::put_dispatch_policy),
+        )
         .route("/bookings/{id}/dispatch", get(offers::explanation))
         .route("/bookings/{id}/assign", post(offers::assign))
         .route("/bookings/{id}/give-back", post(offers::give_back))

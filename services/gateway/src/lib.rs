@@ -18,6 +18,7 @@ pub mod http;
 pub mod json;
 pub mod mediators;
 pub mod offers;
+pub mod organisations;
 pub mod problem;
 pub mod seed;
 

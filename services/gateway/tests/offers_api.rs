@@ -182,3 +182,129 @@ async fn offers_go_out_one_accept_wins_and_the_dispatch_is_explained() {
         403
     );
 }
+
+/// A pool sets how its organisations' bookings are offered; an organisation may set
+/// its own on top. Bookings made afterwards follow it.
+#[tokio::test]
+async fn an_organisations_dispatch_policy_decides_the_cascade_and_its_deadline() {
+    let api = Api::start().await;
+    let coordinator = api.login(COORDINATOR).await;
+    let requester = api.login(REQUESTER_JOBCENTER).await;
+    let (_, organisations) = api
+        .call(
+            Method::GET,
+            "/api/v1/organisations",
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    let find = |kind: &str, name: &str| {
+        organisations
+            .as_array()
+            .expect("organisations")
+            .iter()
+            .find(|o| o["kind"] == kind && o["name"].as_str().is_some_and(|n| n.contains(name)))
+            .and_then(|o| o["id"].as_str())
+            .expect("organisation")
+            .to_owned()
+    };
+    let pool = find("pool", "");
+    let jobcenter = find("authority", "Jobcenter");
+    let policy = |id: &str| format!("/api/v1/organisations/{id}/dispatch-policy");
+
+    let (status, view) = api
+        .call(
+            Method::PUT,
+            &policy(&pool),
+            Some(&coordinator),
+            Some(json!({ "cascade_size": 2, "cascade_secs": 600 })),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    let (status, view) = api
+        .call(
+            Method::PUT,
+            &policy(&jobcenter),
+            Some(&coordinator),
+            Some(json!({ "cascade_size": 1 })),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["own"], json!({ "cascade_size": 1 }));
+    assert_eq!(view["inherited"]["cascade_secs"], 600);
+    assert_eq!(view["effective"]["cascade_size"], 1);
+    assert_eq!(view["effective"]["cascade_secs"], 600);
+    assert!(view["effective"]["broadcast_secs"].is_i64());
+    let (status, again) = api
+        .call(Method::GET, &policy(&jobcenter), Some(&coordinator), None)
+        .await;
+    assert_eq!((status, &again), (StatusCode::OK, &view));
+
+    // Out of range, unknown, not a coordinator, not in the pool.
+    let (status, problem) = api
+        .call(
+            Method::PUT,
+            &policy(&jobcenter),
+            Some(&coordinator),
+            Some(json!({ "cascade_size": 0, "ring_secs": 5 })),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(field_errors(&problem), ["cascade_size", "ring_secs"]);
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &policy(&jobcenter),
+            Some(&coordinator),
+            Some(json!({ "waves": 3 })),
+        )
+        .await;
+    assert!(status == 400 || status == 422, "{status}");
+    let (status, _) = api
+        .call(Method::GET, &policy(&jobcenter), Some(&requester), None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = api
+        .call(
+            Method::GET,
+            &policy(&uuid::Uuid::new_v4().to_string()),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    let mut body = booking_body(3);
+    body["local_start"] = json!(next_working_day());
+    let (status, booking) = api.book(&requester, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    let id = booking["id"].as_str().expect("id").to_owned();
+    let offers: Vec<Value> = mittler_testkit::eventually(
+        std::time::Duration::from_secs(20),
+        "offers made",
+        || async {
+            let (_, booking) = api
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/bookings/{id}"),
+                    Some(&requester),
+                    None,
+                )
+                .await;
+            let offers = booking["offers"].as_array().cloned().unwrap_or_default();
+            (!offers.is_empty()).then_some(offers)
+        },
+    )
+    .await;
+    assert_eq!(offers.len(), 1, "the Jobcenter's own cascade of one");
+    let expires: chrono::DateTime<Utc> = offers[0]["expires_at"]
+        .as_str()
+        .expect("expires_at")
+        .parse()
+        .expect("time");
+    let wait = expires - Utc::now();
+    assert!(
+        wait <= Duration::seconds(600) && wait > Duration::seconds(500),
+        "the pool's ten minutes: {wait}"
+    );
+}

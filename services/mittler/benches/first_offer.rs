@@ -147,6 +147,7 @@ async fn main() {
             idempotency_key: None,
             fingerprint: "bench".into(),
             details,
+            policy: Default::default(),
         }
     };
     rpc::call::<CreateBooking>(&client, &booking(&mut rng), timeout)

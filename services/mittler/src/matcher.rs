@@ -239,7 +239,12 @@ impl Problem {
             online: false,
             windows: Some(&self.windows[m]),
         };
-        eligibility::evaluate(&state, needs, needs.start, SPEED_KMH).map_err(|_| ())
+        let mut candidate =
+            eligibility::evaluate(&state, needs, needs.start, SPEED_KMH).map_err(|_| ())?;
+        // The instance's horizon stands in for the last 30 days: its availability is
+        // each mediator's weight in the fair share.
+        candidate.offered_minutes_30_days = self.windows[m].iter().map(Window::minutes).sum();
+        Ok(candidate)
     }
 
     fn booked(&self, b: usize) -> Booked {

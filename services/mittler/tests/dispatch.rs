@@ -119,6 +119,7 @@ async fn book(client: &async_nats::Client) -> BookingId {
         idempotency_key: None,
         fingerprint: "x".into(),
         details,
+        policy: Default::default(),
     };
     rpc::call::<CreateBooking>(client, &request, StdDuration::from_secs(5))
         .await
@@ -269,6 +270,7 @@ async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalat
         idempotency_key: None,
         fingerprint: "y".into(),
         details,
+        policy: Default::default(),
     };
     let booking = rpc::call::<CreateBooking>(&client, &request, StdDuration::from_secs(5))
         .await
@@ -343,7 +345,7 @@ async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalat
         first.ranked[0]
             .why
             .iter()
-            .any(|w| w.contains("assigned in the last 30 days"))
+            .any(|w| w.contains("assigned in 30 days"))
     );
     let tigrinya = first
         .excluded
@@ -390,6 +392,7 @@ async fn cancelling_withdraws_open_offers_and_a_booking_nobody_can_take_escalate
         idempotency_key: None,
         fingerprint: "z".into(),
         details,
+        policy: Default::default(),
     };
     rpc::call::<CreateBooking>(&client, &request, StdDuration::from_secs(5))
         .await
@@ -422,6 +425,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
         idempotency_key: None,
         fingerprint: fingerprint.into(),
         details: details.clone(),
+        policy: Default::default(),
     };
     let first = rpc::call::<CreateBooking>(&client, &create("a"), timeout)
         .await
@@ -558,6 +562,7 @@ async fn one_mediators_two_overlapping_accepts_give_at_most_one_assignment() {
             idempotency_key: None,
             fingerprint: fingerprint.into(),
             details,
+            policy: Default::default(),
         };
         bookings.push(
             rpc::call::<CreateBooking>(&client, &request, timeout)
@@ -628,6 +633,7 @@ async fn a_booking_nobody_accepts_by_its_escalation_point_goes_to_the_coordinato
         idempotency_key: None,
         fingerprint: "e".into(),
         details,
+        policy: Default::default(),
     };
     let booking = rpc::call::<CreateBooking>(&client, &request, StdDuration::from_secs(5))
         .await
@@ -656,5 +662,137 @@ async fn a_booking_nobody_accepts_by_its_escalation_point_goes_to_the_coordinato
     .await
     .expect("timers");
     assert_eq!(done, 1);
+    app.stop().await.expect("clean stop");
+}
+
+async fn live_reservation(env: &TestEnv, id: uuid::Uuid) -> bool {
+    sqlx::query_scalar("SELECT released_at IS NULL FROM availability.reservations WHERE id = $1")
+        .bind(id)
+        .fetch_one(&env.db.pool)
+        .await
+        .expect("reservation")
+}
+
+async fn guard(env: &TestEnv, id: uuid::Uuid) -> (Option<String>, i32, Option<String>) {
+    sqlx::query_as(
+        "SELECT outcome, attempts, last_error FROM booking.reservation_guards WHERE reservation_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&env.db.pool)
+    .await
+    .expect("guard")
+}
+
+/// A reservation that availability made but booking never recorded (the answer was
+/// lost, or the process died before its commit) is given back by the reconciler,
+/// and while availability does not answer it keeps trying.
+#[tokio::test]
+async fn a_reservation_nobody_recorded_is_given_back_once_availability_answers() {
+    let env = TestEnv::start().await;
+    let ids = mediators(&env, 1, "uk").await;
+    let mut config = config(&env, 3, 900, 3600);
+    config.dispatch.escalate_before_start_secs = 0;
+    // Only the booking service runs: availability is down.
+    let booking_app = TestApp::spawn(config.clone(), mittler_booking::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let booking = book(&client).await;
+
+    // The crash: a guard written, the reservation made, then nothing.
+    let reservation = mittler_types::ReservationId::new();
+    mittler_booking::dispatch::store::open_guard(
+        &env.db.pool,
+        reservation,
+        booking,
+        ids[0],
+        Utc::now(),
+    )
+    .await
+    .expect("guard");
+    let details = details_at("uk", 3, 0);
+    Availability::new(env.db.pool.clone(), Default::default())
+        .reserve(mittler_contracts::availability::ReserveRequest {
+            reservation_id: Some(reservation),
+            mediator_id: ids[0],
+            booking_id: booking,
+            start: details.start,
+            end: details.end,
+            modality: details.modality,
+            location: None,
+        })
+        .await
+        .expect("reserved");
+
+    let (_, _, error) = eventually(
+        StdDuration::from_secs(20),
+        "a failed attempt is recorded",
+        || async {
+            let g = guard(&env, reservation.as_uuid()).await;
+            (g.1 >= 1).then_some(g)
+        },
+    )
+    .await;
+    assert!(error.is_some_and(|e| !e.is_empty()));
+    assert!(
+        live_reservation(&env, reservation.as_uuid()).await,
+        "kept while availability is away"
+    );
+
+    let availability_app = TestApp::spawn(config, mittler_availability::run_on).await;
+    eventually(StdDuration::from_secs(30), "given back", || async {
+        let (outcome, _, _) = guard(&env, reservation.as_uuid()).await;
+        (outcome.as_deref() == Some("released")
+            && !live_reservation(&env, reservation.as_uuid()).await)
+            .then_some(())
+    })
+    .await;
+    availability_app.stop().await.expect("clean stop");
+    booking_app.stop().await.expect("clean stop");
+}
+
+/// A double tap on "accept": both requests reserve the same slot; one wins, the
+/// other is told the booking is taken, and the winner's reservation stays.
+#[tokio::test]
+async fn a_repeated_accept_never_gives_back_the_winners_slot() {
+    let env = TestEnv::start().await;
+    let ids = mediators(&env, 1, "uk").await;
+    let app = TestApp::spawn(config(&env, 3, 900, 3600), mittler::run_on).await;
+    let client = env.nats.client().await;
+    booking_ready(&client).await;
+    let booking = book(&client).await;
+    let (offer, _, _) = eventually(StdDuration::from_secs(20), "an offer", || async {
+        offers_of(&env, booking, "open").await.into_iter().next()
+    })
+    .await;
+    let answer = OfferAnswer {
+        offer_id: offer.into(),
+        mediator_id: ids[0],
+    };
+    let (a, b) = tokio::join!(
+        rpc::call::<AcceptOffer>(&client, &answer, StdDuration::from_secs(20)),
+        rpc::call::<AcceptOffer>(&client, &answer, StdDuration::from_secs(20)),
+    );
+    assert_eq!(
+        usize::from(a.is_ok()) + usize::from(b.is_ok()),
+        1,
+        "{a:?} {b:?}"
+    );
+    let view = a.or(b).expect("one won");
+    let held: uuid::Uuid =
+        sqlx::query_scalar("SELECT reservation_id FROM booking.assignments WHERE booking_id = $1")
+            .bind(view.id.as_uuid())
+            .fetch_one(&env.db.pool)
+            .await
+            .expect("assignment");
+    assert!(live_reservation(&env, held).await);
+    assert_eq!(guard(&env, held).await.0.as_deref(), Some("kept"));
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM booking.reservation_guards WHERE booking_id = $1 AND done_at IS NULL",
+    )
+    .bind(booking.as_uuid())
+    .fetch_one(&env.db.pool)
+    .await
+    .expect("guards");
+    assert_eq!(open, 0, "every guard is settled");
     app.stop().await.expect("clean stop");
 }

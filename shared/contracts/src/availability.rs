@@ -236,6 +236,10 @@ pub struct Candidate {
     /// Length of the availability window that covers the booking, in minutes.
     pub window_minutes: i64,
     pub online: bool,
+    /// Minutes the mediator's calendar offered over the last 30 days (current rules,
+    /// absences taken out): their weight in fair distribution.
+    #[serde(default)]
+    pub offered_minutes_30_days: i64,
 }
 
 /// A mediator who cannot, and every reason why.
@@ -268,6 +272,10 @@ pub struct Reserve;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReserveRequest {
+    /// The id to give the reservation, chosen by the caller so that it can record it
+    /// before asking (and give it back if it never hears the answer).
+    #[serde(default)]
+    pub reservation_id: Option<ReservationId>,
     pub mediator_id: MediatorId,
     pub booking_id: BookingId,
     pub start: DateTime<Utc>,

@@ -240,6 +240,90 @@ pub struct CreateBookingRequest {
     /// A digest of the request body; a reused key with another body is refused.
     pub fingerprint: String,
     pub details: BookingDetails,
+    /// The organisation's dispatch settings when the booking was made; unset parts
+    /// follow the service's configuration.
+    #[serde(default)]
+    pub policy: DispatchPolicy,
+}
+
+/// How an organisation (or its pool) wants its bookings dispatched. Every part is
+/// optional: what is left out follows the pool's policy, then the service's
+/// `[dispatch]` configuration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DispatchPolicy {
+    /// Mediators asked in the first wave (1 to 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 50, example = 3))]
+    pub cascade_size: Option<u32>,
+    /// Seconds the first wave may answer (60 to 7 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 60, maximum = 604800, example = 900)
+    )]
+    pub cascade_secs: Option<i64>,
+    /// Seconds the broadcast may answer before escalation (60 to 7 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 60, maximum = 604800, example = 3600)
+    )]
+    pub broadcast_secs: Option<i64>,
+    /// Seconds an on-demand call rings (15 to 1 hour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 15, maximum = 3600, example = 120)
+    )]
+    pub ring_secs: Option<i64>,
+    /// Seconds before the start at which an unaccepted booking goes to the
+    /// coordinators (0 to 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 2592000, example = 172800)
+    )]
+    pub escalate_before_start_secs: Option<i64>,
+}
+
+impl DispatchPolicy {
+    /// Every part out of range, as `(field, message)`.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        let mut check = |field: &'static str, value: Option<i64>, min: i64, max: i64| {
+            if let Some(v) = value
+                && !(min..=max).contains(&v)
+            {
+                problems.push((field, format!("must be between {min} and {max}")));
+            }
+        };
+        check("cascade_size", self.cascade_size.map(i64::from), 1, 50);
+        check("cascade_secs", self.cascade_secs, 60, 7 * 86_400);
+        check("broadcast_secs", self.broadcast_secs, 60, 7 * 86_400);
+        check("ring_secs", self.ring_secs, 15, 3_600);
+        check(
+            "escalate_before_start_secs",
+            self.escalate_before_start_secs,
+            0,
+            30 * 86_400,
+        );
+        problems
+    }
+
+    /// This policy, with the gaps filled from `fallback`.
+    pub fn or(self, fallback: DispatchPolicy) -> DispatchPolicy {
+        DispatchPolicy {
+            cascade_size: self.cascade_size.or(fallback.cascade_size),
+            cascade_secs: self.cascade_secs.or(fallback.cascade_secs),
+            broadcast_secs: self.broadcast_secs.or(fallback.broadcast_secs),
+            ring_secs: self.ring_secs.or(fallback.ring_secs),
+            escalate_before_start_secs: self
+                .escalate_before_start_secs
+                .or(fallback.escalate_before_start_secs),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -40,6 +40,9 @@ pub struct DispatchConfig {
     /// A scheduled booking nobody accepted this long before its start goes to the
     /// coordinators (an on-demand call: when its ring ends).
     pub escalate_before_start_secs: i64,
+    /// A reservation taken but never recorded as an assignment is given back after
+    /// this long (the reconciliation of reservation guards).
+    pub reservation_guard_secs: i64,
 }
 
 impl Default for DispatchConfig {
@@ -51,6 +54,7 @@ impl Default for DispatchConfig {
             ring_secs: 120,
             timer_poll_ms: 500,
             escalate_before_start_secs: 48 * 3600,
+            reservation_guard_secs: 60,
         }
     }
 }

@@ -19,14 +19,14 @@ use crate::lifecycle;
 use crate::store as bookings;
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::availability::{
-    Candidates, GeoPoint, Needs, Release, ReleaseRequest, Reserve, ReserveRequest,
+    Candidates, GeoPoint, Needs, Release, ReleaseRequest, Reservation, Reserve, ReserveRequest,
 };
 use mittler_contracts::booking::{
     AcceptOffer, AssignBooking, AssignBookingRequest, AssignmentReturned, BookingAssigned,
     BookingCancelled, BookingOffering, BookingRequested, BookingRescheduled, BookingView,
-    DeclineOffer, DispatchEscalated, DispatchExplanation, DispatchRound, ExcludedMediator,
-    Explanation, GetBookingRequest, GiveBack, GiveBackRequest, MediatorOffer, MyOffers,
-    MyOffersRequest, OfferAccepted, OfferAnswer, OfferDeclined, OfferExpired, OfferMade,
+    DeclineOffer, DispatchEscalated, DispatchExplanation, DispatchPolicy, DispatchRound,
+    ExcludedMediator, Explanation, GetBookingRequest, GiveBack, GiveBackRequest, MediatorOffer,
+    MyOffers, MyOffersRequest, OfferAccepted, OfferAnswer, OfferDeclined, OfferExpired, OfferMade,
     OfferWithdrawn, RankedMediator, fault,
 };
 use mittler_contracts::{Envelope, Event, RpcFault, streams};
@@ -34,7 +34,9 @@ use mittler_platform::config::DispatchConfig;
 use mittler_platform::consumer::{ConsumerSpec, HandleError, Handler, IncomingEvent};
 use mittler_platform::rpc::{self, RpcError};
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
-use mittler_types::{BookingId, BookingKind, BookingState, MediatorId, Modality, OfferId};
+use mittler_types::{
+    BookingId, BookingKind, BookingState, MediatorId, Modality, OfferId, ReservationId,
+};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
@@ -65,6 +67,28 @@ async fn emit<E: Event>(tx: &mut PgConnection, event: E) -> Result<(), outbox::O
 /// A wave's deadline: the configured wait, shortened when the start is near (never
 /// more than a quarter of the time left, but not under 30 seconds unless configured
 /// shorter).
+/// When a scheduled booking nobody has accepted goes to the coordinators.
+fn escalation_point(booking: &BookingView, settings: &DispatchConfig) -> Option<DateTime<Utc>> {
+    (booking.details.kind == BookingKind::Scheduled)
+        .then(|| booking.details.start - Duration::seconds(settings.escalate_before_start_secs))
+}
+
+/// `base` with what `policy` sets laid over it.
+pub fn effective(base: &DispatchConfig, policy: DispatchPolicy) -> DispatchConfig {
+    DispatchConfig {
+        cascade_size: policy
+            .cascade_size
+            .map_or(base.cascade_size, |n| n as usize),
+        cascade_secs: policy.cascade_secs.unwrap_or(base.cascade_secs),
+        broadcast_secs: policy.broadcast_secs.unwrap_or(base.broadcast_secs),
+        ring_secs: policy.ring_secs.unwrap_or(base.ring_secs),
+        escalate_before_start_secs: policy
+            .escalate_before_start_secs
+            .unwrap_or(base.escalate_before_start_secs),
+        ..base.clone()
+    }
+}
+
 pub fn deadline(now: DateTime<Utc>, start: DateTime<Utc>, configured_secs: i64) -> DateTime<Utc> {
     let left = (start - now).num_seconds().max(0);
     now + Duration::seconds(configured_secs.min(left / 4).max(configured_secs.min(30)))
@@ -153,31 +177,18 @@ impl Dispatcher {
         let view = row.into_view().map_err(internal)?;
         lifecycle::check(view.state, BookingState::Assigned)
             .map_err(|e| RpcFault::new(fault::ILLEGAL_TRANSITION, e.to_string()))?;
-        let reservation = match rpc::call::<Reserve>(
-            &self.nats,
-            &reserve_request(&view, request.mediator_id),
-            self.timeout,
-        )
-        .await
-        {
+        let reservation = match self.reserve_guarded(&view, request.mediator_id).await? {
             Ok(reservation) => reservation,
-            Err(RpcError::Fault(fault)) if fault.code == "not_found" => {
+            Err(fault) if fault.code == "not_found" => {
                 return Err(RpcFault::new(
                     fault::INVALID,
                     "mediator_id: no such mediator",
                 ));
             }
-            Err(RpcError::Fault(fault)) => {
+            Err(fault) => {
                 return Err(RpcFault::new(
                     fault::TAKEN,
                     format!("the mediator holds other work then: {}", fault.message),
-                ));
-            }
-            Err(other) => {
-                tracing::warn!(error = %other, "reserve failed");
-                return Err(RpcFault::new(
-                    "unavailable",
-                    "availability did not answer; try again",
                 ));
             }
         };
@@ -200,6 +211,12 @@ impl Dispatcher {
             else {
                 return Ok(None);
             };
+            if !store::close_guard(&mut *tx, reservation.id, store::GuardOutcome::Kept)
+                .await
+                .map_err(internal)?
+            {
+                return Ok(None); // reconciled meanwhile: the slot was given back
+            }
             store::insert_assignment(
                 &mut *tx,
                 view.id,
@@ -241,35 +258,142 @@ impl Dispatcher {
             Ok::<_, RpcFault>(Some(row))
         }
         .await;
-        match committed {
-            Ok(Some(row)) => {
-                let mut assigned = row.into_view().map_err(internal)?;
-                attach(&self.pool, std::slice::from_mut(&mut assigned))
+        let committed = match committed {
+            Ok(Some(row)) => Ok(Some(row.into_view().map_err(internal)?)),
+            Ok(None) => Ok(None),
+            Err(fault) => Err(fault),
+        };
+        self.settle_outcome(reservation.id, committed)
+            .await?
+            .ok_or_else(|| {
+                RpcFault::new(fault::ILLEGAL_TRANSITION, "the booking changed meanwhile")
+            })
+    }
+
+    /// Reserve `mediator`'s slot for `view` under a guard written first, so that a
+    /// crash or a lost answer leaves a record the reconciler settles. The inner
+    /// error is availability's refusal; the outer one a failure to ask.
+    async fn reserve_guarded(
+        &self,
+        view: &BookingView,
+        mediator: MediatorId,
+    ) -> Result<Result<Reservation, RpcFault>, RpcFault> {
+        let id = ReservationId::new();
+        let due = Utc::now() + Duration::seconds(self.config.reservation_guard_secs);
+        store::open_guard(&self.pool, id, view.id, mediator, due)
+            .await
+            .map_err(internal)?;
+        let mut request = reserve_request(view, mediator);
+        request.reservation_id = Some(id);
+        match rpc::call::<Reserve>(&self.nats, &request, self.timeout).await {
+            Ok(reservation) => {
+                if reservation.id != id {
+                    // The mediator held this slot for the booking already (a repeated
+                    // accept): guard that reservation instead.
+                    store::open_guard(&self.pool, reservation.id, view.id, mediator, due)
+                        .await
+                        .map_err(internal)?;
+                    store::close_guard(&self.pool, id, store::GuardOutcome::NotReserved)
+                        .await
+                        .map_err(internal)?;
+                }
+                Ok(Ok(reservation))
+            }
+            Err(RpcError::Fault(fault)) => {
+                store::close_guard(&self.pool, id, store::GuardOutcome::NotReserved)
                     .await
                     .map_err(internal)?;
-                Ok(assigned)
+                Ok(Err(fault))
             }
-            outcome => {
-                if let Err(error) = rpc::call::<Release>(
-                    &self.nats,
-                    &ReleaseRequest {
-                        reservation_id: reservation.id,
-                    },
-                    self.timeout,
-                )
-                .await
-                {
-                    tracing::error!(%error, "could not release after a failed assignment");
+            Err(other) => {
+                // Maybe reserved, maybe not: the guard comes due and tells.
+                tracing::warn!(error = %other, "reserve failed");
+                Err(RpcFault::new(
+                    "unavailable",
+                    "availability did not answer; try again",
+                ))
+            }
+        }
+    }
+
+    /// After the compare-and-set: a commit keeps the reservation; anything else gives
+    /// it back unless an assignment holds it (a repeated accept of the winner).
+    async fn settle_outcome(
+        &self,
+        reservation: ReservationId,
+        committed: Result<Option<BookingView>, RpcFault>,
+    ) -> Result<Option<BookingView>, RpcFault> {
+        match committed {
+            Ok(Some(mut view)) => {
+                attach(&self.pool, std::slice::from_mut(&mut view))
+                    .await
+                    .map_err(internal)?;
+                Ok(Some(view))
+            }
+            lost => {
+                if let Err(error) = self.settle(Some(reservation)).await {
+                    // The guard stays open; the reconciler tries again.
+                    tracing::error!(error = %format!("{error:#}"), %reservation, "could not settle a reservation");
                 }
-                match outcome {
-                    Ok(_) => Err(RpcFault::new(
-                        fault::ILLEGAL_TRANSITION,
-                        "the booking changed meanwhile",
-                    )),
-                    Err(fault) => Err(fault),
+                lost
+            }
+        }
+    }
+
+    /// Settle one reservation guard: `reservation`, or else the next one due. Kept if
+    /// an assignment holds the reservation, otherwise released; if availability does
+    /// not answer, tried again later with backoff. False if there was none to settle.
+    pub async fn settle(&self, reservation: Option<ReservationId>) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some(guard) = store::lock_guard(&mut tx, reservation).await? else {
+            return Ok(false);
+        };
+        let id = ReservationId(guard.reservation_id);
+        if store::assignment_holds(&mut *tx, id).await? {
+            store::close_guard(&mut *tx, id, store::GuardOutcome::Kept).await?;
+            metrics::counter!("dispatch_reservation_guards_total", "outcome" => "kept")
+                .increment(1);
+        } else {
+            match rpc::call::<Release>(
+                &self.nats,
+                &ReleaseRequest { reservation_id: id },
+                self.timeout,
+            )
+            .await
+            {
+                // A fault means there is nothing to give back (never reserved, or gone).
+                Ok(_) | Err(RpcError::Fault(_)) => {
+                    store::close_guard(&mut *tx, id, store::GuardOutcome::Released).await?;
+                    metrics::counter!("dispatch_reservation_guards_total", "outcome" => "released")
+                        .increment(1);
+                    if reservation.is_none() {
+                        tracing::warn!(reservation_id = %id, booking_id = %guard.booking_id, "reconciled: gave back a reservation nobody recorded");
+                    }
+                }
+                Err(error) => {
+                    let wait = 5i64 << guard.attempts.clamp(0, 6);
+                    store::postpone_guard(
+                        &mut *tx,
+                        id,
+                        Utc::now() + Duration::seconds(wait.min(300)),
+                        &error.to_string(),
+                    )
+                    .await?;
+                    tracing::warn!(%error, reservation_id = %id, "could not give a reservation back; will retry");
                 }
             }
         }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Settle every guard that is due; returns how many.
+    pub async fn reconcile_due(&self) -> anyhow::Result<usize> {
+        let mut settled = 0;
+        while settled < 32 && self.settle(None).await? {
+            settled += 1;
+        }
+        Ok(settled)
     }
 
     /// The assigned mediator gives the job back: the slot is released and dispatch
@@ -303,6 +427,17 @@ impl Dispatcher {
         let reservation = store::remove_assignment(&mut *tx, request.id)
             .await
             .map_err(internal)?;
+        if let Some(reservation_id) = reservation {
+            store::open_guard(
+                &mut *tx,
+                reservation_id,
+                request.id,
+                request.mediator_id,
+                Utc::now(),
+            )
+            .await
+            .map_err(internal)?;
+        }
         let row = bookings::set_state(&mut tx, request.id, from, BookingState::Requested, None)
             .await
             .map_err(internal)?
@@ -320,11 +455,10 @@ impl Dispatcher {
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         if let Some(reservation_id) = reservation
-            && let Err(error) =
-                rpc::call::<Release>(&self.nats, &ReleaseRequest { reservation_id }, self.timeout)
-                    .await
+            && let Err(error) = self.settle(Some(reservation_id)).await
         {
-            tracing::error!(%error, "could not release a returned job's slot");
+            // The guard is due already: the reconciler gives the slot back.
+            tracing::error!(error = %format!("{error:#}"), "could not release a returned job's slot");
         }
         let mut view = row.into_view().map_err(internal)?;
         attach(&self.pool, std::slice::from_mut(&mut view))
@@ -361,12 +495,13 @@ impl Dispatcher {
         store::clear_escalation(&mut *tx, id)
             .await
             .map_err(HandleError::retry)?;
+        let settings = self.settings(&row)?;
         let view = row.into_view().map_err(HandleError::reject)?;
-        let offered = self.offer_wave(tx, &view, 1, exclude).await?;
+        let offered = self.offer_wave(tx, &view, &settings, 1, exclude).await?;
         if offered == 0 {
             self.escalate(tx, &view, "no mediator can take this booking")
                 .await?;
-        } else if let Some(point) = self.escalation_point(&view)
+        } else if let Some(point) = escalation_point(&view, &settings)
             && point > Utc::now()
         {
             store::insert_timer(&mut *tx, id, store::TimerKind::Escalation, 0, point)
@@ -376,11 +511,12 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// When a scheduled booking nobody has accepted goes to the coordinators.
-    fn escalation_point(&self, booking: &BookingView) -> Option<DateTime<Utc>> {
-        (booking.details.kind == BookingKind::Scheduled).then(|| {
-            booking.details.start - Duration::seconds(self.config.escalate_before_start_secs)
-        })
+    /// The configuration with the booking's own dispatch policy laid over it.
+    fn settings(&self, row: &bookings::BookingRow) -> Result<DispatchConfig, HandleError> {
+        Ok(effective(
+            &self.config,
+            row.policy().map_err(HandleError::reject)?,
+        ))
     }
 
     /// Offer the booking to the next wave; returns how many were asked.
@@ -388,6 +524,7 @@ impl Dispatcher {
         &self,
         tx: &mut PgConnection,
         booking: &BookingView,
+        settings: &DispatchConfig,
         wave: i32,
         exclude: &[MediatorId],
     ) -> Result<usize, HandleError> {
@@ -459,7 +596,7 @@ impl Dispatcher {
             fresh.len()
         } else {
             let continuity = usize::from(fresh.first().is_some_and(|r| r.continuity));
-            (self.config.cascade_size + continuity).min(fresh.len())
+            (settings.cascade_size + continuity).min(fresh.len())
         };
         let chosen: Vec<MediatorId> = fresh
             .iter()
@@ -509,11 +646,11 @@ impl Dispatcher {
 
         let now = Utc::now();
         let wait = if on_demand {
-            self.config.ring_secs
+            settings.ring_secs
         } else if wave == 1 {
-            self.config.cascade_secs
+            settings.cascade_secs
         } else {
-            self.config.broadcast_secs
+            settings.broadcast_secs
         };
         let expires_at = if on_demand {
             now + Duration::seconds(wait)
@@ -654,6 +791,9 @@ impl Dispatcher {
     pub async fn run_timers(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let poll = std::time::Duration::from_millis(self.config.timer_poll_ms);
         loop {
+            if let Err(error) = self.reconcile_due().await {
+                tracing::warn!(error = %format!("{error:#}"), "reconciliation pass failed; retrying");
+            }
             match self.fire_due().await {
                 Ok(fired) if fired > 0 => continue,
                 Ok(_) => {}
@@ -701,6 +841,7 @@ impl Dispatcher {
         if row.state().map_err(HandleError::reject)? != BookingState::Offering {
             return Ok(());
         }
+        let settings = self.settings(&row)?;
         let view = row.into_view().map_err(HandleError::reject)?;
         for offer in store::close_open_offers(&mut *tx, id, Some(wave), "expired")
             .await
@@ -719,12 +860,9 @@ impl Dispatcher {
             .map_err(HandleError::retry)?;
         }
         let on_demand = view.details.kind == BookingKind::OnDemand;
-        if wave == 1 && !on_demand && self.offer_wave(tx, &view, 2, &[]).await? > 0 {
+        if wave == 1 && !on_demand && self.offer_wave(tx, &view, &settings, 2, &[]).await? > 0 {
             // Came in after its escalation point: the coordinators hear of it now.
-            if self
-                .escalation_point(&view)
-                .is_some_and(|point| point <= Utc::now())
-            {
+            if escalation_point(&view, &settings).is_some_and(|point| point <= Utc::now()) {
                 self.escalate(tx, &view, "not accepted, and the start is near")
                     .await?;
             }
@@ -808,61 +946,21 @@ impl Dispatcher {
         if view.state != BookingState::Offering {
             return Err(taken("the booking is no longer open"));
         }
-        let reserve = ReserveRequest {
-            mediator_id: request.mediator_id,
-            booking_id,
-            start: view.details.start,
-            end: view.details.end,
-            modality: view.details.modality,
-            location: (view.details.modality == Modality::OnSite)
-                .then(|| {
-                    view.details.location.as_ref().map(|l| GeoPoint {
-                        lat: l.latitude,
-                        lon: l.longitude,
-                    })
-                })
-                .flatten(),
-        };
-        let reservation = match rpc::call::<Reserve>(&self.nats, &reserve, self.timeout).await {
+        let reservation = match self.reserve_guarded(&view, request.mediator_id).await? {
             Ok(reservation) => reservation,
-            Err(RpcError::Fault(fault)) => {
+            Err(fault) => {
                 return Err(taken(&format!(
                     "you hold other work at that time: {}",
                     fault.message
                 )));
             }
-            Err(other) => {
-                tracing::warn!(error = %other, "reserve failed");
-                return Err(RpcFault::new(
-                    "unavailable",
-                    "availability did not answer; try again",
-                ));
-            }
         };
-        match self
+        let committed = self
             .commit_acceptance(&view, &request, reservation.id)
-            .await
-        {
-            Ok(Some(assigned)) => Ok(assigned),
-            outcome => {
-                // Lost the race (or failed): give the slot back.
-                if let Err(error) = rpc::call::<Release>(
-                    &self.nats,
-                    &ReleaseRequest {
-                        reservation_id: reservation.id,
-                    },
-                    self.timeout,
-                )
-                .await
-                {
-                    tracing::error!(%error, reservation_id = %reservation.id, "could not release after a lost accept");
-                }
-                match outcome {
-                    Ok(_) => Err(taken("someone else took this booking")),
-                    Err(fault) => Err(fault),
-                }
-            }
-        }
+            .await;
+        self.settle_outcome(reservation.id, committed)
+            .await?
+            .ok_or_else(|| taken("someone else took this booking"))
     }
 
     async fn commit_acceptance(
@@ -888,6 +986,12 @@ impl Dispatcher {
             .map_err(internal)?
         {
             return Ok(None);
+        }
+        if !store::close_guard(&mut *tx, reservation, store::GuardOutcome::Kept)
+            .await
+            .map_err(internal)?
+        {
+            return Ok(None); // reconciled meanwhile: the slot was given back
         }
         let Some(row) = bookings::set_state(&mut tx, view.id, from, BookingState::Assigned, None)
             .await
@@ -950,11 +1054,7 @@ impl Dispatcher {
             let waited = (Utc::now() - view.created_at).num_milliseconds().max(0) as f64 / 1000.0;
             metrics::histogram!("dispatch_on_demand_accept_seconds").record(waited);
         }
-        let mut assigned = row.into_view().map_err(internal)?;
-        attach(&self.pool, std::slice::from_mut(&mut assigned))
-            .await
-            .map_err(internal)?;
-        Ok(Some(assigned))
+        Ok(Some(row.into_view().map_err(internal)?))
     }
 
     pub async fn decline(&self, request: OfferAnswer) -> Result<MediatorOffer, RpcFault> {
@@ -1050,6 +1150,7 @@ async fn emit_withdrawn(
 /// The slot a booking needs from a mediator.
 fn reserve_request(view: &BookingView, mediator_id: MediatorId) -> ReserveRequest {
     ReserveRequest {
+        reservation_id: None,
         mediator_id,
         booking_id: view.id,
         start: view.details.start,

@@ -421,3 +421,132 @@ pub async fn finish_timer(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx:
         .await?;
     Ok(())
 }
+
+/// How a reservation guard ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardOutcome {
+    /// The reservation is the booking's assignment.
+    Kept,
+    /// Given back to availability.
+    Released,
+    /// Availability refused the reservation: nothing to give back.
+    NotReserved,
+}
+
+impl GuardOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuardOutcome::Kept => "kept",
+            GuardOutcome::Released => "released",
+            GuardOutcome::NotReserved => "not_reserved",
+        }
+    }
+}
+
+/// An open reservation guard.
+#[derive(Clone, Copy, Debug, FromRow)]
+pub struct Guard {
+    pub reservation_id: Uuid,
+    pub booking_id: Uuid,
+    pub attempts: i32,
+}
+
+/// Record, before asking availability, that `reservation` may come to exist (or,
+/// for one that exists, that it is to be settled again: a guard closed before is
+/// reopened).
+pub async fn open_guard(
+    db: impl PgExecutor<'_>,
+    reservation: ReservationId,
+    booking: BookingId,
+    mediator: MediatorId,
+    due_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO booking.reservation_guards (reservation_id, booking_id, mediator_id, due_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (reservation_id) DO UPDATE \
+         SET due_at = EXCLUDED.due_at, done_at = NULL, outcome = NULL, attempts = 0, last_error = NULL",
+    )
+    .bind(reservation.as_uuid())
+    .bind(booking.as_uuid())
+    .bind(mediator.as_uuid())
+    .bind(due_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Close an open guard; false if it was closed before (e.g. reconciled meanwhile).
+pub async fn close_guard(
+    db: impl PgExecutor<'_>,
+    reservation: ReservationId,
+    outcome: GuardOutcome,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE booking.reservation_guards SET done_at = now(), outcome = $2 \
+         WHERE reservation_id = $1 AND done_at IS NULL",
+    )
+    .bind(reservation.as_uuid())
+    .bind(outcome.as_str())
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Lock one open guard: `reservation` (waiting for it), or else the next one due
+/// (skipping those another worker holds).
+pub async fn lock_guard(
+    conn: &mut PgConnection,
+    reservation: Option<ReservationId>,
+) -> Result<Option<Guard>, sqlx::Error> {
+    match reservation {
+        Some(id) => {
+            sqlx::query_as(
+                "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
+                 WHERE reservation_id = $1 AND done_at IS NULL FOR UPDATE",
+            )
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *conn)
+            .await
+        }
+        None => {
+            sqlx::query_as(
+                "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
+                 WHERE done_at IS NULL AND due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+            )
+            .fetch_optional(&mut *conn)
+            .await
+        }
+    }
+}
+
+/// Try a guard again at `due_at`, remembering why it failed.
+pub async fn postpone_guard(
+    db: impl PgExecutor<'_>,
+    reservation: ReservationId,
+    due_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE booking.reservation_guards SET attempts = attempts + 1, due_at = $2, last_error = $3 \
+         WHERE reservation_id = $1",
+    )
+    .bind(reservation.as_uuid())
+    .bind(due_at)
+    .bind(error)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether `reservation` is the one an assignment holds.
+pub async fn assignment_holds(
+    db: impl PgExecutor<'_>,
+    reservation: ReservationId,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM booking.assignments WHERE reservation_id = $1")
+            .bind(reservation.as_uuid())
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
