@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::DispatchPolicy;
+use mittler_contracts::directory::{
+    Contact, ContactsRequest, ContactsResponse, OrganisationContact,
+};
 use mittler_types::{MediatorId, OrganisationId, OrganisationKind, Role, TimeZone, UserId};
 use serde::Serialize;
 use sqlx::{FromRow, PgExecutor};
@@ -334,4 +337,66 @@ pub async fn set_dispatch_policy(
     .execute(db)
     .await?;
     Ok(updated.rows_affected() == 1)
+}
+
+/// The directory's answers to `directory.rpc.*`.
+#[derive(Clone, Debug)]
+pub struct DirectoryRpc {
+    pub pool: sqlx::PgPool,
+}
+
+impl DirectoryRpc {
+    /// Whom to tell: the users asked for, the accounts of the mediators asked for,
+    /// and, if asked, the coordinators of the pool serving the organisation.
+    pub async fn contacts(
+        &self,
+        request: ContactsRequest,
+    ) -> Result<ContactsResponse, mittler_contracts::RpcFault> {
+        let internal = |error: anyhow::Error| {
+            tracing::error!(error = %format!("{error:#}"), "contacts failed");
+            mittler_contracts::RpcFault::internal()
+        };
+        let organisation = match request.organisation_id {
+            Some(id) => organisation(&self.pool, id).await.map_err(internal)?,
+            None => None,
+        };
+        let pool_id = organisation.as_ref().map(|o| o.pool_id.unwrap_or(o.id));
+        let users: Vec<Uuid> = request.users.iter().map(|u| u.as_uuid()).collect();
+        let mediators: Vec<Uuid> = request.mediators.iter().map(|m| m.as_uuid()).collect();
+        let rows: Vec<(Uuid, Option<Uuid>, Uuid, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, mediator_id, organisation_id, email, name, role, locale FROM directory.users \
+             WHERE active AND (id = ANY($1) OR mediator_id = ANY($2) \
+                OR ($3::uuid IS NOT NULL AND role = 'coordinator' AND organisation_id = $3)) \
+             ORDER BY email",
+        )
+        .bind(&users)
+        .bind(&mediators)
+        .bind(pool_id.filter(|_| request.coordinators).map(|id| id.as_uuid()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| internal(e.into()))?;
+        let people = rows
+            .into_iter()
+            .map(|(id, mediator, org, email, name, role, locale)| {
+                Ok(Contact {
+                    user_id: UserId(id),
+                    mediator_id: mediator.map(MediatorId),
+                    organisation_id: OrganisationId(org),
+                    email,
+                    name,
+                    role: role.parse()?,
+                    locale,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+            .map_err(internal)?;
+        Ok(ContactsResponse {
+            organisation: organisation.map(|o| OrganisationContact {
+                id: o.id,
+                name: o.name,
+                time_zone: o.time_zone,
+            }),
+            people,
+        })
+    }
 }

@@ -52,6 +52,16 @@ pub async fn run_with(
 ) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingDirectory>(&mut tasks, Schema::DIRECTORY, &shutdown);
+    mittler_platform::serve_methods!(
+        tasks,
+        platform.nats.client,
+        shutdown,
+        directory::DirectoryRpc {
+            pool: platform.pool.clone(),
+        },
+        16,
+        [(mittler_contracts::directory::Contacts, contacts)]
+    );
     let app = http::router(platform.clone());
     let addr = listener.local_addr().ok();
     tracing::info!(?addr, "gateway listening");

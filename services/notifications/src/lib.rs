@@ -1,12 +1,28 @@
 //! The `notifications` service: e-mail with iCalendar, reminders, the in-app feed.
-//! Owns the `notifications` schema; consumes the other services' events.
+//! Owns the `notifications` schema; consumes the booking stream's events.
+//!
+//! Layout: `compose` (messages as pure functions of template files), `ics`
+//! (invitations), `notify` (events and due reminders → queued messages and feed
+//! items), `mailer` (SMTP with retries), `store` (the schema), `requests`
+//! (`notification.rpc.*`: the feed and the delivery log for the gateway).
 //!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
 //! listener (tests use port 0); [`run_with`] runs the service's work on an existing
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
+pub mod compose;
+pub mod ics;
+pub mod mailer;
+pub mod notify;
+pub mod requests;
+pub mod store;
+
+use anyhow::Context as _;
+use mittler_contracts::streams;
 use mittler_contracts::system::PingNotification;
+use mittler_platform::consumer::ConsumerSpec;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks};
+use std::sync::Arc;
 
 /// The service's name in logs, pings and NATS connection names.
 pub const NAME: &str = "notifications";
@@ -17,5 +33,37 @@ mittler_platform::service_entry_points!(NAME, run_with);
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingNotification>(&mut tasks, Schema::NOTIFICATIONS, &shutdown);
+    let config = platform.config.notifications.clone();
+    let templates = Arc::new(compose::Templates::load().context("loading templates")?);
+    let notifier = notify::Notifier {
+        pool: platform.pool.clone(),
+        nats: platform.nats.client.clone(),
+        config: config.clone(),
+        templates,
+        timeout: platform.request_timeout(),
+    };
+    let spec = ConsumerSpec {
+        name: "notifications".into(),
+        stream: &streams::BOOKING,
+        filter_subject: None,
+        schema: Schema::NOTIFICATIONS,
+    };
+    tasks.spawn(
+        "notifications-consumer",
+        platform
+            .consumer(spec, notify::NotifyHandler(notifier.clone()))
+            .run(shutdown.clone()),
+    );
+    tasks.spawn("reminders", notifier.run_reminders(shutdown.clone()));
+    let sender = mailer::Sender {
+        pool: platform.pool.clone(),
+        transport: mailer::transport(&config).context("SMTP settings")?,
+        config,
+    };
+    tasks.spawn("mailer", sender.run(shutdown.clone()));
+    requests::Requests {
+        pool: platform.pool.clone(),
+    }
+    .serve(&platform, &mut tasks, &shutdown);
     tasks.join(shutdown, platform.grace()).await
 }

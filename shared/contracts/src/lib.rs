@@ -14,10 +14,12 @@
 
 pub mod availability;
 pub mod booking;
+pub mod directory;
 pub mod envelope;
 #[cfg(any(test, feature = "examples"))]
 pub mod examples;
 pub mod headers;
+pub mod notification;
 pub mod rpc;
 pub mod streams;
 pub mod subjects;

@@ -1,0 +1,614 @@
+//! Messages as pure functions of their facts: subject, plain text and HTML, from
+//! the template files in `templates/` (one TOML file per language; staff and
+//! mediators read `de` or `en`, clients their own language and Leichte Sprache).
+//! Adding a language is adding a file and a line in [`STAFF`] or [`CLIENT`].
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use minijinja::{Environment, Value, context};
+use mittler_types::{LanguageTag, Modality};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Staff and mediator languages: `(locale, file)`. The first is the fallback.
+const STAFF: &[(&str, &str)] = &[
+    ("de", include_str!("../templates/de.toml")),
+    ("en", include_str!("../templates/en.toml")),
+];
+
+/// Client invitation languages: `(locale, file)`. `de-simple` is Leichte Sprache,
+/// which every client message carries besides the client's own language.
+const CLIENT: &[(&str, &str)] = &[
+    (
+        "de-simple",
+        include_str!("../templates/client/de-simple.toml"),
+    ),
+    ("en", include_str!("../templates/client/en.toml")),
+    ("ar", include_str!("../templates/client/ar.toml")),
+    ("uk", include_str!("../templates/client/uk.toml")),
+    ("ru", include_str!("../templates/client/ru.toml")),
+    ("tr", include_str!("../templates/client/tr.toml")),
+    ("fa", include_str!("../templates/client/fa.toml")),
+    ("prs", include_str!("../templates/client/prs.toml")),
+];
+
+const LAYOUT: &str = include_str!("../templates/layout.html");
+
+/// Leichte Sprache: plain German for clients.
+pub const SIMPLE_GERMAN: &str = "de-simple";
+
+/// What a message is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Offer,
+    Confirmed,
+    Cancelled,
+    Rescheduled,
+    Escalated,
+    Returned,
+    Reminder,
+    DeliveryFailed,
+    ClientInvitation,
+    ClientCancelled,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Offer => "offer",
+            Kind::Confirmed => "confirmed",
+            Kind::Cancelled => "cancelled",
+            Kind::Rescheduled => "rescheduled",
+            Kind::Escalated => "escalated",
+            Kind::Returned => "returned",
+            Kind::Reminder => "reminder",
+            Kind::DeliveryFailed => "delivery_failed",
+            Kind::ClientInvitation => "invitation",
+            Kind::ClientCancelled => "client_cancelled",
+        }
+    }
+
+    /// The section in a template file.
+    fn section(self) -> &'static str {
+        match self {
+            Kind::ClientCancelled => "cancelled",
+            other => other.as_str(),
+        }
+    }
+
+    fn for_client(self) -> bool {
+        matches!(self, Kind::ClientInvitation | Kind::ClientCancelled)
+    }
+}
+
+/// The appointment a message is about.
+#[derive(Clone, Debug)]
+pub struct Appointment {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The organisation's zone: times are shown in it.
+    pub zone: Tz,
+    pub language: LanguageTag,
+    pub modality: Modality,
+    /// Address for on-site work.
+    pub place: Option<String>,
+    pub organisation: String,
+}
+
+/// Everything else a message may mention.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// Whom the message greets.
+    pub name: String,
+    pub mediator: Option<String>,
+    /// Where to act or read more.
+    pub link: Option<String>,
+    pub reason: Option<String>,
+    /// An offer's deadline.
+    pub expires: Option<DateTime<Utc>>,
+    /// The message goes to the mediator (not the requester).
+    pub for_mediator: bool,
+    /// A reminder's lead time.
+    pub lead_minutes: Option<i64>,
+    /// The recipient a failed delivery was meant for.
+    pub recipient: Option<String>,
+}
+
+/// A composed message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Composed {
+    pub locale: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("template file {0}: {1}")]
+    File(&'static str, String),
+    #[error("rendering {0}: {1}")]
+    Render(String, minijinja::Error),
+}
+
+#[derive(Debug, Deserialize)]
+struct StaffFile {
+    words: HashMap<String, String>,
+    #[serde(default)]
+    languages: HashMap<String, String>,
+    #[serde(flatten)]
+    messages: HashMap<String, Message>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientFile {
+    direction: String,
+    name: String,
+    words: HashMap<String, String>,
+    #[serde(flatten)]
+    messages: HashMap<String, Message>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Message {
+    subject: String,
+    body: String,
+}
+
+#[derive(Debug)]
+struct Words {
+    words: HashMap<String, String>,
+    languages: HashMap<String, String>,
+    direction: String,
+}
+
+/// The loaded templates; cheap to share.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+    staff: HashMap<&'static str, Words>,
+    client: HashMap<&'static str, Words>,
+}
+
+impl Templates {
+    /// Parse every template file; an error here is a broken file, found by the tests.
+    pub fn load() -> Result<Self, ComposeError> {
+        let mut env = Environment::new();
+        env.set_keep_trailing_newline(false);
+        env.add_template("layout.html", LAYOUT)
+            .map_err(|e| ComposeError::File("layout.html", e.to_string()))?;
+        let mut staff = HashMap::new();
+        for (locale, source) in STAFF {
+            let file: StaffFile =
+                toml::from_str(source).map_err(|e| ComposeError::File(locale, e.to_string()))?;
+            for (kind, message) in file.messages {
+                add(&mut env, &format!("staff/{locale}/{kind}"), message, locale)?;
+            }
+            staff.insert(
+                *locale,
+                Words {
+                    words: file.words,
+                    languages: file.languages,
+                    direction: "ltr".into(),
+                },
+            );
+        }
+        let mut client = HashMap::new();
+        for (locale, source) in CLIENT {
+            let file: ClientFile =
+                toml::from_str(source).map_err(|e| ComposeError::File(locale, e.to_string()))?;
+            for (kind, message) in file.messages {
+                add(
+                    &mut env,
+                    &format!("client/{locale}/{kind}"),
+                    message,
+                    locale,
+                )?;
+            }
+            let mut words = file.words;
+            words.insert("language_name".into(), file.name);
+            client.insert(
+                *locale,
+                Words {
+                    words,
+                    languages: HashMap::new(),
+                    direction: file.direction,
+                },
+            );
+        }
+        Ok(Self { env, staff, client })
+    }
+
+    /// The staff locale to use for a user's preference.
+    pub fn staff_locale(&self, preferred: &str) -> &'static str {
+        STAFF
+            .iter()
+            .map(|(l, _)| *l)
+            .find(|l| *l == preferred)
+            .unwrap_or(STAFF[0].0)
+    }
+
+    /// The client template language for a client's language, if there is one.
+    pub fn client_locale(&self, language: Option<&LanguageTag>) -> Option<&'static str> {
+        let language = language?;
+        let primary = language.primary();
+        // Spoken varieties of Arabic read Modern Standard Arabic.
+        let primary = match primary {
+            "apc" | "arz" | "acm" | "ary" | "ajp" | "afb" | "ayl" | "ars" | "arq" | "aeb" => "ar",
+            other => other,
+        };
+        CLIENT
+            .iter()
+            .map(|(l, _)| *l)
+            .find(|l| *l == primary && *l != SIMPLE_GERMAN)
+    }
+
+    /// Compose `kind` for the staff locale `locale`, or for a client: in the client's
+    /// language (`locale`, when there is a template for it) followed by Leichte Sprache.
+    pub fn compose(
+        &self,
+        kind: Kind,
+        locale: &str,
+        appointment: &Appointment,
+        facts: &Facts,
+    ) -> Result<Composed, ComposeError> {
+        let parts: Vec<(&'static str, &Words, String)> = if kind.for_client() {
+            let mut parts = Vec::new();
+            if let Some((l, words)) = self.client.get_key_value(locale)
+                && *l != SIMPLE_GERMAN
+            {
+                parts.push((*l, words, format!("client/{l}/{}", kind.section())));
+            }
+            let (l, words) = self
+                .client
+                .get_key_value(SIMPLE_GERMAN)
+                .expect("Leichte Sprache is always there");
+            parts.push((*l, words, format!("client/{l}/{}", kind.section())));
+            parts
+        } else {
+            let l = self.staff_locale(locale);
+            vec![(l, &self.staff[l], format!("staff/{l}/{}", kind.section()))]
+        };
+        let mut subjects = Vec::new();
+        let mut texts = Vec::new();
+        let mut sections = Vec::new();
+        for (l, words, name) in &parts {
+            let ctx = context_for(l, words, appointment, facts);
+            let subject = self.render(&format!("{name}/subject"), &ctx)?;
+            let text = self.render(&format!("{name}/body"), &ctx)?;
+            sections.push(context! {
+                lang => html_lang(l),
+                dir => words.direction.clone(),
+                subject => subject.clone(),
+                content => Value::from_safe_string(paragraphs(&text)),
+            });
+            subjects.push(subject);
+            texts.push(text);
+        }
+        let footer = if kind.for_client() {
+            String::new()
+        } else {
+            parts[0].1.words.get("footer").cloned().unwrap_or_default()
+        };
+        let subject = subjects.join(" / ");
+        let html = self
+            .env
+            .get_template("layout.html")
+            .and_then(|t| {
+                t.render(context! {
+                    lang => html_lang(parts[0].0),
+                    subject => subject.clone(),
+                    sections => sections,
+                    footer => footer.clone(),
+                })
+            })
+            .map_err(|e| ComposeError::Render("layout.html".into(), e))?;
+        let mut text = texts.join("\n\n----------------------------------------\n\n");
+        if !footer.is_empty() {
+            text.push_str("\n\n-- \n");
+            text.push_str(&footer);
+        }
+        text.push('\n');
+        Ok(Composed {
+            locale: parts[0].0.to_owned(),
+            subject,
+            text,
+            html,
+        })
+    }
+
+    fn render(&self, name: &str, ctx: &Value) -> Result<String, ComposeError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map(|s| tidy(&s))
+            .map_err(|e| ComposeError::Render(name.into(), e))
+    }
+}
+
+fn add(
+    env: &mut Environment<'static>,
+    name: &str,
+    message: Message,
+    file: &'static str,
+) -> Result<(), ComposeError> {
+    env.add_template_owned(format!("{name}/subject"), message.subject)
+        .map_err(|e| ComposeError::File(file, e.to_string()))?;
+    env.add_template_owned(format!("{name}/body"), message.body)
+        .map_err(|e| ComposeError::File(file, e.to_string()))?;
+    Ok(())
+}
+
+fn html_lang(locale: &str) -> &str {
+    match locale {
+        SIMPLE_GERMAN => "de",
+        other => other,
+    }
+}
+
+/// Dates and times as people in `locale` write them, in the organisation's zone.
+fn context_for(locale: &str, words: &Words, a: &Appointment, facts: &Facts) -> Value {
+    let start = a.start.with_timezone(&a.zone);
+    let end = a.end.with_timezone(&a.zone);
+    let date = |t: &DateTime<Tz>| match locale {
+        "en" => t.format("%-d %B %Y").to_string(),
+        _ => t.format("%d.%m.%Y").to_string(),
+    };
+    let word = |key: &str| words.words.get(key).cloned().unwrap_or_default();
+    let language = words
+        .languages
+        .get(a.language.as_str())
+        .or_else(|| words.languages.get(a.language.primary()))
+        .cloned()
+        .or_else(|| a.language.english_name().map(str::to_owned))
+        .unwrap_or_else(|| a.language.as_str().to_owned());
+    let modality = word(a.modality.as_str());
+    let place = a
+        .place
+        .clone()
+        .filter(|_| a.modality == Modality::OnSite)
+        .unwrap_or_default();
+    let place_or_dash = if place.is_empty() {
+        word("no_place")
+    } else {
+        place.clone()
+    };
+    let lead = facts.lead_minutes.map(|m| {
+        let key = format!("lead_{m}");
+        words
+            .words
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| word("lead_other"))
+    });
+    let expires = facts.expires.map(|t| {
+        let t = t.with_timezone(&a.zone);
+        format!("{} {}", date(&t), t.format("%H:%M"))
+    });
+    context! {
+        name => facts.name,
+        organisation => a.organisation,
+        mediator => facts.mediator,
+        link => facts.link,
+        reason => facts.reason,
+        expires => expires,
+        for_mediator => facts.for_mediator,
+        lead => lead,
+        recipient => facts.recipient,
+        date => date(&start),
+        time => start.format("%H:%M").to_string(),
+        end_time => end.format("%H:%M").to_string(),
+        zone => start.format("%Z").to_string(),
+        language => language,
+        modality => modality,
+        place => if locale_is_client(words) { place } else { place_or_dash },
+    }
+}
+
+fn locale_is_client(words: &Words) -> bool {
+    words.words.contains_key("language_name")
+}
+
+/// Trim the ends and collapse runs of blank lines left by `{% if %}` blocks.
+fn tidy(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = 0;
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank > 0 { "\n\n" } else { "\n" });
+        }
+        blank = 0;
+        out.push_str(line);
+    }
+    out
+}
+
+/// Plain text as HTML paragraphs: escaped, lines kept, links clickable.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(|paragraph| {
+            let lines: Vec<String> = paragraph.lines().map(linkify).collect();
+            format!("<p style=\"margin:0 0 12px\">{}</p>", lines.join("<br>\n"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn linkify(line: &str) -> String {
+    line.split(' ')
+        .map(|word| {
+            if word.starts_with("https://") || word.starts_with("http://") {
+                let url = escape(word);
+                format!("<a href=\"{url}\" style=\"color:#0b5cad\">{url}</a>")
+            } else {
+                escape(word)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn winter() -> Appointment {
+        Appointment {
+            start: "2026-12-03T08:30:00Z".parse().expect("t"),
+            end: "2026-12-03T09:30:00Z".parse().expect("t"),
+            zone: chrono_tz::Europe::Berlin,
+            language: LanguageTag::parse("uk").expect("tag"),
+            modality: Modality::OnSite,
+            place: Some("Paulus-Jenisius-Straße 24, 09456 Annaberg-Buchholz".into()),
+            organisation: "Ausländerbehörde Erzgebirgskreis".into(),
+        }
+    }
+
+    fn facts() -> Facts {
+        Facts {
+            name: "Olena Kovalenko".into(),
+            mediator: Some("Olena Kovalenko".into()),
+            link: Some("https://mittler.example/offers/0191".into()),
+            reason: Some("Termin <entfällt> & Co".into()),
+            expires: Some("2026-11-30T16:00:00Z".parse().expect("t")),
+            for_mediator: true,
+            lead_minutes: Some(1440),
+            recipient: Some("team@jobcenter.example".into()),
+        }
+    }
+
+    #[test]
+    fn every_staff_message_renders_in_german_and_english() {
+        let templates = Templates::load().expect("templates");
+        for kind in [
+            Kind::Offer,
+            Kind::Confirmed,
+            Kind::Cancelled,
+            Kind::Rescheduled,
+            Kind::Escalated,
+            Kind::Returned,
+            Kind::Reminder,
+            Kind::DeliveryFailed,
+        ] {
+            for locale in ["de", "en"] {
+                let m = templates
+                    .compose(kind, locale, &winter(), &facts())
+                    .expect("composed");
+                insta::assert_snapshot!(
+                    format!("{}_{locale}", kind.as_str()),
+                    format!("Subject: {}\n\n{}\n\n{}", m.subject, m.text, m.html)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_client_reads_their_language_and_leichte_sprache() {
+        let templates = Templates::load().expect("templates");
+        let mut a = winter();
+        a.modality = Modality::Video;
+        for language in ["ar", "uk", "ru", "tr", "fa", "prs", "en"] {
+            let tag = LanguageTag::parse(language).expect("tag");
+            let locale = templates.client_locale(Some(&tag)).expect("a template");
+            let m = templates
+                .compose(Kind::ClientInvitation, locale, &a, &Facts::default())
+                .expect("composed");
+            assert!(m.subject.ends_with("/ Ihr Termin mit Sprach-Mittlung"));
+            assert!(m.text.contains("Der Termin beginnt um 09:30 Uhr."));
+            assert!(m.text.contains("09:30"));
+            insta::assert_snapshot!(format!("invitation_{language}"), m.text);
+        }
+        // Levantine Arabic reads Arabic; a language without a template gets
+        // Leichte Sprache alone.
+        let apc = LanguageTag::parse("apc").expect("tag");
+        assert_eq!(templates.client_locale(Some(&apc)), Some("ar"));
+        let ti = LanguageTag::parse("ti").expect("tag");
+        assert_eq!(templates.client_locale(Some(&ti)), None);
+        let m = templates
+            .compose(Kind::ClientCancelled, "ti", &a, &Facts::default())
+            .expect("composed");
+        assert_eq!(m.subject, "Ihr Termin fällt aus");
+        let rtl = templates
+            .compose(Kind::ClientInvitation, "fa", &a, &Facts::default())
+            .expect("composed");
+        assert!(rtl.html.contains(r#"lang="fa" dir="rtl""#));
+        assert!(rtl.html.contains(r#"lang="de" dir="ltr""#));
+    }
+
+    #[test]
+    fn html_escapes_what_people_typed_and_links_are_clickable() {
+        let templates = Templates::load().expect("templates");
+        let m = templates
+            .compose(Kind::Cancelled, "de", &winter(), &facts())
+            .expect("composed");
+        assert!(m.text.contains("Grund: Termin <entfällt> & Co"));
+        assert!(m.html.contains("Termin &lt;entfällt&gt; &amp; Co"));
+        assert!(!m.html.contains("<entfällt>"));
+        let offer = templates
+            .compose(Kind::Offer, "en", &winter(), &facts())
+            .expect("composed");
+        assert!(
+            offer.html.contains(
+                r#"<a href="https://mittler.example/offers/0191" style="color:#0b5cad">"#
+            )
+        );
+    }
+
+    #[test]
+    fn times_are_shown_in_the_zone_on_both_sides_of_daylight_saving() {
+        let templates = Templates::load().expect("templates");
+        let mut summer = winter();
+        summer.start = "2026-07-02T07:30:00Z".parse().expect("t");
+        summer.end = "2026-07-02T08:30:00Z".parse().expect("t");
+        let m = templates
+            .compose(Kind::Confirmed, "de", &summer, &facts())
+            .expect("composed");
+        assert!(
+            m.text
+                .contains("Termin: 02.07.2026, 09:30–10:30 Uhr (CEST)"),
+            "{}",
+            m.text
+        );
+        let m = templates
+            .compose(Kind::Confirmed, "de", &winter(), &facts())
+            .expect("composed");
+        assert!(
+            m.text.contains("Termin: 03.12.2026, 09:30–10:30 Uhr (CET)"),
+            "{}",
+            m.text
+        );
+        // The week after the last Sunday of March: summer time.
+        let mut march = winter();
+        march.start = "2026-03-30T07:00:00Z".parse().expect("t");
+        march.end = "2026-03-30T08:00:00Z".parse().expect("t");
+        let m = templates
+            .compose(Kind::Reminder, "en", &march, &facts())
+            .expect("composed");
+        assert!(
+            m.text.contains("on 30 March 2026 at 09:00 (CEST)"),
+            "{}",
+            m.text
+        );
+        assert!(m.subject.contains("tomorrow at 09:00"));
+    }
+}

@@ -1,0 +1,76 @@
+//! Answers to `notification.rpc.*`: a user's feed, marking it read, the delivery log.
+
+use crate::store;
+use mittler_contracts::RpcFault;
+use mittler_contracts::notification::{
+    DeliveriesRequest, Delivery, Feed, FeedRequest, GetFeed, ListDeliveries, MarkRead,
+    MarkReadRequest,
+};
+use mittler_platform::{CancellationToken, Platform, Tasks};
+use sqlx::PgPool;
+
+#[derive(Clone, Debug)]
+pub struct Requests {
+    pub pool: PgPool,
+}
+
+fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
+    let error = error.into();
+    tracing::error!(error = %format!("{error:#}"), "notifications request failed");
+    RpcFault::internal()
+}
+
+impl Requests {
+    pub fn serve(self, platform: &Platform, tasks: &mut Tasks, shutdown: &CancellationToken) {
+        mittler_platform::serve_methods!(
+            tasks,
+            platform.nats.client,
+            shutdown,
+            self,
+            32,
+            [
+                (GetFeed, feed),
+                (MarkRead, mark_read),
+                (ListDeliveries, deliveries),
+            ]
+        );
+    }
+
+    pub async fn feed(&self, request: FeedRequest) -> Result<Feed, RpcFault> {
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let (items, unread) = store::feed(
+            &mut conn,
+            request.user_id,
+            request.unread_only,
+            request.limit.clamp(1, 200),
+        )
+        .await
+        .map_err(internal)?;
+        Ok(Feed { items, unread })
+    }
+
+    pub async fn mark_read(&self, request: MarkReadRequest) -> Result<u64, RpcFault> {
+        store::mark_read(&self.pool, request.user_id, request.id)
+            .await
+            .map_err(internal)
+    }
+
+    pub async fn deliveries(&self, request: DeliveriesRequest) -> Result<Vec<Delivery>, RpcFault> {
+        if let Some(state) = &request.state
+            && !["queued", "sent", "failed", "dead"].contains(&state.as_str())
+        {
+            return Err(RpcFault::new(
+                "invalid",
+                "state: one of queued, sent, failed, dead",
+            ));
+        }
+        store::deliveries(
+            &self.pool,
+            request.organisation_ids.as_deref(),
+            request.state.as_deref(),
+            request.limit.clamp(1, 500),
+        )
+        .await
+        .map_err(internal)
+    }
+}
