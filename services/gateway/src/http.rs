@@ -2,7 +2,7 @@
 //! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
-use crate::{auth, bookings, mediators, offers, organisations};
+use crate::{auth, bookings, mediators, notifications, offers, organisations};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
@@ -31,6 +31,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability,
         offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back,
+        notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
+        notifications::deliveries,
     ),
     modifiers(&Security),
     tags(
@@ -39,6 +41,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "directory", description = "Organisations"),
         (name = "mediators", description = "Mediators' profiles, calendars and presence"),
         (name = "offers", description = "Offers to mediators"),
+        (name = "notifications", description = "The in-app feed and the delivery log"),
     )
 )]
 pub struct ApiDoc;
@@ -80,6 +83,11 @@ pub fn router(platform: Platform) -> Router {
         .route("/bookings/{id}/assign", post(offers::assign))
         .route("/bookings/{id}/give-back", post(offers::give_back))
         .route("/offers", get(offers::list))
+        .route("/notifications", get(notifications::feed))
+        .route("/notifications/events", get(notifications::events))
+        .route("/notifications/read-all", post(notifications::read_all))
+        .route("/notifications/{id}/read", post(notifications::read_one))
+        .route("/deliveries", get(notifications::deliveries))
         .route("/offers/{id}/accept", post(offers::accept))
         .route("/offers/{id}/decline", post(offers::decline))
         .route("/mediators", get(mediators::list).post(mediators::create))

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod http;
 pub mod json;
 pub mod mediators;
+pub mod notifications;
 pub mod offers;
 pub mod organisations;
 pub mod problem;

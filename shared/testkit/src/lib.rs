@@ -242,7 +242,121 @@ impl TestEnv {
         config.consumer.ack_wait_ms = 1_000;
         config.consumer.backoff_ms = vec![50, 100, 200];
         config.consumer.max_deliveries = 3;
+        // No mail server unless a test starts one (TestSmtp): mail waits in the queue.
+        config.notifications.smtp_port = free_port();
+        config.notifications.poll_ms = 100;
+        config.notifications.retry_base_secs = 1;
         config
+    }
+}
+
+/// A real SMTP server for tests: `deploy/local/mail_sink.py` (aiosmtpd) on free
+/// ports, keeping every mail it receives in a temporary directory.
+#[derive(Debug)]
+pub struct TestSmtp {
+    pub smtp_port: u16,
+    pub http_port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+/// One received mail, parsed by the standard library's `email` package.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct ReceivedMail {
+    pub n: u32,
+    pub message_id: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub booking: String,
+    /// The iTIP method of a `text/calendar` part, if there is one.
+    pub calendar: Option<String>,
+}
+
+impl TestSmtp {
+    pub async fn start() -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let (smtp_port, http_port) = (free_port(), free_port());
+        let child = Self::spawn(smtp_port, http_port, dir.path())?;
+        let smtp = Self {
+            smtp_port,
+            http_port,
+            dir,
+            child,
+        };
+        smtp.wait_up().await?;
+        Ok(smtp)
+    }
+
+    fn spawn(smtp_port: u16, http_port: u16, dir: &std::path::Path) -> anyhow::Result<Child> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        Command::new("/usr/bin/python3")
+            .arg(root.join("deploy/local/mail_sink.py"))
+            .args(["--smtp-port", &smtp_port.to_string()])
+            .args(["--http-port", &http_port.to_string()])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting deploy/local/mail_sink.py (needs python3-aiosmtpd)")
+    }
+
+    async fn wait_up(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.mails().await.is_err() {
+            if Instant::now() > deadline {
+                bail!("the mail sink did not start");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    /// Stop the server (connections are refused until [`TestSmtp::resume`]).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Start it again on the same ports, keeping what it received.
+    pub async fn resume(&mut self) -> anyhow::Result<()> {
+        self.child = Self::spawn(self.smtp_port, self.http_port, self.dir.path())?;
+        self.wait_up().await
+    }
+
+    /// Point `config` at this server.
+    pub fn configure(&self, config: &mut Config) {
+        config.notifications.smtp_host = "127.0.0.1".into();
+        config.notifications.smtp_port = self.smtp_port;
+    }
+
+    /// Every mail received so far, in arrival order.
+    pub async fn mails(&self) -> anyhow::Result<Vec<ReceivedMail>> {
+        Ok(
+            reqwest::get(format!("http://127.0.0.1:{}/api/mails", self.http_port))
+                .await?
+                .error_for_status()?
+                .json()
+                .await?,
+        )
+    }
+
+    /// The raw message `n` (1-based).
+    pub fn raw(&self, n: u32) -> anyhow::Result<Vec<u8>> {
+        Ok(std::fs::read(self.dir.path().join(format!("{n}.eml")))?)
+    }
+
+    /// Where the `.eml` files are.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestSmtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -294,6 +408,13 @@ impl TestApp {
             }
         })
         .await;
+    }
+
+    /// Crash: drop every task at whatever point it is (no graceful stop), as a
+    /// killed process would. What was not committed is lost; nothing else.
+    pub async fn kill(self) {
+        self.handle.abort();
+        let _ = self.handle.await;
     }
 
     /// Cancel and wait for a clean stop.

@@ -1,0 +1,203 @@
+//! `/api/v1/notifications`: the signed-in user's feed, marking it read, and a live
+//! stream of new items (SSE); `/api/v1/deliveries`: the delivery log, for
+//! coordinators to see mails that could not be delivered.
+
+use crate::auth::AuthUser;
+use crate::http::AppState;
+use crate::problem::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures::{Stream, StreamExt};
+use mittler_contracts::notification::{
+    DeliveriesRequest, Delivery, Feed, FeedItemAdded, FeedRequest, GetFeed, ListDeliveries,
+    MarkRead, MarkReadRequest,
+};
+use mittler_contracts::{Event as _, RawEnvelope};
+use mittler_platform::rpc;
+use mittler_types::Role;
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FeedQuery {
+    /// Only unread items.
+    #[serde(default)]
+    pub unread: bool,
+    /// At most this many (1 to 200, default 50).
+    pub limit: Option<i64>,
+}
+
+/// My notifications, newest first, with the number unread.
+#[utoipa::path(
+    get, path = "/api/v1/notifications", tag = "notifications",
+    params(FeedQuery),
+    responses(
+        (status = 200, body = Feed),
+        (status = 400, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Notifications are not answering", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn feed(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(query): Query<FeedQuery>,
+) -> Result<Json<Feed>, ApiError> {
+    let request = FeedRequest {
+        user_id: user.id(),
+        unread_only: query.unread,
+        limit: query.limit.unwrap_or(50).clamp(1, 200),
+    };
+    Ok(Json(
+        rpc::call::<GetFeed>(
+            &state.platform.nats.client,
+            &request,
+            state.platform.request_timeout(),
+        )
+        .await?,
+    ))
+}
+
+/// How many items became read.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Marked {
+    pub marked: u64,
+}
+
+async fn mark(state: &AppState, user: &AuthUser, id: Option<uuid::Uuid>) -> Result<u64, ApiError> {
+    Ok(rpc::call::<MarkRead>(
+        &state.platform.nats.client,
+        &MarkReadRequest {
+            user_id: user.id(),
+            id,
+        },
+        state.platform.request_timeout(),
+    )
+    .await?)
+}
+
+/// Mark one of my notifications read.
+#[utoipa::path(
+    post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
+    params(("id" = String, Path, description = "Notification id")),
+    responses(
+        (status = 200, body = Marked),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unread notification of yours", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn read_one(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Marked>, ApiError> {
+    let id: uuid::Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    match mark(&state, &user, Some(id)).await? {
+        0 => Err(ApiError::NotFound),
+        marked => Ok(Json(Marked { marked })),
+    }
+}
+
+/// Mark all my notifications read.
+#[utoipa::path(
+    post, path = "/api/v1/notifications/read-all", tag = "notifications",
+    responses(
+        (status = 200, body = Marked),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn read_all(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Marked>, ApiError> {
+    Ok(Json(Marked {
+        marked: mark(&state, &user, None).await?,
+    }))
+}
+
+/// New notifications as they arrive (`text/event-stream`; each event is named
+/// `notification` and carries one feed item as JSON).
+#[utoipa::path(
+    get, path = "/api/v1/notifications/events", tag = "notifications",
+    responses(
+        (status = 200, description = "Server-sent events", content_type = "text/event-stream", body = String),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn events(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let me = user.id();
+    let subscription = state
+        .platform
+        .nats
+        .client
+        .subscribe(FeedItemAdded::TYPE)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("subscribing: {e}")))?;
+    let stream = subscription.filter_map(move |message| async move {
+        let envelope = RawEnvelope::from_slice(&message.payload).ok()?;
+        let added = envelope.decode::<FeedItemAdded>().ok()?.data;
+        if added.user_id != me {
+            return None;
+        }
+        SseEvent::default()
+            .event("notification")
+            .id(added.item.id.to_string())
+            .json_data(&added.item)
+            .ok()
+            .map(Ok)
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DeliveriesQuery {
+    /// `queued`, `sent`, `failed` (will be tried again) or `dead` (given up).
+    pub state: Option<String>,
+    /// At most this many (1 to 500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// The delivery log of the caller's pool (coordinators) or of all (admins).
+#[utoipa::path(
+    get, path = "/api/v1/deliveries", tag = "notifications",
+    params(DeliveriesQuery),
+    responses(
+        (status = 200, body = Vec<Delivery>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown state", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn deliveries(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(query): Query<DeliveriesQuery>,
+) -> Result<Json<Vec<Delivery>>, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        "only coordinators see the delivery log",
+    )?;
+    let scope = user.booking_scope(&state).await?;
+    let request = DeliveriesRequest {
+        organisation_ids: scope.organisation_ids,
+        state: query.state,
+        limit: query.limit.unwrap_or(100).clamp(1, 500),
+    };
+    Ok(Json(
+        rpc::call::<ListDeliveries>(
+            &state.platform.nats.client,
+            &request,
+            state.platform.request_timeout(),
+        )
+        .await?,
+    ))
+}

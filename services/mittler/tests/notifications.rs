@@ -1,0 +1,512 @@
+//! Notifications through the whole system against a real SMTP server: a booking's
+//! offers, confirmations with calendar invitations, the client's invitation,
+//! reminders and the cancellation arrive exactly once each, also when the
+//! notifications service is killed and restarted mid-stream; the in-app feed and
+//! its live stream; failed deliveries reach the coordinators' log.
+
+use chrono::{Datelike, Duration, TimeZone as _, Timelike, Utc, Weekday};
+use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
+use mittler_platform::{CancellationToken, Config, Platform, Tasks};
+use mittler_testkit::{TestApp, TestEnv, TestSmtp, eventually};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::time::Duration as StdDuration;
+
+const REQUESTER: &str = "team@jobcenter-chemnitz.example";
+const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
+const CLIENT: &str = "klient.bg4711@example.org";
+
+/// Everything but notifications, in one process of its own.
+async fn core(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let platform = Platform::connect(config, "core").await?;
+    let mut tasks = Tasks::new();
+    tasks.spawn(
+        "gateway",
+        mittler_gateway::run_with(platform.clone(), listener, shutdown.clone()),
+    );
+    tasks.spawn(
+        "booking",
+        mittler_booking::run_with(platform.clone(), shutdown.clone()),
+    );
+    tasks.spawn(
+        "availability",
+        mittler_availability::run_with(platform.clone(), shutdown.clone()),
+    );
+    tasks.join(shutdown, platform.grace()).await
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn login(&self, email: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": DEMO_PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+/// The next weekday at least two days ahead (inside the demo mediators' hours).
+fn working_day() -> chrono::NaiveDate {
+    let mut day = (Utc::now() + Duration::days(2)).date_naive();
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day += Duration::days(1);
+    }
+    day
+}
+
+fn email_of(mediator_id: &str) -> String {
+    demo_mediators()
+        .find(|(id, _, _)| id.to_string() == mediator_id)
+        .map(|(_, _, email)| email)
+        .expect("a demo mediator")
+}
+
+async fn mails_settle(
+    smtp: &TestSmtp,
+    count: usize,
+    what: &str,
+) -> Vec<mittler_testkit::ReceivedMail> {
+    eventually(StdDuration::from_secs(90), what, || async {
+        let mails = smtp.mails().await.ok()?;
+        (mails.len() >= count).then_some(mails)
+    })
+    .await
+}
+
+fn ics_of(smtp: &TestSmtp, n: u32) -> Value {
+    let path = smtp.dir().join(format!("{n}.eml"));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/lib/check_ics.py");
+    let out = std::process::Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[tokio::test]
+async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sends_no_reminder() {
+    let env = TestEnv::start().await;
+    let smtp = TestSmtp::start().await.expect("mail sink");
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+
+    // 10:00:SS Berlin time, where SS puts the start 25 s past a whole minute from
+    // now: a reminder `lead` minutes before falls due in about 25 s.
+    let now = Utc::now();
+    let seconds = (now.second() + 25) % 60;
+    let day = working_day();
+    let local = day.and_hms_opt(10, 0, seconds).expect("time");
+    let start = chrono_tz::Europe::Berlin
+        .from_local_datetime(&local)
+        .single()
+        .expect("10:00 exists")
+        .with_timezone(&Utc);
+    let lead = (start - now).num_seconds() / 60;
+    let mut config = env.config();
+    smtp.configure(&mut config);
+    config.notifications.reminder_minutes = vec![lead, lead - 3];
+    config.notifications.public_url = "https://mittler.example".into();
+    config.dispatch.escalate_before_start_secs = 3600;
+
+    let core_app = TestApp::spawn(config.clone(), core).await;
+    let mut notifications = TestApp::spawn(config.clone(), mittler_notifications::run_on).await;
+    let api = Client {
+        http: reqwest::Client::new(),
+        base: core_app.url(""),
+    };
+    let requester = api.login(REQUESTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+    let (status, booking) = api
+        .call(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&requester),
+            Some(json!({
+                "language": "uk",
+                "modality": "video",
+                "local_start": local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "duration_minutes": 60,
+                "subject_area": "social_benefits",
+                "min_qualification": "trained",
+                "client": {"reference": "BG-4711", "email": CLIENT, "language": "uk"}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{booking}");
+    let id = booking["id"].as_str().expect("id").to_owned();
+    let offers: Vec<Value> = eventually(StdDuration::from_secs(20), "offers", || async {
+        let (_, b) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id}"),
+                Some(&requester),
+                None,
+            )
+            .await;
+        let offers = b["offers"].as_array().cloned().unwrap_or_default();
+        (!offers.is_empty()).then_some(offers)
+    })
+    .await;
+    let offered: Vec<String> = offers
+        .iter()
+        .map(|o| email_of(o["mediator_id"].as_str().expect("mediator")))
+        .collect();
+    let mails = mails_settle(&smtp, offered.len(), "an offer mail per mediator").await;
+    let mut to: Vec<String> = mails.iter().map(|m| m.to.clone()).collect();
+    to.sort();
+    let mut expected = offered.clone();
+    expected.sort();
+    assert_eq!(to, expected);
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.subject.starts_with("Anfrage: Ukrainisch"))
+    );
+
+    // Crash notifications and take the mail server away; the mediator accepts
+    // meanwhile.
+    notifications.kill().await;
+    let mut smtp = smtp;
+    smtp.stop();
+    let winner = offered[0].clone();
+    let mediator = api.login(&winner).await;
+    let (status, assigned) = api
+        .call(
+            Method::POST,
+            &format!(
+                "/api/v1/offers/{}/accept",
+                offers[0]["id"].as_str().expect("offer")
+            ),
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{assigned}");
+    // Back: the confirmations are queued and fail against the absent server; crashed
+    // again mid-stream, then everything comes back.
+    notifications = TestApp::spawn(config.clone(), mittler_notifications::run_on).await;
+    eventually(
+        StdDuration::from_secs(30),
+        "failed tries on record",
+        || async {
+            let failed: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM notifications.messages WHERE state = 'failed'",
+            )
+            .fetch_one(&env.db.pool)
+            .await
+            .ok()?;
+            (failed >= 3).then_some(())
+        },
+    )
+    .await;
+    notifications.kill().await;
+    smtp.resume().await.expect("mail sink back");
+    notifications = TestApp::spawn(config.clone(), mittler_notifications::run_on).await;
+
+    // Two confirmations, the client's invitation, two reminders.
+    let mails = mails_settle(&smtp, offered.len() + 5, "confirmations and reminders").await;
+    let after_offers = &mails[offered.len()..];
+    let confirmations: Vec<_> = after_offers
+        .iter()
+        .filter(|m| m.subject.starts_with("Bestätigt"))
+        .collect();
+    assert_eq!(confirmations.len(), 2, "{after_offers:#?}");
+    let recipients: HashSet<&str> = confirmations.iter().map(|m| m.to.as_str()).collect();
+    assert!(recipients.contains(winner.as_str()));
+    assert!(recipients.contains(REQUESTER));
+    for confirmation in &confirmations {
+        assert_eq!(confirmation.calendar.as_deref(), Some("REQUEST"));
+        assert_eq!(confirmation.booking, id);
+        let ics = ics_of(&smtp, confirmation.n);
+        assert_eq!(ics["method"], "REQUEST");
+        assert_eq!(ics["sequence"], 1);
+        assert_eq!(ics["uid"], format!("{id}@mittler"));
+        assert_eq!(
+            ics["start_berlin"],
+            start
+                .with_timezone(&chrono_tz::Europe::Berlin)
+                .format("%Y-%m-%dT%H:%M:%S%z")
+                .to_string()
+        );
+    }
+    let invitation: Vec<_> = after_offers.iter().filter(|m| m.to == CLIENT).collect();
+    assert_eq!(invitation.len(), 1);
+    assert_eq!(
+        invitation[0].subject,
+        "Ваша зустріч з перекладачем / Ihr Termin mit Sprach-Mittlung"
+    );
+    let reminders: Vec<_> = after_offers
+        .iter()
+        .filter(|m| m.subject.starts_with("Erinnerung"))
+        .collect();
+    assert_eq!(reminders.len(), 2, "to the requester and the mediator");
+
+    // The requester watches the live feed while cancelling.
+    let mut live = api
+        .http
+        .get(format!("{}/api/v1/notifications/events", api.base))
+        .bearer_auth(&requester)
+        .send()
+        .await
+        .expect("sse");
+    assert_eq!(live.status(), 200);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&requester),
+            Some(json!({"reason": "Termin entfällt"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let event = tokio::time::timeout(StdDuration::from_secs(20), async {
+        let mut seen = String::new();
+        while let Some(chunk) = live.chunk().await.expect("stream") {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: notification") && seen.contains("Abgesagt") {
+                return seen;
+            }
+        }
+        seen
+    })
+    .await
+    .expect("a live notification");
+    assert!(event.contains("\"kind\":\"cancelled\""), "{event}");
+
+    let total = offered.len() + 5 + 3;
+    let mails = mails_settle(&smtp, total, "cancellations").await;
+    let cancels: Vec<_> = mails[offered.len() + 5..].iter().collect();
+    assert_eq!(
+        cancels
+            .iter()
+            .filter(|m| m.calendar.as_deref() == Some("CANCEL"))
+            .count(),
+        2
+    );
+    for cancel in cancels.iter().filter(|m| m.calendar.is_some()) {
+        let ics = ics_of(&smtp, cancel.n);
+        assert_eq!(ics["method"], "CANCEL");
+        assert_eq!(ics["uid"], format!("{id}@mittler"));
+        assert_eq!(ics["sequence"], 2, "higher than the request's");
+    }
+    assert!(
+        cancels
+            .iter()
+            .any(|m| m.to == CLIENT && m.subject.contains("Ihr Termin fällt aus"))
+    );
+
+    // Nothing more comes: the later reminder was cancelled with the booking.
+    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    let mails = smtp.mails().await.expect("mails");
+    assert_eq!(mails.len(), total, "{mails:#?}");
+    let ids: HashSet<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), total, "every mail once");
+    let reminders: Vec<(i32, Option<String>)> = sqlx::query_as(
+        "SELECT lead_minutes, outcome FROM notifications.reminders ORDER BY lead_minutes",
+    )
+    .fetch_all(&env.db.pool)
+    .await
+    .expect("reminders");
+    assert_eq!(
+        reminders,
+        [
+            ((lead - 3) as i32, Some("cancelled".to_owned())),
+            (lead as i32, Some("sent".to_owned()))
+        ]
+    );
+
+    // The feed: the mediator's offer, confirmation, reminder and cancellation.
+    let (status, feed) = api
+        .call(Method::GET, "/api/v1/notifications", Some(&mediator), None)
+        .await;
+    assert_eq!(status, 200);
+    let kinds: Vec<&str> = feed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["cancelled", "reminder", "confirmed", "offer"]);
+    assert_eq!(feed["unread"], 4);
+    let first = feed["items"][0]["id"].as_str().expect("id").to_owned();
+    let (status, marked) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/notifications/{first}/read"),
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, marked["marked"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    let (_, unread) = api
+        .call(
+            Method::GET,
+            "/api/v1/notifications?unread=true",
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert_eq!(unread["unread"], 3);
+    assert_eq!(unread["items"].as_array().map(Vec::len), Some(3));
+    // Someone else's item is not mine to mark.
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/notifications/{first}/read"),
+            Some(&requester),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    let (status, log) = api
+        .call(
+            Method::GET,
+            "/api/v1/deliveries?state=sent",
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(log.as_array().map(Vec::len), Some(total));
+    notifications.stop().await.expect("clean stop");
+    core_app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn a_mail_that_cannot_be_delivered_is_retried_then_shown_to_coordinators() {
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let mut config = env.config();
+    // Nobody listens on the configured SMTP port.
+    config.notifications.max_attempts = 2;
+    config.notifications.retry_base_secs = 1;
+    let app = TestApp::spawn(config, mittler::run_on).await;
+    let api = Client {
+        http: reqwest::Client::new(),
+        base: app.url(""),
+    };
+    let requester = api.login(REQUESTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+    let (status, booking) = api
+        .call(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&requester),
+            Some(json!({
+                "language": "uk",
+                "modality": "video",
+                "local_start": format!("{}T10:00", working_day()),
+                "duration_minutes": 60,
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{booking}");
+    let dead: Vec<Value> = eventually(StdDuration::from_secs(30), "given up", || async {
+        let (status, log) = api
+            .call(
+                Method::GET,
+                "/api/v1/deliveries?state=dead",
+                Some(&coordinator),
+                None,
+            )
+            .await;
+        let log = log.as_array().cloned().unwrap_or_default();
+        (status == 200 && !log.is_empty()).then_some(log)
+    })
+    .await;
+    assert_eq!(dead[0]["attempts"], 2);
+    assert_eq!(dead[0]["kind"], "offer");
+    assert!(
+        dead[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notifications.delivery_log WHERE message_id = $1")
+            .bind(
+                dead[0]["id"]
+                    .as_str()
+                    .expect("id")
+                    .parse::<uuid::Uuid>()
+                    .expect("uuid"),
+            )
+            .fetch_one(&env.db.pool)
+            .await
+            .expect("log");
+    assert_eq!(attempts, 2, "every try is logged");
+    eventually(StdDuration::from_secs(10), "the failure event", || async {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM notifications.outbox WHERE subject = 'notification.delivery.failed'",
+        )
+        .fetch_one(&env.db.pool)
+        .await
+        .ok()?;
+        (n >= 1).then_some(())
+    })
+    .await;
+    let (status, _) = api
+        .call(
+            Method::GET,
+            "/api/v1/deliveries?state=bogus",
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = api
+        .call(Method::GET, "/api/v1/deliveries", Some(&requester), None)
+        .await;
+    assert_eq!(status, 403);
+    app.stop().await.expect("clean stop");
+}
