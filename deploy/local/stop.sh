@@ -11,6 +11,10 @@ if [ -f "$data/mittler.pid" ]; then
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   rm -f "$data/mittler.pid"
 fi
+if [ -f "$data/mail-sink.pid" ]; then
+  kill -TERM "$(cat "$data/mail-sink.pid")" 2>/dev/null || true
+  rm -f "$data/mail-sink.pid"
+fi
 "$here/nats.sh" stop "$data/nats"
 "$here/pg.sh" stop "$data/pg"
 echo "==> stopped"

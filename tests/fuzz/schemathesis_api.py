@@ -25,6 +25,8 @@ def run(stack, email):
         # cover the same operations.
         "--phases", "coverage,fuzzing,stateful",
         "--exclude-path", "/api/v1/auth/logout",
+        # A live event stream never ends; services/mittler/tests/notifications.rs reads it.
+        "--exclude-path", "/api/v1/notifications/events",
         "--header", f"Authorization: Bearer {token}",
         "--request-timeout", "10",
         "--workers", "2",

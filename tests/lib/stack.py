@@ -58,15 +58,19 @@ class Stack:
         os.chmod(self.work, 0o755)
         self.data = os.path.join(self.work, "data")
         self.nats_port, self.pg_port, self.http_port = free_port(), free_port(), free_port()
+        self.mail_port, self.mail_web_port = free_port(), free_port()
+        self.mail_base = f"http://127.0.0.1:{self.mail_web_port}"
         self.base = f"http://127.0.0.1:{self.http_port}"
         env = dict(os.environ)
-        for key in ("NATS_URL", "DATABASE_URL"):
+        for key in ("NATS_URL", "DATABASE_URL", "MITTLER__NOTIFICATIONS__SMTP_HOST"):
             env.pop(key, None)
         env.update(
             MITTLER_DATA_DIR=self.data,
             MITTLER_NATS_PORT=str(self.nats_port),
             MITTLER_PG_PORT=str(self.pg_port),
             MITTLER_HTTP_ADDR=f"127.0.0.1:{self.http_port}",
+            MITTLER_MAIL_PORT=str(self.mail_port),
+            MITTLER_MAIL_WEB_PORT=str(self.mail_web_port),
             MITTLER__TELEMETRY__FORMAT="json",
         )
         env.update(extra_env or {})

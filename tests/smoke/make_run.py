@@ -4,10 +4,13 @@
 1. `deploy/local/run.sh` (what `make run` calls) starts private NATS and PostgreSQL,
    migrates, seeds the demo data and serves: /healthz 200, /readyz 200, the demo
    requester can sign in.
+   Mails go to the development mail sink, whose page lists them: a booking's
+   offers arrive there.
 2. NATS stops: /readyz answers 503; NATS is back: 200 again.
 3. Ctrl-C (SIGINT to the foreground process group) stops Mittler and both servers.
 4. A second run reuses the data directory (and the demo data is not doubled).
 """
+import datetime
 import json
 import os
 import subprocess
@@ -15,6 +18,13 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from stack import ROOT, Stack, port_open, request, wait_for  # noqa: E402
+
+
+def next_weekday_ten():
+    day = datetime.date.today() + datetime.timedelta(days=2)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return f"{day.isoformat()}T10:00"
 
 
 def main():
@@ -27,6 +37,14 @@ def main():
         token = stack.login("abh@erzgebirgskreis.example")
         code, body = request(stack.base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert code == 200 and json.loads(body)["role"] == "requester", (code, body)
+        code, _ = request(stack.base + "/api/v1/bookings", {
+            "language": "uk", "modality": "video", "local_start": next_weekday_ten(),
+            "duration_minutes": 60}, headers={"Authorization": f"Bearer {token}"})
+        assert code == 201, code
+        wait_for("offer mails at the mail sink",
+                 lambda: len(json.loads(request(stack.mail_base + "/api/mails")[1] or b"[]")) > 0, 60)
+        code, page = request(stack.mail_base + "/")
+        assert code == 200 and b"Anfrage" in page, (code, page[:300])
 
         nats_dir = os.path.join(stack.data, "nats")
         subprocess.run([os.path.join(ROOT, "deploy/local/nats.sh"), "stop", nats_dir], check=True)
@@ -37,7 +55,8 @@ def main():
         pg_version = os.path.join(stack.data, "pg", "PG_VERSION")
         made = os.stat(pg_version).st_mtime_ns
         stack.ctrl_c()
-        for port, what in [(stack.http_port, "Mittler"), (stack.nats_port, "NATS"), (stack.pg_port, "PostgreSQL")]:
+        for port, what in [(stack.http_port, "Mittler"), (stack.nats_port, "NATS"), (stack.pg_port, "PostgreSQL"),
+                           (stack.mail_port, "the mail sink")]:
             assert not port_open(port), f"{what} still listening after Ctrl-C"
         assert not os.path.exists(os.path.join(stack.data, "pg", "postmaster.pid"))
 

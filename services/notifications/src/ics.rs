@@ -6,8 +6,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone as _, Utc};
 use chrono_tz::{OffsetComponents, Tz};
-use icalendar::{Calendar, CalendarComponent, CalendarDateTime, Component, EventLike, Property};
-use std::str::FromStr;
+use icalendar::{Calendar, CalendarDateTime, Component, EventLike, Property};
 
 /// iTIP method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
