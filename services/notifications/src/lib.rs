@@ -47,6 +47,8 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
         stream: &streams::BOOKING,
         filter_subject: None,
         schema: Schema::NOTIFICATIONS,
+        // In the stream's order: a booking's messages follow its events one by one.
+        concurrency: Some(1),
     };
     tasks.spawn(
         "notifications-consumer",

@@ -123,6 +123,7 @@ async fn main() {
         stream: &streams::BOOKING,
         filter_subject: None,
         schema: Schema::BOOKING,
+        concurrency: None,
     };
     tokio::spawn(
         platform

@@ -191,7 +191,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             url: SecretString::from("postgres://mittler@127.0.0.1:15432/mittler"),
-            max_connections: 10,
+            max_connections: 20,
             acquire_timeout_ms: 5_000,
         }
     }

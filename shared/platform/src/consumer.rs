@@ -72,6 +72,9 @@ pub struct ConsumerSpec {
     pub filter_subject: Option<String>,
     /// The consuming service's schema.
     pub schema: Schema,
+    /// Messages handled at once; `None`: the configured `consumer.concurrency`. One
+    /// keeps the stream's order (a consumer whose effects depend on it).
+    pub concurrency: Option<usize>,
 }
 
 /// A running consumer.
@@ -134,13 +137,20 @@ impl<H: Handler> Consumer<H> {
             ack_wait: Duration::from_millis(self.config.ack_wait_ms),
             // The consumer decides when to give up (dead letter); the server must not drop.
             max_deliver: -1,
-            max_ack_pending: (self.config.concurrency * 64) as i64,
+            max_ack_pending: (self.concurrency() * 64) as i64,
             deliver_policy: jetstream::consumer::DeliverPolicy::All,
             ..Default::default()
         };
         Ok(stream
             .get_or_create_consumer(&self.spec.name, config)
             .await?)
+    }
+
+    fn concurrency(&self) -> usize {
+        self.spec
+            .concurrency
+            .unwrap_or(self.config.concurrency)
+            .max(1)
     }
 
     /// Consume until `shutdown`. On shutdown it stops fetching and finishes the
@@ -172,7 +182,7 @@ impl<H: Handler> Consumer<H> {
             let crashed = Arc::new(std::sync::atomic::AtomicBool::new(false));
             messages
                 .take_until(stop.cancelled())
-                .for_each_concurrent(this.config.concurrency, |message| {
+                .for_each_concurrent(this.concurrency(), |message| {
                     let this = this.clone();
                     let stop = stop.clone();
                     let crashed = crashed.clone();

@@ -23,6 +23,7 @@ fn spec(name: &str) -> ConsumerSpec {
         stream: &streams::BOOKING,
         filter_subject: None,
         schema: Schema::BOOKING,
+        concurrency: None,
     }
 }
 

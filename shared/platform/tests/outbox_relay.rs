@@ -18,6 +18,7 @@ fn consumer_spec() -> ConsumerSpec {
         stream: &streams::BOOKING,
         filter_subject: None,
         schema: Schema::BOOKING,
+        concurrency: None,
     }
 }
 

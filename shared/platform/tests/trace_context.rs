@@ -114,6 +114,7 @@ async fn request_id_and_trace_follow_the_event_to_its_consumer() {
         stream: &streams::BOOKING,
         filter_subject: None,
         schema: Schema::BOOKING,
+        concurrency: None,
     };
     let consumer = tokio::spawn(platform.consumer(spec, seen.clone()).run(shutdown.clone()));
     eventually(Duration::from_secs(10), "the handler ran", || async {

@@ -234,7 +234,7 @@ impl TestEnv {
         config.http.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.http.shutdown_grace_ms = 3_000;
         config.database.url = SecretString::from(self.db.url.clone());
-        config.database.max_connections = 8;
+        config.database.max_connections = 16;
         config.nats.url = self.nats.url();
         config.nats.request_timeout_ms = 2_000;
         config.outbox.fallback_poll_ms = 1_000;

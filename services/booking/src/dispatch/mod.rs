@@ -138,6 +138,7 @@ impl Dispatcher {
             // Lifecycle events and give-backs; the dispatcher's own offer events are not its input.
             filter_subject: None,
             schema: Schema::BOOKING,
+            concurrency: None,
         };
         tasks.spawn(
             "dispatch-consumer",
