@@ -11,9 +11,10 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 # The development mail sink and the independent iCalendar parser the tests use.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 /usr/bin/python3 -c 'import icalendar' >/dev/null 2>&1 || need+=(python3-icalendar)
-if [ "${MITTLER_WANT_BROWSER:-0}" = 1 ]; then
-  command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
-fi
+# The browser tests: Debian's chromium, driven by playwright-core under node.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing: ${need[*]}"
@@ -30,4 +31,11 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is missing: install a Rust toolchain (1.85 or newer) with rustup, then run this again." >&2
   exit 1
+fi
+
+# The browser tests' one package (playwright-core), as locked.
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ ! -d "$root/tests/browser/node_modules/playwright-core" ]; then
+  echo "==> installing the browser tests' packages"
+  (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi

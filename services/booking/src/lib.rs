@@ -13,6 +13,7 @@
 pub mod dispatch;
 pub mod lifecycle;
 pub mod requests;
+pub mod sessions;
 pub mod store;
 
 use mittler_contracts::system::PingBooking;
@@ -29,5 +30,18 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     platform.spawn_basics::<PingBooking>(&mut tasks, Schema::BOOKING, &shutdown);
     requests::Bookings::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     dispatch::Dispatcher::new(&platform).spawn(&platform, &mut tasks, &shutdown);
+    let spec = mittler_platform::consumer::ConsumerSpec {
+        name: "booking-sessions".into(),
+        stream: &mittler_contracts::streams::SESSION,
+        filter_subject: None,
+        schema: Schema::BOOKING,
+        concurrency: Some(1),
+    };
+    tasks.spawn(
+        "session-consumer",
+        platform
+            .consumer(spec, sessions::SessionEvents)
+            .run(shutdown.clone()),
+    );
     tasks.join(shutdown, platform.grace()).await
 }

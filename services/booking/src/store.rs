@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, organisation_id, requested_by, state, language, modality, kind, start_at, end_at, \
     time_zone, duration_minutes, location, subject_area, min_qualification, mediator_gender, client, notes, \
-    cancel_reason, created_at, updated_at, dispatch_policy";
+    cancel_reason, created_at, updated_at, dispatch_policy, worked_minutes";
 
 #[derive(Debug, FromRow)]
 pub struct BookingRow {
@@ -40,6 +40,7 @@ pub struct BookingRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     dispatch_policy: serde_json::Value,
+    worked_minutes: Option<i32>,
 }
 
 impl BookingRow {
@@ -91,6 +92,7 @@ impl BookingRow {
             offers: Vec::new(),
             assignment: None,
             cancel_reason: self.cancel_reason,
+            worked_minutes: self.worked_minutes.map(i64::from),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -218,6 +220,20 @@ pub async fn set_state(
     .bind(cancel_reason)
     .fetch_optional(conn)
     .await
+}
+
+/// The booking's time record.
+pub async fn record_worked(
+    conn: &mut PgConnection,
+    id: BookingId,
+    minutes: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE booking.bookings SET worked_minutes = $2 WHERE id = $1")
+        .bind(id.as_uuid())
+        .bind(minutes.clamp(0, i64::from(i32::MAX)) as i32)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Compare-and-set: a new time, back to `requested`.

@@ -2,7 +2,7 @@
 //! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
-use crate::{auth, bookings, mediators, notifications, offers, organisations};
+use crate::{auth, bookings, mediators, notifications, offers, organisations, rooms};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse};
@@ -32,7 +32,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         mediators::get_availability, mediators::put_availability,
         offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back,
         notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
-        notifications::deliveries,
+        notifications::deliveries, rooms::links, rooms::signal,
     ),
     modifiers(&Security),
     tags(
@@ -80,6 +80,8 @@ pub fn router(platform: Platform) -> Router {
             get(organisations::get_dispatch_policy).put(organisations::put_dispatch_policy),
         )
         .route("/bookings/{id}/dispatch", get(offers::explanation))
+        .route("/bookings/{id}/session", get(rooms::links))
+        .route("/rooms/signal", get(rooms::signal))
         .route("/bookings/{id}/assign", post(offers::assign))
         .route("/bookings/{id}/give-back", post(offers::give_back))
         .route("/offers", get(offers::list))
@@ -111,6 +113,8 @@ pub fn router(platform: Platform) -> Router {
     Router::new()
         .route("/", get(start_page))
         .route("/api/openapi.json", get(openapi))
+        .route("/room/{token}", get(rooms::page))
+        .route("/assets/room.js", get(rooms::script))
         .nest("/api/v1", api)
         .merge(ops::router(platform.ops()))
         .fallback(not_found)

@@ -171,6 +171,7 @@ pub struct DeliveriesQuery {
     params(DeliveriesQuery),
     responses(
         (status = 200, body = Vec<Delivery>),
+        (status = 400, description = "A bad query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unknown state", body = Problem, content_type = "application/problem+json"),

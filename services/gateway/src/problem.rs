@@ -42,9 +42,16 @@ pub enum ApiError {
     /// 403: signed in, but the role may not do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// 403 with its reason, e.g. a forged join link.
+    #[error("denied: {0}")]
+    Denied(String),
     /// 404: no such resource, or not visible to the caller.
     #[error("not found")]
     NotFound,
+    /// 410: it existed, but not any more (or not yet): an expired join link, a
+    /// cancelled appointment's room.
+    #[error("gone: {0}")]
+    Gone(String),
     /// 409: the resource's state does not allow this.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -119,6 +126,14 @@ impl IntoResponse for ApiError {
                 "forbidden",
                 "Not allowed",
                 detail.to_owned(),
+                None,
+            ),
+            ApiError::Denied(detail) => (S::FORBIDDEN, "forbidden", "Not allowed", detail, None),
+            ApiError::Gone(detail) => (
+                S::GONE,
+                "gone",
+                "No longer (or not yet) available",
+                detail,
                 None,
             ),
             ApiError::NotFound => (

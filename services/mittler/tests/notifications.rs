@@ -37,6 +37,10 @@ async fn core(
         "availability",
         mittler_availability::run_with(platform.clone(), shutdown.clone()),
     );
+    tasks.spawn(
+        "sessions",
+        mittler_sessions::run_with(platform.clone(), shutdown.clone()),
+    );
     tasks.join(shutdown, platform.grace()).await
 }
 
@@ -151,6 +155,7 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
     smtp.configure(&mut config);
     config.notifications.reminder_minutes = vec![lead, lead - 3];
     config.notifications.public_url = "https://mittler.example".into();
+    config.sessions.public_url = "https://mittler.example".into();
     config.dispatch.escalate_before_start_secs = 3600;
 
     let core_app = TestApp::spawn(config.clone(), core).await;
@@ -248,8 +253,9 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
     smtp.resume().await.expect("mail sink back");
     notifications = TestApp::spawn(config.clone(), mittler_notifications::run_on).await;
 
-    // Two confirmations, the client's invitation, two reminders.
-    let mails = mails_settle(&smtp, offered.len() + 5, "confirmations and reminders").await;
+    // Two confirmations, the client's invitation, two reminders, and the video
+    // room's three join links (requester, mediator, client).
+    let mails = mails_settle(&smtp, offered.len() + 8, "confirmations, reminders, links").await;
     let after_offers = &mails[offered.len()..];
     let confirmations: Vec<_> = after_offers
         .iter()
@@ -274,7 +280,10 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
                 .to_string()
         );
     }
-    let invitation: Vec<_> = after_offers.iter().filter(|m| m.to == CLIENT).collect();
+    let invitation: Vec<_> = after_offers
+        .iter()
+        .filter(|m| m.to == CLIENT && m.subject.contains("перекладачем"))
+        .collect();
     assert_eq!(invitation.len(), 1);
     assert_eq!(
         invitation[0].subject,
@@ -318,9 +327,30 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
     .expect("a live notification");
     assert!(event.contains("\"kind\":\"cancelled\""), "{event}");
 
-    let total = offered.len() + 5 + 3;
+    let links: Vec<_> = after_offers
+        .iter()
+        .filter(|m| m.subject.contains("Videolink") || m.subject.contains("Video-Termin"))
+        .collect();
+    assert_eq!(links.len(), 3, "{after_offers:#?}");
+    let bodies: Vec<String> = sqlx::query_scalar(
+        "SELECT text_body FROM notifications.messages WHERE kind IN ('session', 'client_session')",
+    )
+    .fetch_all(&env.db.pool)
+    .await
+    .expect("messages");
+    assert_eq!(bodies.len(), 3);
+    let mut urls: Vec<&str> = bodies
+        .iter()
+        .filter_map(|b| {
+            b.lines()
+                .find(|l| l.starts_with("https://mittler.example/room/"))
+        })
+        .collect();
+    urls.dedup();
+    assert_eq!(urls.len(), 3, "a personal join link each: {bodies:#?}");
+    let total = offered.len() + 8 + 3;
     let mails = mails_settle(&smtp, total, "cancellations").await;
-    let cancels: Vec<_> = mails[offered.len() + 5..].iter().collect();
+    let cancels: Vec<_> = mails[offered.len() + 8..].iter().collect();
     assert_eq!(
         cancels
             .iter()
@@ -371,8 +401,14 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
         .iter()
         .filter_map(|i| i["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["cancelled", "reminder", "confirmed", "offer"]);
-    assert_eq!(feed["unread"], 4);
+    // Newest first; the room's link and the confirmation come from two streams, in
+    // either order.
+    assert_eq!(kinds.first(), Some(&"cancelled"));
+    assert_eq!(kinds.last(), Some(&"offer"));
+    let mut sorted = kinds.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["cancelled", "confirmed", "offer", "reminder", "session"]);
+    assert_eq!(feed["unread"], 5);
     let first = feed["items"][0]["id"].as_str().expect("id").to_owned();
     let (status, marked) = api
         .call(
@@ -394,8 +430,8 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
             None,
         )
         .await;
-    assert_eq!(unread["unread"], 3);
-    assert_eq!(unread["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(unread["unread"], 4);
+    assert_eq!(unread["items"].as_array().map(Vec::len), Some(4));
     // Someone else's item is not mine to mark.
     let (status, _) = api
         .call(

@@ -48,8 +48,10 @@ pub enum Kind {
     Returned,
     Reminder,
     DeliveryFailed,
+    SessionLink,
     ClientInvitation,
     ClientCancelled,
+    ClientSessionLink,
 }
 
 impl Kind {
@@ -63,8 +65,10 @@ impl Kind {
             Kind::Returned => "returned",
             Kind::Reminder => "reminder",
             Kind::DeliveryFailed => "delivery_failed",
+            Kind::SessionLink => "session",
             Kind::ClientInvitation => "invitation",
             Kind::ClientCancelled => "client_cancelled",
+            Kind::ClientSessionLink => "client_session",
         }
     }
 
@@ -72,12 +76,16 @@ impl Kind {
     fn section(self) -> &'static str {
         match self {
             Kind::ClientCancelled => "cancelled",
+            Kind::ClientSessionLink => "session",
             other => other.as_str(),
         }
     }
 
     fn for_client(self) -> bool {
-        matches!(self, Kind::ClientInvitation | Kind::ClientCancelled)
+        matches!(
+            self,
+            Kind::ClientInvitation | Kind::ClientCancelled | Kind::ClientSessionLink
+        )
     }
 }
 
@@ -509,6 +517,7 @@ mod tests {
             Kind::Returned,
             Kind::Reminder,
             Kind::DeliveryFailed,
+            Kind::SessionLink,
         ] {
             for locale in ["de", "en"] {
                 let m = templates
@@ -537,6 +546,17 @@ mod tests {
             assert!(m.text.contains("Der Termin beginnt um 09:30 Uhr."));
             assert!(m.text.contains("09:30"));
             insta::assert_snapshot!(format!("invitation_{language}"), m.text);
+            let mut f = Facts::default();
+            f.link = Some("https://mittler.example/room/abc".into());
+            let link = templates
+                .compose(Kind::ClientSessionLink, locale, &a, &f)
+                .expect("composed");
+            assert!(
+                link.text
+                    .matches("https://mittler.example/room/abc")
+                    .count()
+                    == 2
+            );
         }
         // Levantine Arabic reads Arabic; a language without a template gets
         // Leichte Sprache alone.

@@ -56,6 +56,20 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
             .consumer(spec, notify::NotifyHandler(notifier.clone()))
             .run(shutdown.clone()),
     );
+    // Video rooms: everyone's join link.
+    let spec = ConsumerSpec {
+        name: "notifications-sessions".into(),
+        stream: &streams::SESSION,
+        filter_subject: None,
+        schema: Schema::NOTIFICATIONS,
+        concurrency: Some(1),
+    };
+    tasks.spawn(
+        "notifications-session-consumer",
+        platform
+            .consumer(spec, notify::NotifyHandler(notifier.clone()))
+            .run(shutdown.clone()),
+    );
     tasks.spawn("reminders", notifier.run_reminders(shutdown.clone()));
     let sender = mailer::Sender {
         pool: platform.pool.clone(),

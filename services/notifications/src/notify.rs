@@ -13,6 +13,7 @@ use mittler_contracts::booking::{
 };
 use mittler_contracts::directory::{Contact, Contacts, ContactsRequest, ContactsResponse};
 use mittler_contracts::notification::FeedItemAdded;
+use mittler_contracts::session::{ParticipantRole, RoomOpened};
 use mittler_platform::config::NotificationsConfig;
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_platform::rpc;
@@ -214,6 +215,19 @@ impl Notifier {
         contacts: &ContactsResponse,
         kind: Kind,
     ) -> Result<(), HandleError> {
+        self.client_with(tx, cause, booking, contacts, kind, None)
+            .await
+    }
+
+    async fn client_with(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        booking: &BookingFacts,
+        contacts: &ContactsResponse,
+        kind: Kind,
+        link: Option<String>,
+    ) -> Result<(), HandleError> {
         let Some(client) = &booking.details.client else {
             return Ok(());
         };
@@ -227,7 +241,15 @@ impl Notifier {
         let appointment = self.appointment(booking, contacts);
         let composed = self
             .templates
-            .compose(kind, locale, &appointment, &Facts::default())
+            .compose(
+                kind,
+                locale,
+                &appointment,
+                &Facts {
+                    link,
+                    ..Facts::default()
+                },
+            )
             .map_err(HandleError::reject)?;
         store::queue_message(
             &mut *tx,
@@ -571,6 +593,63 @@ impl Notifier {
         self.send(tx, cause, &booking, &contacts, recipients).await
     }
 
+    /// A video room opened: everyone gets their own link.
+    async fn room_opened(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        opened: RoomOpened,
+    ) -> Result<(), HandleError> {
+        let booking = self.booking(tx, opened.booking_id).await?;
+        let users: Vec<UserId> = opened.links.iter().filter_map(|l| l.user_id).collect();
+        let mediators: Vec<MediatorId> =
+            opened.links.iter().filter_map(|l| l.mediator_id).collect();
+        let contacts = self
+            .contacts(self.request(&booking, users, mediators, false))
+            .await?;
+        let mut recipients = Vec::new();
+        for link in &opened.links {
+            let contact = contacts.people.iter().find(|c| match link.role {
+                ParticipantRole::Requester => Some(c.user_id) == link.user_id,
+                ParticipantRole::Mediator => {
+                    c.mediator_id.is_some() && c.mediator_id == link.mediator_id
+                }
+                ParticipantRole::Client => false,
+            });
+            if let Some(contact) = contact {
+                recipients.push(Recipient {
+                    contact,
+                    kind: Kind::SessionLink,
+                    facts: Facts {
+                        name: contact.name.clone(),
+                        link: Some(link.url.clone()),
+                        for_mediator: link.role == ParticipantRole::Mediator,
+                        ..Facts::default()
+                    },
+                    ics: None,
+                });
+            }
+        }
+        self.send(tx, cause, &booking, &contacts, recipients)
+            .await?;
+        if let Some(link) = opened
+            .links
+            .iter()
+            .find(|l| l.role == ParticipantRole::Client)
+        {
+            self.client_with(
+                tx,
+                cause,
+                &booking,
+                &contacts,
+                Kind::ClientSessionLink,
+                Some(link.url.clone()),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Send the reminders that are due, until `shutdown`.
     pub async fn run_reminders(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let poll = StdDuration::from_millis(self.config.poll_ms);
@@ -718,6 +797,11 @@ impl Handler for NotifyHandler {
                 .decode::<DispatchEscalated>()
                 .map_err(HandleError::reject)?;
             n.escalated(tx, &cause, escalated.data).await
+        } else if envelope.is::<RoomOpened>() {
+            let opened = envelope
+                .decode::<RoomOpened>()
+                .map_err(HandleError::reject)?;
+            n.room_opened(tx, &cause, opened.data).await
         } else if envelope.is::<AssignmentReturned>() {
             let returned = envelope
                 .decode::<AssignmentReturned>()

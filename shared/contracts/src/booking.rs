@@ -95,6 +95,9 @@ pub struct BookingView {
     pub offers: Vec<OfferView>,
     pub assignment: Option<AssignmentView>,
     pub cancel_reason: Option<String>,
+    /// The time record in minutes, once the session ended.
+    #[serde(default)]
+    pub worked_minutes: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

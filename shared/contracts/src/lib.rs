@@ -21,6 +21,7 @@ pub mod examples;
 pub mod headers;
 pub mod notification;
 pub mod rpc;
+pub mod session;
 pub mod streams;
 pub mod subjects;
 pub mod system;

@@ -23,6 +23,44 @@ pub struct Config {
     pub availability: AvailabilityConfig,
     pub dispatch: DispatchConfig,
     pub notifications: NotificationsConfig,
+    pub sessions: SessionsConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct SessionsConfig {
+    /// Where join links point (the gateway's public address).
+    pub public_url: String,
+    /// A link opens this long before the start …
+    pub join_before_minutes: i64,
+    /// … and until this long after the planned end.
+    pub join_after_minutes: i64,
+    /// People in one room (the browser mesh carries four well).
+    pub max_participants: usize,
+    /// STUN servers for the browsers, e.g. `stun:turn.example.org:3478`.
+    pub stun_urls: Vec<String>,
+    /// TURN servers, e.g. `turn:turn.example.org:3478?transport=udp`; with
+    /// `turn_secret` (coturn's `static-auth-secret`) every participant gets
+    /// credentials that expire.
+    pub turn_urls: Vec<String>,
+    pub turn_secret: Option<SecretString>,
+    /// How long TURN credentials last.
+    pub turn_ttl_secs: i64,
+}
+
+impl Default for SessionsConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            join_before_minutes: 15,
+            join_after_minutes: 30,
+            max_participants: 4,
+            stun_urls: vec![],
+            turn_urls: vec![],
+            turn_secret: None,
+            turn_ttl_secs: 4 * 3600,
+        }
+    }
 }
 
 /// How the SMTP connection is secured.

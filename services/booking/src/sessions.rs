@@ -1,0 +1,92 @@
+//! The booking follows its video session: `session.session.started` moves it to
+//! `in_session`, `session.session.ended` to `completed` with the time record.
+
+use crate::lifecycle;
+use crate::store;
+use mittler_contracts::booking::{BookingCompleted, BookingSessionStarted};
+use mittler_contracts::session::{SessionEnded, SessionStarted};
+use mittler_contracts::{Envelope, Event};
+use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
+use mittler_platform::{Schema, outbox};
+use mittler_types::{BookingId, BookingState};
+use sqlx::PgConnection;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SessionEvents;
+
+async fn move_to<E: Event>(
+    tx: &mut PgConnection,
+    id: BookingId,
+    to: BookingState,
+    event: impl FnOnce() -> E,
+) -> Result<bool, HandleError> {
+    let Some(row) = store::get_for_update(tx, id)
+        .await
+        .map_err(HandleError::retry)?
+    else {
+        return Ok(false);
+    };
+    let from = row.state().map_err(HandleError::reject)?;
+    if lifecycle::check(from, to).is_err() {
+        // Cancelled meanwhile, or a late duplicate: nothing to follow.
+        tracing::info!(booking_id = %id, from = from.as_str(), to = to.as_str(), "session event ignored");
+        return Ok(false);
+    }
+    store::set_state(tx, id, from, to, None)
+        .await
+        .map_err(HandleError::retry)?;
+    outbox::enqueue(
+        tx,
+        Schema::BOOKING,
+        &Envelope::new(event(), outbox::root_meta()),
+    )
+    .await
+    .map_err(HandleError::retry)?;
+    Ok(true)
+}
+
+impl Handler for SessionEvents {
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandleError> {
+        let envelope = &event.envelope;
+        if envelope.is::<SessionStarted>() {
+            let s = envelope
+                .decode::<SessionStarted>()
+                .map_err(HandleError::reject)?
+                .data;
+            move_to(tx, s.booking_id, BookingState::InSession, || {
+                BookingSessionStarted {
+                    booking_id: s.booking_id,
+                    organisation_id: s.organisation_id,
+                    started_at: s.started_at,
+                }
+            })
+            .await
+            .map(|_| ())
+        } else if envelope.is::<SessionEnded>() {
+            let s = envelope
+                .decode::<SessionEnded>()
+                .map_err(HandleError::reject)?
+                .data;
+            if move_to(tx, s.booking_id, BookingState::Completed, || {
+                BookingCompleted {
+                    booking_id: s.booking_id,
+                    organisation_id: s.organisation_id,
+                    worked_minutes: s.minutes,
+                }
+            })
+            .await?
+            {
+                store::record_worked(tx, s.booking_id, s.minutes)
+                    .await
+                    .map_err(HandleError::retry)?;
+            }
+            Ok(())
+        } else {
+            Ok(())
+        }
+    }
+}

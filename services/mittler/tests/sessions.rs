@@ -1,0 +1,399 @@
+//! Video sessions through the whole system: a video booking that gets its mediator
+//! gets a room with one signed link per participant; each role sees its own links;
+//! two browsers (Debian's chromium, headless, fake camera) open their links and
+//! connect peer to peer; forged and expired links are refused with a message; the
+//! session's start and end move the booking to `in_session` and `completed` with
+//! its time record; cancelling closes the room.
+
+use chrono::{Datelike, Duration, Utc, Weekday};
+use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
+use mittler_sessions::tokens::{self, Grant};
+use mittler_testkit::{TestApp, TestEnv, eventually};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration as StdDuration;
+
+const REQUESTER: &str = "team@jobcenter-chemnitz.example";
+const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn login(&self, email: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": DEMO_PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+fn working_day() -> chrono::NaiveDate {
+    let mut day = (Utc::now() + Duration::days(2)).date_naive();
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day += Duration::days(1);
+    }
+    day
+}
+
+fn email_of(mediator_id: &str) -> String {
+    demo_mediators()
+        .find(|(id, _, _)| id.to_string() == mediator_id)
+        .map(|(_, _, email)| email)
+        .expect("a demo mediator")
+}
+
+/// Book a video appointment with a client and have the first offered mediator
+/// accept; returns the booking id and the mediator's token.
+async fn assigned_video_booking(api: &Client, requester: &str) -> (String, String) {
+    let (status, booking) = api
+        .call(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(requester),
+            Some(json!({
+                "language": "uk",
+                "modality": "video",
+                "local_start": format!("{}T10:00", working_day()),
+                "duration_minutes": 60,
+                "client": {"reference": "BG-4711", "language": "uk"}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{booking}");
+    let id = booking["id"].as_str().expect("id").to_owned();
+    let offer: Value = eventually(StdDuration::from_secs(20), "an offer", || async {
+        let (_, b) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id}"),
+                Some(requester),
+                None,
+            )
+            .await;
+        b["offers"].as_array().and_then(|o| o.first().cloned())
+    })
+    .await;
+    let mediator = api
+        .login(&email_of(offer["mediator_id"].as_str().expect("mediator")))
+        .await;
+    let (status, body) = api
+        .call(
+            Method::POST,
+            &format!(
+                "/api/v1/offers/{}/accept",
+                offer["id"].as_str().expect("offer")
+            ),
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (id, mediator)
+}
+
+async fn booking_state(api: &Client, token: &str, id: &str) -> Value {
+    api.call(
+        Method::GET,
+        &format!("/api/v1/bookings/{id}"),
+        Some(token),
+        None,
+    )
+    .await
+    .1
+}
+
+#[tokio::test]
+async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record() {
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let mut config = env.config();
+    // The appointment is days ahead; let its links open now.
+    config.sessions.join_before_minutes = 10 * 24 * 60;
+    config.sessions.public_url = "https://mittler.example".into();
+    let app = TestApp::spawn(config, mittler::run_on).await;
+    let api = Client {
+        http: reqwest::Client::new(),
+        base: app.url(""),
+    };
+    let requester = api.login(REQUESTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+    let (id, mediator) = assigned_video_booking(&api, &requester).await;
+
+    // Each role sees the links it may use.
+    let links: Value = eventually(StdDuration::from_secs(20), "the room", || async {
+        let (status, links) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id}/session"),
+                Some(&requester),
+                None,
+            )
+            .await;
+        (status == 200).then_some(links)
+    })
+    .await;
+    assert_eq!(links["provider"], "builtin");
+    let roles = |links: &Value| -> Vec<String> {
+        links["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .map(|l| l["role"].as_str().expect("role").to_owned())
+            .collect()
+    };
+    assert_eq!(roles(&links), ["requester", "client"]);
+    let (_, own) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/bookings/{id}/session"),
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert_eq!(roles(&own), ["mediator"]);
+    let (_, all) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/bookings/{id}/session"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(roles(&all), ["requester", "mediator", "client"]);
+    // The links point at the public address; the browsers here open this instance.
+    let local = |link: &Value| {
+        let url = link["url"].as_str().expect("url");
+        let token = url
+            .strip_prefix("https://mittler.example/room/")
+            .expect("a link to the public address");
+        format!("{}/room/{token}", api.base)
+    };
+    let requester_url = local(&links["links"][0]);
+    let mediator_url = local(&own["links"][0]);
+    assert_ne!(requester_url, mediator_url);
+
+    // A forged link (another room, signed with another key) and an expired one
+    // (this room, signed right, its window over).
+    let token = requester_url.rsplit('/').next().expect("token");
+    let (payload, _) = token.split_once('.').expect("payload.signature");
+    use base64::Engine as _;
+    let grant: Grant = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("b64"),
+    )
+    .expect("grant");
+    let forged = tokens::sign(b"not the key", &grant);
+    let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM sessions.keys WHERE id = 1")
+        .fetch_one(&env.db.pool)
+        .await
+        .expect("key");
+    let expired = tokens::sign(
+        &key,
+        &Grant {
+            nbf: (Utc::now() - Duration::hours(3)).timestamp(),
+            exp: (Utc::now() - Duration::hours(1)).timestamp(),
+            ..grant.clone()
+        },
+    );
+    for (token, status) in [(&forged, 403), (&expired, 410)] {
+        let (got, problem) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/rooms/signal?token={token}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(got.as_u16(), status, "{problem}");
+        assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    let (status, check) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/rooms/signal?token={token}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, check["role"].as_str()),
+        (StatusCode::OK, Some("requester"))
+    );
+
+    // Two browsers.
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
+    let input = json!({
+        "a": mediator_url,
+        "b": requester_url,
+        "forged": format!("{}/room/{forged}", api.base),
+        "expired": format!("{}/room/{expired}", api.base),
+    });
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(input.to_string())
+        .output()
+        .await
+        .expect("node (tests/browser: npm ci)");
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "browser run: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(result["error"].is_null(), "{result:#}");
+    for side in ["a", "b"] {
+        let stats = &result[side]["stats"][0];
+        assert_eq!(stats["connectionState"], "connected", "{result:#}");
+        assert!(
+            stats["bytesReceived"].as_u64().unwrap_or(0) > 0,
+            "{result:#}"
+        );
+    }
+    assert_eq!(result["a"]["role"], "mediator");
+    assert_eq!(result["b"]["role"], "requester");
+    assert!(
+        result["forged"]["shown"]
+            .as_str()
+            .is_some_and(|s| s.contains("Link ist ungültig")),
+        "{result:#}"
+    );
+    assert!(
+        result["expired"]["shown"]
+            .as_str()
+            .is_some_and(|s| s.contains("gilt jetzt nicht")),
+        "{result:#}"
+    );
+
+    // Both left: the session ended, and the booking carries its time record.
+    let done = eventually(StdDuration::from_secs(20), "completed", || async {
+        let b = booking_state(&api, &requester, &id).await;
+        (b["state"] == "completed").then_some(b)
+    })
+    .await;
+    assert_eq!(done["worked_minutes"], 1, "a short session counts a minute");
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM sessions.outbox ORDER BY created_at, id")
+            .fetch_all(&env.db.pool)
+            .await
+            .expect("outbox");
+    let count = |s: &str| subjects.iter().filter(|x| x.as_str() == s).count();
+    assert_eq!(count("session.room.opened"), 1);
+    assert_eq!(count("session.participant.joined"), 2);
+    assert_eq!(count("session.participant.left"), 2);
+    assert_eq!(count("session.session.started"), 1);
+    assert_eq!(count("session.session.ended"), 1);
+    app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn cancelling_closes_the_room_and_its_links_stop_opening_it() {
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let mut config = env.config();
+    config.sessions.join_before_minutes = 10 * 24 * 60;
+    let app = TestApp::spawn(config, mittler::run_on).await;
+    let api = Client {
+        http: reqwest::Client::new(),
+        base: app.url(""),
+    };
+    let requester = api.login(REQUESTER).await;
+    let (id, _) = assigned_video_booking(&api, &requester).await;
+    let url: String = eventually(StdDuration::from_secs(20), "the room", || async {
+        let (status, links) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id}/session"),
+                Some(&requester),
+                None,
+            )
+            .await;
+        (status == 200).then(|| links["links"][0]["url"].as_str().map(str::to_owned))?
+    })
+    .await;
+    let token = url.rsplit('/').next().expect("token").to_owned();
+    let (status, _) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/rooms/signal?token={token}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&requester),
+            Some(json!({"reason": "Termin entfällt"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    eventually(StdDuration::from_secs(20), "the link refused", || async {
+        let (status, problem) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/rooms/signal?token={token}"),
+                None,
+                None,
+            )
+            .await;
+        (status == 410 && problem["detail"].as_str()?.contains("cancelled")).then_some(())
+    })
+    .await;
+    let (_, links) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/bookings/{id}/session"),
+            Some(&requester),
+            None,
+        )
+        .await;
+    assert_eq!(links["state"], "closed");
+    assert!(
+        links["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .all(|l| l["url"] == "")
+    );
+    app.stop().await.expect("clean stop");
+}
