@@ -407,7 +407,10 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
     assert_eq!(kinds.last(), Some(&"offer"));
     let mut sorted = kinds.clone();
     sorted.sort();
-    assert_eq!(sorted, ["cancelled", "confirmed", "offer", "reminder", "session"]);
+    assert_eq!(
+        sorted,
+        ["cancelled", "confirmed", "offer", "reminder", "session"]
+    );
     assert_eq!(feed["unread"], 5);
     let first = feed["items"][0]["id"].as_str().expect("id").to_owned();
     let (status, marked) = api
