@@ -47,9 +47,17 @@
       const out = [];
       for (const [id, p] of peers) {
         let bytesReceived = 0;
+        let localCandidate = null;
         const report = await p.pc.getStats();
-        report.forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") bytesReceived += s.bytesReceived || 0; });
-        out.push({ peer: id, connectionState: p.pc.connectionState, bytesReceived });
+        report.forEach((s) => {
+          if (s.type === "inbound-rtp" && s.kind === "video") bytesReceived += s.bytesReceived || 0;
+          if (s.type === "transport" && s.selectedCandidatePairId) {
+            const pair = report.get(s.selectedCandidatePairId);
+            const local = pair && report.get(pair.localCandidateId);
+            localCandidate = local ? local.candidateType : null;
+          }
+        });
+        out.push({ peer: id, connectionState: p.pc.connectionState, bytesReceived, localCandidate });
       }
       return out;
     },

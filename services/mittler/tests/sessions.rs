@@ -397,3 +397,127 @@ async fn cancelling_closes_the_room_and_its_links_stop_opening_it() {
     );
     app.stop().await.expect("clean stop");
 }
+
+/// A TURN server (Debian's coturn) for this test, with a shared secret.
+struct TestTurn {
+    child: std::process::Child,
+    url: String,
+    secret: String,
+}
+
+impl TestTurn {
+    /// On the machine's first address beside loopback (chromium does not relay
+    /// through loopback).
+    fn start() -> Option<Self> {
+        let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+        probe.connect("198.51.100.1:9").ok()?;
+        let ip = probe.local_addr().ok()?.ip();
+        if ip.is_loopback() || ip.is_unspecified() {
+            return None;
+        }
+        let port = mittler_testkit::free_port();
+        let relay_base = 40000 + (port % 20000);
+        let secret = format!("secret-{}", uuid::Uuid::new_v4().simple());
+        let child = std::process::Command::new("turnserver")
+            .args(["-n", "--no-cli", "--no-tls", "--no-dtls", "--simple-log"])
+            .args(["--log-file", "stdout", "--realm", "mittler.test"])
+            .arg(format!("--listening-ip={ip}"))
+            .arg(format!("--relay-ip={ip}"))
+            .arg(format!("--listening-port={port}"))
+            .arg(format!("--min-port={relay_base}"))
+            .arg(format!("--max-port={}", relay_base + 50))
+            .args([
+                "--use-auth-secret",
+                &format!("--static-auth-secret={secret}"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("turnserver (Debian package coturn; deploy/local/deps.sh installs it)");
+        Some(Self {
+            child,
+            url: format!("turn:{ip}:{port}?transport=udp"),
+            secret,
+        })
+    }
+}
+
+impl Drop for TestTurn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_relay_only_call_connects_through_a_local_coturn_with_expiring_credentials() {
+    let Some(turn) = TestTurn::start() else {
+        panic!(
+            "this machine has no network interface with a route besides loopback: chromium cannot relay \
+             through TURN on loopback, so the relay test cannot run here"
+        );
+    };
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let mut config = env.config();
+    config.sessions.join_before_minutes = 10 * 24 * 60;
+    config.sessions.turn_urls = vec![turn.url.clone()];
+    config.sessions.turn_secret = Some(turn.secret.clone().into());
+    let app = TestApp::spawn(config, mittler::run_on).await;
+    let api = Client {
+        http: reqwest::Client::new(),
+        base: app.url(""),
+    };
+    let requester = api.login(REQUESTER).await;
+    let (id, mediator) = assigned_video_booking(&api, &requester).await;
+    let (api, id) = (&api, &id);
+    let link = |token: String| async move {
+        let (status, links) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id}/session"),
+                Some(&token),
+                None,
+            )
+            .await;
+        let url = links["links"][0]["url"].as_str()?.to_owned();
+        let token = url.rsplit('/').next()?.to_owned();
+        (status == 200).then(|| format!("{}/room/{token}?relay=1", api.base))
+    };
+    let mediator_url = eventually(StdDuration::from_secs(20), "the room", || {
+        link(mediator.clone())
+    })
+    .await;
+    let requester_url = link(requester.clone()).await.expect("requester link");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
+    let input = json!({ "a": mediator_url, "b": requester_url, "relay": true });
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(input.to_string())
+        .output()
+        .await
+        .expect("node");
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "browser run: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(result["error"].is_null(), "{result:#}");
+    for side in ["a", "b"] {
+        let stats = &result[side]["stats"][0];
+        assert_eq!(stats["connectionState"], "connected", "{result:#}");
+        assert!(
+            stats["bytesReceived"].as_u64().unwrap_or(0) > 0,
+            "{result:#}"
+        );
+        assert_eq!(
+            stats["localCandidate"], "relay",
+            "only through TURN: {result:#}"
+        );
+    }
+    app.stop().await.expect("clean stop");
+}
