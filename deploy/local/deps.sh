@@ -17,6 +17,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # A TURN server for the relay-only video test.
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+# A Janus gateway for the test of the Janus video provider.
+command -v janus >/dev/null 2>&1 || need+=(janus)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing: ${need[*]}"

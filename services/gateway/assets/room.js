@@ -160,12 +160,89 @@
     if (!peers.size) status.textContent = t("waiting");
   }
 
+  // ---- The Janus provider: publish to a VideoRoom, subscribe to the others there.
+  async function startJanus(j) {
+    let seq = 0;
+    const call = async (path, body) => {
+      const r = await fetch(j.url + path, { method: "POST", body: JSON.stringify({ ...body, transaction: `t${++seq}` }) });
+      const answer = await r.json();
+      if (answer.janus === "error") throw new Error(answer.error && answer.error.reason);
+      return answer;
+    };
+    const session = (await call("", { janus: "create" })).data.id;
+    const attach = async () => (await call(`/${session}`, { janus: "attach", plugin: "janus.plugin.videoroom" })).data.id;
+    const handlers = new Map(); // handle -> function(event)
+    const message = (handle, body, jsep) => call(`/${session}/${handle}`, { janus: "message", body, ...(jsep ? { jsep } : {}) });
+    const trickle = (handle) => (e) => {
+      call(`/${session}/${handle}`, { janus: "trickle", candidate: e.candidate ? e.candidate.toJSON() : { completed: true } }).catch(() => {});
+    };
+    room.janusStop = () => call(`/${session}`, { janus: "destroy" }).catch(() => {});
+    // Long poll for events until the room is left.
+    (async () => {
+      while (room.state === "joined") {
+        const r = await fetch(`${j.url}/${session}?maxev=10&rid=${Date.now()}`).catch(() => null);
+        if (!r) break;
+        const events = [].concat(await r.json().catch(() => []));
+        for (const e of events) {
+          const handler = handlers.get(e.sender);
+          if (handler) await handler(e).catch((error) => console.error(error));
+        }
+      }
+    })();
+    const subscribe = async (feed) => {
+      if (peers.has(String(feed.id))) return;
+      const handle = await attach();
+      const pc = new RTCPeerConnection({ iceServers });
+      const remote = new MediaStream();
+      const p = { pc, pending: [], figure: tile(String(feed.id), t(feed.display || "client"), remote, false), handle };
+      peers.set(String(feed.id), p);
+      pc.ontrack = (e) => remote.addTrack(e.track);
+      pc.onicecandidate = trickle(handle);
+      pc.onconnectionstatechange = () => { if (pc.connectionState === "connected") status.textContent = t("connected"); };
+      handlers.set(handle, async (e) => {
+        if (e.jsep && e.jsep.type === "offer") {
+          await pc.setRemoteDescription(e.jsep);
+          const answer = await pc.createAnswer();
+          await pc.setLocalDescription(answer);
+          await message(handle, { request: "start", room: j.room }, { type: answer.type, sdp: answer.sdp });
+        }
+      });
+      await message(handle, { request: "join", ptype: "subscriber", room: j.room, token: j.token, streams: [{ feed: feed.id }] });
+    };
+    const publisher = await attach();
+    const pc = new RTCPeerConnection({ iceServers });
+    room.publisher = pc;
+    local.getTracks().forEach((track) => pc.addTrack(track, local));
+    pc.onicecandidate = trickle(publisher);
+    const seen = (list) => (list || []).forEach((feed) => subscribe(feed).catch((error) => console.error(error)));
+    handlers.set(publisher, async (e) => {
+      const data = (e.plugindata && e.plugindata.data) || {};
+      if (data.videoroom === "joined") {
+        seen(data.publishers);
+        const offer = await pc.createOffer();
+        await pc.setLocalDescription(offer);
+        await message(publisher, { request: "publish", audio: true, video: true }, { type: offer.type, sdp: offer.sdp });
+      } else if (data.videoroom === "event") {
+        seen(data.publishers);
+        const gone = data.unpublished || data.leaving;
+        if (gone && gone !== "ok") drop(String(gone));
+      }
+      if (e.jsep && e.jsep.type === "answer") await pc.setRemoteDescription(e.jsep);
+    });
+    await message(publisher, { request: "join", ptype: "publisher", room: j.room, token: j.token, display: room.role });
+    status.textContent = t("waiting");
+  }
+
   async function onSignal(message) {
     if (message.kind === "welcome") {
       me = message.peer_id;
       iceServers = message.ice_servers || [];
       room.role = message.role;
       room.state = "joined";
+      if (message.janus) {
+        room.provider = "janus";
+        return startJanus(message.janus);
+      }
       status.textContent = message.peers.length ? t("connecting") : t("waiting");
       // The newcomer calls everyone who is there.
       for (const peer of message.peers) {
@@ -231,6 +308,7 @@
   };
   document.getElementById("leave").onclick = () => {
     room.state = "left";
+    if (room.janusStop) room.janusStop();
     if (socket) socket.close();
     for (const id of [...peers.keys()]) drop(id);
     local.getTracks().forEach((tr) => tr.stop());

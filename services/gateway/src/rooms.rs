@@ -180,6 +180,7 @@ async fn relay(
         "role": joined.role,
         "peers": joined.peers,
         "ice_servers": joined.ice_servers,
+        "janus": joined.janus,
     });
     if to_browser
         .send(Message::Text(welcome.to_string().into()))

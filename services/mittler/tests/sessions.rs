@@ -521,3 +521,226 @@ async fn a_relay_only_call_connects_through_a_local_coturn_with_expiring_credent
     }
     app.stop().await.expect("clean stop");
 }
+
+/// A Janus gateway (Debian package `janus`) for this test: the HTTP transport and
+/// the VideoRoom plugin only, with an admin key.
+struct TestJanus {
+    child: std::process::Child,
+    url: String,
+    admin_key: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestJanus {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let port = mittler_testkit::free_port();
+        let rtp = 20000 + (port % 20000);
+        let admin_key = format!("admin-{}", uuid::Uuid::new_v4().simple());
+        let lib = "/usr/lib/x86_64-linux-gnu/janus";
+        let folder = dir.path().display();
+        std::fs::write(
+            dir.path().join("janus.jcfg"),
+            format!(
+                r#"general: {{
+  configs_folder = "{folder}"
+  plugins_folder = "{lib}/plugins"
+  transports_folder = "{lib}/transports"
+  events_folder = "{lib}/events"
+  loggers_folder = "{lib}/loggers"
+  debug_level = 3
+}}
+media: {{ rtp_port_range = "{rtp}-{}" }}
+plugins: {{ disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so" }}
+transports: {{ disable = "libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so,libjanus_websockets.so" }}
+events: {{ broadcast = false }}
+loggers: {{ disable = "libjanus_jsonlog.so" }}
+"#,
+                rtp + 200
+            ),
+        )
+        .expect("janus.jcfg");
+        std::fs::write(
+            dir.path().join("janus.plugin.videoroom.jcfg"),
+            format!("general: {{ admin_key = \"{admin_key}\" }}\n"),
+        )
+        .expect("videoroom");
+        std::fs::write(
+            dir.path().join("janus.transport.http.jcfg"),
+            format!(
+                "general: {{ base_path = \"/janus\" http = true port = {port} https = false }}\n\
+                 admin: {{ admin_http = false }}\ncors: {{ allow_origin = \"*\" }}\n"
+            ),
+        )
+        .expect("http");
+        let child = std::process::Command::new("janus")
+            .arg("-F")
+            .arg(dir.path())
+            .arg("-C")
+            .arg(dir.path().join("janus.jcfg"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("janus (Debian package janus; deploy/local/deps.sh installs it)");
+        let url = format!("http://127.0.0.1:{port}/janus");
+        let http = reqwest::Client::new();
+        eventually(StdDuration::from_secs(20), "Janus answers", || async {
+            let r = http
+                .post(&url)
+                .json(&json!({"janus": "create", "transaction": "probe"}))
+                .send()
+                .await
+                .ok()?;
+            r.status().is_success().then_some(())
+        })
+        .await;
+        Self {
+            child,
+            url,
+            admin_key,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for TestJanus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn two_browsers_meet_through_a_janus_videoroom_when_the_provider_is_janus() {
+    let janus = TestJanus::start().await;
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let mut config = env.config();
+    config.sessions.join_before_minutes = 10 * 24 * 60;
+    config.sessions.provider = mittler_platform::config::VideoProvider::Janus;
+    config.sessions.janus_url = janus.url.clone();
+    config.sessions.janus_public_url = janus.url.clone();
+    config.sessions.janus_admin_key = Some(janus.admin_key.clone().into());
+    let app = TestApp::spawn(config, mittler::run_on).await;
+    let api = Client {
+        http: reqwest::Client::new(),
+        base: app.url(""),
+    };
+    let requester = api.login(REQUESTER).await;
+    let (id, mediator) = assigned_video_booking(&api, &requester).await;
+    let (api_ref, id_ref) = (&api, &id);
+    let link = |token: String| async move {
+        let (status, links) = api_ref
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id_ref}/session"),
+                Some(&token),
+                None,
+            )
+            .await;
+        let url = links["links"][0]["url"].as_str()?.to_owned();
+        let token = url.rsplit('/').next()?.to_owned();
+        (status == 200 && links["provider"] == "janus")
+            .then(|| format!("{}/room/{token}", api_ref.base))
+    };
+    let mediator_url = eventually(StdDuration::from_secs(20), "the room", || {
+        link(mediator.clone())
+    })
+    .await;
+    let requester_url = link(requester.clone()).await.expect("requester link");
+
+    // The room has a secret only this service knows.
+    let (janus_room, secret): (i64, String) =
+        sqlx::query_as("SELECT janus_room, janus_secret FROM sessions.rooms WHERE booking_id = $1")
+            .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+            .fetch_one(&env.db.pool)
+            .await
+            .expect("room");
+    assert!(!secret.is_empty());
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
+    let input = json!({ "a": mediator_url, "b": requester_url });
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(input.to_string())
+        .output()
+        .await
+        .expect("node");
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "browser run: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(result["error"].is_null(), "{result:#}");
+    for side in ["a", "b"] {
+        let stats = &result[side]["stats"][0];
+        assert_eq!(stats["connectionState"], "connected", "{result:#}");
+        assert!(
+            stats["bytesReceived"].as_u64().unwrap_or(0) > 0,
+            "{result:#}"
+        );
+    }
+    assert!(janus_room > 0);
+
+    // Cancelling destroys the Janus room (of another booking: this one is done).
+    let (id, _) = assigned_video_booking(&api, &requester).await;
+    let janus_room: i64 = eventually(StdDuration::from_secs(20), "a second room", || async {
+        sqlx::query_scalar(
+            "SELECT janus_room FROM sessions.rooms WHERE booking_id = $1 AND state = 'open'",
+        )
+        .bind(id.parse::<uuid::Uuid>().expect("uuid"))
+        .fetch_optional(&env.db.pool)
+        .await
+        .ok()
+        .flatten()
+    })
+    .await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&requester),
+            Some(json!({"reason": "Termin entfällt"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let http = reqwest::Client::new();
+    eventually(StdDuration::from_secs(20), "the Janus room gone", || async {
+        let session: Value = http
+            .post(&janus.url)
+            .json(&json!({"janus": "create", "transaction": "a"}))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let session = session["data"]["id"].as_u64()?;
+        let handle: Value = http
+            .post(format!("{}/{session}", janus.url))
+            .json(&json!({"janus": "attach", "plugin": "janus.plugin.videoroom", "transaction": "b"}))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let handle = handle["data"]["id"].as_u64()?;
+        let exists: Value = http
+            .post(format!("{}/{session}/{handle}", janus.url))
+            .json(&json!({"janus": "message", "transaction": "c", "body": {"request": "exists", "room": janus_room}}))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (exists["plugindata"]["data"]["exists"] == false).then_some(())
+    })
+    .await;
+    app.stop().await.expect("clean stop");
+}

@@ -3,6 +3,7 @@
 //! record (from the moment the mediator and someone else are in, until the room is
 //! empty again).
 
+use crate::janus::Janus;
 use crate::tokens::{self, Grant, TokenError};
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::booking::{
@@ -10,12 +11,12 @@ use mittler_contracts::booking::{
     BookingRescheduled,
 };
 use mittler_contracts::session::{
-    IceServer, JoinLink, JoinRequest, Joined, LeaveRequest, LinksRequest, ParticipantJoined,
-    ParticipantLeft, ParticipantRole, Peer, RoomClosed, RoomOpened, SessionEnded, SessionLinks,
-    SessionStarted,
+    IceServer, JanusJoin, JoinLink, JoinRequest, Joined, LeaveRequest, LinksRequest,
+    ParticipantJoined, ParticipantLeft, ParticipantRole, Peer, RoomClosed, RoomOpened,
+    SessionEnded, SessionLinks, SessionStarted,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
-use mittler_platform::config::SessionsConfig;
+use mittler_platform::config::{SessionsConfig, VideoProvider};
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_platform::{Schema, outbox};
 use mittler_types::{BookingId, Modality, OrganisationId, UserId};
@@ -39,6 +40,13 @@ pub struct Rooms {
     pub pool: PgPool,
     pub config: SessionsConfig,
     key: Vec<u8>,
+    janus: Option<Janus>,
+}
+
+/// A random secret as hex.
+fn secret() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
@@ -70,7 +78,22 @@ impl Rooms {
         let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM sessions.keys WHERE id = 1")
             .fetch_one(&pool)
             .await?;
-        Ok(Self { pool, config, key })
+        let janus = match config.provider {
+            VideoProvider::Builtin => None,
+            VideoProvider::Janus => Some(Janus::new(
+                &config.janus_url,
+                config
+                    .janus_admin_key
+                    .as_ref()
+                    .map(|k| k.expose_secret().to_owned()),
+            )?),
+        };
+        Ok(Self {
+            pool,
+            config,
+            key,
+            janus,
+        })
     }
 
     /// The key, for tests that make tokens of their own.
@@ -151,15 +174,24 @@ impl Rooms {
         let valid_from = details.start - Duration::minutes(self.config.join_before_minutes);
         let valid_until = details.end + Duration::minutes(self.config.join_after_minutes);
         let room = Uuid::now_v7();
+        // A Janus room number a browser's JavaScript holds exactly (53 bits).
+        let janus_room = self
+            .janus
+            .as_ref()
+            .map(|_| (room.as_u128() & ((1u128 << 52) - 1)) as i64);
+        let janus_secret = self.janus.as_ref().map(|_| secret());
         let inserted = sqlx::query(
-            "INSERT INTO sessions.rooms (id, booking_id, organisation_id, provider, state, valid_from, valid_until) \
-             VALUES ($1, $2, $3, 'builtin', 'open', $4, $5) ON CONFLICT DO NOTHING",
+            "INSERT INTO sessions.rooms (id, booking_id, organisation_id, provider, state, valid_from, valid_until, \
+             janus_room, janus_secret) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(room)
         .bind(assigned.booking_id.as_uuid())
         .bind(organisation.as_uuid())
+        .bind(self.config.provider.as_str())
         .bind(valid_from)
         .bind(valid_until)
+        .bind(janus_room)
+        .bind(&janus_secret)
         .execute(&mut *tx)
         .await
         .map_err(HandleError::retry)?;
@@ -174,8 +206,11 @@ impl Rooms {
             participants.push((ParticipantRole::Client, None, None));
         }
         let mut links = Vec::new();
+        let mut allowed = Vec::new();
         for (role, user, mediator) in participants {
             let link = Uuid::now_v7();
+            let janus_token = self.janus.as_ref().map(|_| secret());
+            allowed.extend(janus_token.clone());
             let token = tokens::sign(
                 &self.key,
                 &Grant {
@@ -187,8 +222,8 @@ impl Rooms {
                 },
             );
             sqlx::query(
-                "INSERT INTO sessions.links (id, room_id, role, user_id, mediator_id, token) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO sessions.links (id, room_id, role, user_id, mediator_id, token, janus_token) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(link)
             .bind(room)
@@ -196,6 +231,7 @@ impl Rooms {
             .bind(user.map(|u| u.as_uuid()))
             .bind(mediator.map(|m| m.as_uuid()))
             .bind(&token)
+            .bind(&janus_token)
             .execute(&mut *tx)
             .await
             .map_err(HandleError::retry)?;
@@ -208,13 +244,27 @@ impl Rooms {
                 valid_until,
             });
         }
+        if let (Some(janus), Some(number), Some(secret)) = (&self.janus, janus_room, &janus_secret)
+        {
+            // Should the transaction fail after this, the redelivery makes a new room
+            // and this one stays empty until Janus restarts (rooms are not permanent).
+            janus
+                .create_room(
+                    number as u64,
+                    secret,
+                    &allowed,
+                    self.config.max_participants,
+                )
+                .await
+                .map_err(HandleError::retry)?;
+        }
         emit(
             tx,
             RoomOpened {
                 room_id: room,
                 booking_id: assigned.booking_id,
                 organisation_id: organisation,
-                provider: "builtin".into(),
+                provider: self.config.provider.as_str().into(),
                 links,
             },
         )
@@ -230,16 +280,24 @@ impl Rooms {
         booking: BookingId,
         reason: &str,
     ) -> Result<(), HandleError> {
-        let closed: Option<(Uuid, Uuid)> = sqlx::query_as(
+        let closed: Option<(Uuid, Uuid, Option<i64>, Option<String>)> = sqlx::query_as(
             "UPDATE sessions.rooms SET state = 'closed', closed_at = now(), close_reason = $2 \
-             WHERE booking_id = $1 AND state = 'open' RETURNING id, organisation_id",
+             WHERE booking_id = $1 AND state = 'open' RETURNING id, organisation_id, janus_room, janus_secret",
         )
         .bind(booking.as_uuid())
         .bind(reason)
         .fetch_optional(&mut *tx)
         .await
         .map_err(HandleError::retry)?;
-        if let Some((room, organisation)) = closed {
+        if let Some((room, organisation, janus_room, janus_secret)) = closed {
+            if let (Some(janus), Some(number), Some(secret)) =
+                (&self.janus, janus_room, janus_secret)
+            {
+                janus
+                    .destroy_room(number as u64, &secret)
+                    .await
+                    .map_err(HandleError::retry)?;
+            }
             emit(
                 tx,
                 RoomClosed {
@@ -392,14 +450,14 @@ impl Rooms {
             }
         })?;
         let mut tx = self.pool.begin().await.map_err(internal)?;
-        let room: Option<(Uuid, Uuid, String, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT booking_id, organisation_id, state, valid_until FROM sessions.rooms WHERE id = $1 FOR UPDATE",
+        let room: Option<(Uuid, Uuid, String, DateTime<Utc>, Option<i64>)> = sqlx::query_as(
+            "SELECT booking_id, organisation_id, state, valid_until, janus_room FROM sessions.rooms WHERE id = $1 FOR UPDATE",
         )
         .bind(grant.room)
         .fetch_optional(&mut *tx)
         .await
         .map_err(internal)?;
-        let Some((booking, organisation, state, valid_until)) = room else {
+        let Some((booking, organisation, state, valid_until, janus_room)) = room else {
             return Err(RpcFault::new(fault::NOT_FOUND, "no such room"));
         };
         if state != "open" {
@@ -474,6 +532,22 @@ impl Rooms {
                 .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
             }
         }
+        let janus = match janus_room {
+            Some(number) => {
+                let token: Option<String> =
+                    sqlx::query_scalar("SELECT janus_token FROM sessions.links WHERE id = $1")
+                        .bind(grant.link)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(internal)?;
+                Some(JanusJoin {
+                    url: self.config.janus_public_url.clone(),
+                    room: number as u64,
+                    token: token.unwrap_or_default(),
+                })
+            }
+            None => None,
+        };
         tx.commit().await.map_err(internal)?;
         let peers = peers
             .into_iter()
@@ -491,6 +565,7 @@ impl Rooms {
             role: grant.role,
             peers,
             ice_servers: self.ice_servers(peer, valid_until),
+            janus,
         })
     }
 

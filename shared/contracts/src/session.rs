@@ -201,6 +201,19 @@ pub struct Joined {
     /// Who is in the room already (they will call this peer).
     pub peers: Vec<Peer>,
     pub ice_servers: Vec<IceServer>,
+    /// With the Janus provider: where and how the browser joins the VideoRoom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub janus: Option<JanusJoin>,
+}
+
+/// The Janus VideoRoom a participant joins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JanusJoin {
+    /// Janus's HTTP API as the browser reaches it.
+    pub url: String,
+    pub room: u64,
+    /// The token the room allows for this participant.
+    pub token: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,6 +46,32 @@ pub struct SessionsConfig {
     pub turn_secret: Option<SecretString>,
     /// How long TURN credentials last.
     pub turn_ttl_secs: i64,
+    /// `builtin` (browsers connect to each other) or `janus` (through a Janus
+    /// VideoRoom, for larger deployments).
+    pub provider: VideoProvider,
+    /// Janus's HTTP API as this service reaches it, e.g. `http://127.0.0.1:8088/janus`.
+    pub janus_url: String,
+    /// … and as browsers reach it (often behind the same proxy as Mittler).
+    pub janus_public_url: String,
+    /// The VideoRoom plugin's `admin_key`: only Mittler may create rooms.
+    pub janus_admin_key: Option<SecretString>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoProvider {
+    #[default]
+    Builtin,
+    Janus,
+}
+
+impl VideoProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VideoProvider::Builtin => "builtin",
+            VideoProvider::Janus => "janus",
+        }
+    }
 }
 
 impl Default for SessionsConfig {
@@ -59,6 +85,10 @@ impl Default for SessionsConfig {
             turn_urls: vec![],
             turn_secret: None,
             turn_ttl_secs: 4 * 3600,
+            provider: VideoProvider::Builtin,
+            janus_url: "http://127.0.0.1:8088/janus".into(),
+            janus_public_url: "http://127.0.0.1:8088/janus".into(),
+            janus_admin_key: None,
         }
     }
 }
