@@ -58,6 +58,30 @@ try {
   await a.click("#leave");
   result.left = true;
 
+  // Camera and microphone refused: the page says so, and the person can still join.
+  if (input.denied) {
+    const strict = await chromium.launch({
+      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+      headless: true,
+      args: ["--use-fake-device-for-media-stream", "--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const context = await strict.newContext({ locale: "de-DE" });
+      const page = await context.newPage();
+      await page.goto(input.denied);
+      await page.waitForFunction(() => window.mittlerRoom && window.mittlerRoom.mediaError, null, { timeout: 15000 });
+      result.denied = await page.evaluate(() => ({
+        mediaError: window.mittlerRoom.mediaError,
+        shown: document.getElementById("notice").textContent,
+      }));
+      await page.waitForFunction(() => window.mittlerRoom.state === "joined", null, { timeout: 15000 });
+      result.denied.joined = true;
+      await page.click("#leave");
+    } finally {
+      await strict.close();
+    }
+  }
+
   for (const which of ["forged", "expired"]) {
     if (!input[which]) continue;
     const page = await open(input[which]);

@@ -144,7 +144,10 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
     // The appointment is days ahead; let its links open now.
     config.sessions.join_before_minutes = 10 * 24 * 60;
     config.sessions.public_url = "https://mittler.example".into();
-    let app = TestApp::spawn(config, mittler::run_on).await;
+    let app = TestApp::spawn(config.clone(), mittler::run_on).await;
+    // A second instance of everything: the requester's browser talks to this one,
+    // the mediator's to the first; signalling crosses between them over NATS.
+    let replica = TestApp::spawn(config, mittler::run_on).await;
     let api = Client {
         http: reqwest::Client::new(),
         base: app.url(""),
@@ -202,7 +205,7 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
             .expect("a link to the public address");
         format!("{}/room/{token}", api.base)
     };
-    let requester_url = local(&links["links"][0]);
+    let requester_url = local(&links["links"][0]).replace(&api.base, &replica.url(""));
     let mediator_url = local(&own["links"][0]);
     assert_ne!(requester_url, mediator_url);
 
@@ -262,6 +265,7 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
         "b": requester_url,
         "forged": format!("{}/room/{forged}", api.base),
         "expired": format!("{}/room/{expired}", api.base),
+        "denied": mediator_url.clone(),
     });
     let out = tokio::process::Command::new("node")
         .arg(script)
@@ -294,6 +298,12 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
         "{result:#}"
     );
     assert!(
+        result["denied"]["shown"]
+            .as_str()
+            .is_some_and(|s| s.contains("nicht freigegeben")),
+        "{result:#}"
+    );
+    assert!(
         result["expired"]["shown"]
             .as_str()
             .is_some_and(|s| s.contains("gilt jetzt nicht")),
@@ -314,10 +324,13 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
             .expect("outbox");
     let count = |s: &str| subjects.iter().filter(|x| x.as_str() == s).count();
     assert_eq!(count("session.room.opened"), 1);
-    assert_eq!(count("session.participant.joined"), 2);
-    assert_eq!(count("session.participant.left"), 2);
+    // The two, then the mediator again without camera (after the session ended:
+    // it does not start a second one).
+    assert_eq!(count("session.participant.joined"), 3);
+    assert_eq!(count("session.participant.left"), 3);
     assert_eq!(count("session.session.started"), 1);
     assert_eq!(count("session.session.ended"), 1);
+    replica.stop().await.expect("clean stop");
     app.stop().await.expect("clean stop");
 }
 
