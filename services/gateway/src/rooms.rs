@@ -21,8 +21,8 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use mittler_contracts::session::{
-    Check, GetLinks, Join, JoinRequest, Joined, Leave, LeaveRequest, LinksRequest, ParticipantRole,
-    SessionLinks, Signal, signal_subject,
+    Alive, Check, GetLinks, Join, JoinRequest, Joined, Leave, LeaveRequest, LinksRequest,
+    ParticipantRole, SessionLinks, Signal, signal_subject,
 };
 use mittler_platform::rpc::{self, RpcError};
 use mittler_types::Role;
@@ -191,8 +191,14 @@ async fn relay(
         return;
     }
     tracing::info!(%room, peer = %me, role = joined.role.as_str(), "joined the room");
+    // Say every few seconds that this participant is still here: if this process
+    // dies, the sessions service lets them go.
+    let mut alive = tokio::time::interval(std::time::Duration::from_secs(10));
     loop {
         tokio::select! {
+            _ = alive.tick() => {
+                let _ = rpc::call::<Alive>(&nats, &LeaveRequest { peer_id: me }, timeout).await;
+            }
             incoming = inbox.next() => {
                 let Some(message) = incoming else { break };
                 let Ok(signal) = serde_json::from_slice::<Signal>(&message.payload) else { continue };

@@ -6,7 +6,9 @@
 //! its time record; cancelling closes the room.
 
 use chrono::{Datelike, Duration, Utc, Weekday};
+use mittler_contracts::session::{Join, JoinRequest};
 use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
+use mittler_platform::rpc;
 use mittler_sessions::tokens::{self, Grant};
 use mittler_testkit::{TestApp, TestEnv, eventually};
 use reqwest::{Method, StatusCode};
@@ -755,5 +757,75 @@ async fn two_browsers_meet_through_a_janus_videoroom_when_the_provider_is_janus(
         (exists["plugindata"]["data"]["exists"] == false).then_some(())
     })
     .await;
+    app.stop().await.expect("clean stop");
+}
+
+/// A participant whose gateway died (no more "alive") is let go, and the session
+/// ends: the booking still gets its time record.
+#[tokio::test]
+async fn a_participant_whose_gateway_died_is_let_go_and_the_session_still_ends() {
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let mut config = env.config();
+    config.sessions.join_before_minutes = 10 * 24 * 60;
+    config.sessions.presence_timeout_secs = 2;
+    let app = TestApp::spawn(config, mittler::run_on).await;
+    let api = Client {
+        http: reqwest::Client::new(),
+        base: app.url(""),
+    };
+    let requester = api.login(REQUESTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+    let (id, _) = assigned_video_booking(&api, &requester).await;
+    let links: Value = eventually(StdDuration::from_secs(20), "the room", || async {
+        let (status, links) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id}/session"),
+                Some(&coordinator),
+                None,
+            )
+            .await;
+        (status == 200).then_some(links)
+    })
+    .await;
+    // Two participants enter as a gateway would, and that gateway then vanishes.
+    let nats = env.nats.client().await;
+    for link in links["links"].as_array().expect("links").iter().take(2) {
+        let token = link["url"]
+            .as_str()
+            .expect("url")
+            .rsplit('/')
+            .next()
+            .expect("token");
+        rpc::call::<Join>(
+            &nats,
+            &JoinRequest {
+                token: token.to_owned(),
+            },
+            StdDuration::from_secs(5),
+        )
+        .await
+        .expect("joined");
+    }
+    eventually(StdDuration::from_secs(10), "in session", || async {
+        let b = booking_state(&api, &requester, &id).await;
+        (b["state"] == "in_session").then_some(())
+    })
+    .await;
+    let done = eventually(StdDuration::from_secs(30), "let go, completed", || async {
+        let b = booking_state(&api, &requester, &id).await;
+        (b["state"] == "completed").then_some(b)
+    })
+    .await;
+    assert!(done["worked_minutes"].as_i64().is_some_and(|m| m >= 1));
+    let present: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sessions.participants WHERE left_at IS NULL")
+            .fetch_one(&env.db.pool)
+            .await
+            .expect("participants");
+    assert_eq!(present, 0);
     app.stop().await.expect("clean stop");
 }

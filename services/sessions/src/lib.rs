@@ -15,7 +15,7 @@ pub mod rooms;
 pub mod tokens;
 
 use anyhow::Context as _;
-use mittler_contracts::session::{Check, GetLinks, Join, Leave};
+use mittler_contracts::session::{Alive, Check, GetLinks, Join, Leave};
 use mittler_contracts::streams;
 use mittler_contracts::system::PingSession;
 use mittler_platform::consumer::ConsumerSpec;
@@ -47,6 +47,10 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
             .consumer(spec, rooms::RoomsHandler(rooms.clone()))
             .run(shutdown.clone()),
     );
+    tasks.spawn(
+        "presence-sweeper",
+        rooms.clone().run_sweeper(shutdown.clone()),
+    );
     mittler_platform::serve_methods!(
         tasks,
         platform.nats.client,
@@ -58,6 +62,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
             (Check, check),
             (Join, join),
             (Leave, leave),
+            (Alive, alive),
         ]
     );
     tasks.join(shutdown, platform.grace()).await

@@ -18,7 +18,7 @@ use mittler_contracts::session::{
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::config::{SessionsConfig, VideoProvider};
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
-use mittler_platform::{Schema, outbox};
+use mittler_platform::{CancellationToken, Schema, outbox};
 use mittler_types::{BookingId, Modality, OrganisationId, UserId};
 use secrecy::ExposeSecret;
 use sqlx::{PgConnection, PgPool};
@@ -567,6 +567,52 @@ impl Rooms {
             ice_servers: self.ice_servers(peer, valid_until),
             janus,
         })
+    }
+
+    /// `session.rpc.alive`.
+    pub async fn alive(&self, request: LeaveRequest) -> Result<(), RpcFault> {
+        sqlx::query(
+            "UPDATE sessions.participants SET seen_at = now() WHERE peer_id = $1 AND left_at IS NULL",
+        )
+        .bind(request.peer_id)
+        .execute(&self.pool)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    /// Let go of participants whose connection went silent (their gateway died),
+    /// until `shutdown`.
+    pub async fn run_sweeper(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let every = std::time::Duration::from_secs(
+            (self.config.presence_timeout_secs / 3).clamp(1, 20) as u64,
+        );
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(every) => {}
+            }
+            let silent: Vec<Uuid> = match sqlx::query_scalar(
+                "SELECT peer_id FROM sessions.participants WHERE left_at IS NULL \
+                 AND seen_at < now() - make_interval(secs => $1)",
+            )
+            .bind(self.config.presence_timeout_secs as f64)
+            .fetch_all(&self.pool)
+            .await
+            {
+                Ok(silent) => silent,
+                Err(error) => {
+                    tracing::warn!(%error, "presence sweep failed");
+                    continue;
+                }
+            };
+            for peer_id in silent {
+                tracing::info!(%peer_id, "participant went silent; leaving");
+                if let Err(fault) = self.leave(LeaveRequest { peer_id }).await {
+                    tracing::warn!(%fault, %peer_id, "could not let a silent participant go");
+                }
+            }
+        }
     }
 
     /// `session.rpc.leave`: a participant's connection ended. The last one out ends

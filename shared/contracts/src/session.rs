@@ -256,6 +256,18 @@ impl Rpc for Leave {
     type Response = ();
 }
 
+/// `session.rpc.alive`: a participant's connection is still there (every few
+/// seconds); one that stops saying so is let go.
+#[derive(Debug)]
+pub struct Alive;
+
+impl Rpc for Alive {
+    const SERVICE: Service = Service::Session;
+    const NAME: &'static str = "alive";
+    type Request = LeaveRequest;
+    type Response = ();
+}
+
 /// The subject on which a peer receives signalling messages (core NATS, not a
 /// stream: offers, answers and candidates are worth nothing later).
 pub fn signal_subject(room: Uuid, peer: Uuid) -> String {

@@ -46,6 +46,9 @@ pub struct SessionsConfig {
     pub turn_secret: Option<SecretString>,
     /// How long TURN credentials last.
     pub turn_ttl_secs: i64,
+    /// A participant whose connection has not said it is alive for this long (its
+    /// gateway died) has left.
+    pub presence_timeout_secs: i64,
     /// `builtin` (browsers connect to each other) or `janus` (through a Janus
     /// VideoRoom, for larger deployments).
     pub provider: VideoProvider,
@@ -85,6 +88,7 @@ impl Default for SessionsConfig {
             turn_urls: vec![],
             turn_secret: None,
             turn_ttl_secs: 4 * 3600,
+            presence_timeout_secs: 60,
             provider: VideoProvider::Builtin,
             janus_url: "http://127.0.0.1:8088/janus".into(),
             janus_public_url: "http://127.0.0.1:8088/janus".into(),
