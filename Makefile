@@ -1,5 +1,5 @@
 # The commands people type. Scripts live in deploy/local/.
-.PHONY: run test fuzz stop clean-data deps build bench lint fmt
+.PHONY: run test fuzz stop clean-data deps build bench bench-e2e lint fmt
 
 run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set), migrate, serve on :8080
 	@deploy/local/run.sh
@@ -25,6 +25,9 @@ build:
 
 bench:        ## benchmarks; figures go to BENCHMARKS.md
 	@deploy/local/bench.sh
+
+bench-e2e:    ## the whole system under load through its API (mittler-load); figures go to BENCHMARKS.md
+	@deploy/local/bench_e2e.sh
 
 lint:
 	cargo fmt --all -- --check

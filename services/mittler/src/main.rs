@@ -1,5 +1,8 @@
 //! `mittler`: every service in one process, and the operator commands.
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
