@@ -4,8 +4,11 @@
 //! notifications service is killed and restarted mid-stream; the in-app feed and
 //! its live stream; failed deliveries reach the coordinators' log.
 
-use chrono::{Datelike, Duration, TimeZone as _, Timelike, Utc, Weekday};
-use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
+mod common;
+
+use common::*;
+
+use chrono::{TimeZone as _, Timelike, Utc};
 use mittler_platform::{CancellationToken, Config, Platform, Tasks};
 use mittler_testkit::{TestApp, TestEnv, TestSmtp, eventually};
 use reqwest::{Method, StatusCode};
@@ -13,8 +16,6 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration as StdDuration;
 
-const REQUESTER: &str = "team@jobcenter-chemnitz.example";
-const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
 const CLIENT: &str = "klient.bg4711@example.org";
 
 /// Everything but notifications, in one process of its own.
@@ -42,65 +43,6 @@ async fn core(
         mittler_sessions::run_with(platform.clone(), shutdown.clone()),
     );
     tasks.join(shutdown, platform.grace()).await
-}
-
-struct Client {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Client {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn login(&self, email: &str) -> String {
-        let (status, body) = self
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"email": email, "password": DEMO_PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body["token"].as_str().expect("token").to_owned()
-    }
-}
-
-/// The next weekday at least two days ahead (inside the demo mediators' hours).
-fn working_day() -> chrono::NaiveDate {
-    let mut day = (Utc::now() + Duration::days(2)).date_naive();
-    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-        day += Duration::days(1);
-    }
-    day
-}
-
-fn email_of(mediator_id: &str) -> String {
-    demo_mediators()
-        .find(|(id, _, _)| id.to_string() == mediator_id)
-        .map(|(_, _, email)| email)
-        .expect("a demo mediator")
 }
 
 async fn mails_settle(
@@ -160,10 +102,7 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
 
     let core_app = TestApp::spawn(config.clone(), core).await;
     let mut notifications = TestApp::spawn(config.clone(), mittler_notifications::run_on).await;
-    let api = Client {
-        http: reqwest::Client::new(),
-        base: core_app.url(""),
-    };
+    let api = Client::new(core_app.url(""));
     let requester = api.login(REQUESTER).await;
     let coordinator = api.login(COORDINATOR).await;
     let (status, booking) = api
@@ -471,10 +410,7 @@ async fn a_mail_that_cannot_be_delivered_is_retried_then_shown_to_coordinators()
     config.notifications.max_attempts = 2;
     config.notifications.retry_base_secs = 1;
     let app = TestApp::spawn(config, mittler::run_on).await;
-    let api = Client {
-        http: reqwest::Client::new(),
-        base: app.url(""),
-    };
+    let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
     let coordinator = api.login(COORDINATOR).await;
     let (status, booking) = api

@@ -5,76 +5,18 @@
 //! session's start and end move the booking to `in_session` and `completed` with
 //! its time record; cancelling closes the room.
 
-use chrono::{Datelike, Duration, Utc, Weekday};
+mod common;
+
+use common::*;
+
+use chrono::{Duration, Utc};
 use mittler_contracts::session::{Join, JoinRequest};
-use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
 use mittler_platform::rpc;
 use mittler_sessions::tokens::{self, Grant};
 use mittler_testkit::{TestApp, TestEnv, eventually};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration as StdDuration;
-
-const REQUESTER: &str = "team@jobcenter-chemnitz.example";
-const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
-
-struct Client {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Client {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn login(&self, email: &str) -> String {
-        let (status, body) = self
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"email": email, "password": DEMO_PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body["token"].as_str().expect("token").to_owned()
-    }
-}
-
-fn working_day() -> chrono::NaiveDate {
-    let mut day = (Utc::now() + Duration::days(2)).date_naive();
-    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-        day += Duration::days(1);
-    }
-    day
-}
-
-fn email_of(mediator_id: &str) -> String {
-    demo_mediators()
-        .find(|(id, _, _)| id.to_string() == mediator_id)
-        .map(|(_, _, email)| email)
-        .expect("a demo mediator")
-}
 
 /// Book a video appointment with a client and have the first offered mediator
 /// accept; returns the booking id and the mediator's token.
@@ -150,10 +92,7 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
     // A second instance of everything: the requester's browser talks to this one,
     // the mediator's to the first; signalling crosses between them over NATS.
     let replica = TestApp::spawn(config, mittler::run_on).await;
-    let api = Client {
-        http: reqwest::Client::new(),
-        base: app.url(""),
-    };
+    let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
     let coordinator = api.login(COORDINATOR).await;
     let (id, mediator) = assigned_video_booking(&api, &requester).await;
@@ -345,10 +284,7 @@ async fn cancelling_closes_the_room_and_its_links_stop_opening_it() {
     let mut config = env.config();
     config.sessions.join_before_minutes = 10 * 24 * 60;
     let app = TestApp::spawn(config, mittler::run_on).await;
-    let api = Client {
-        http: reqwest::Client::new(),
-        base: app.url(""),
-    };
+    let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
     let (id, _) = assigned_video_booking(&api, &requester).await;
     let url: String = eventually(StdDuration::from_secs(20), "the room", || async {
@@ -481,10 +417,7 @@ async fn a_relay_only_call_connects_through_a_local_coturn_with_expiring_credent
     config.sessions.turn_urls = vec![turn.url.clone()];
     config.sessions.turn_secret = Some(turn.secret.clone().into());
     let app = TestApp::spawn(config, mittler::run_on).await;
-    let api = Client {
-        http: reqwest::Client::new(),
-        base: app.url(""),
-    };
+    let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
     let (id, mediator) = assigned_video_booking(&api, &requester).await;
     let (api, id) = (&api, &id);
@@ -639,10 +572,7 @@ async fn two_browsers_meet_through_a_janus_videoroom_when_the_provider_is_janus(
     config.sessions.janus_public_url = janus.url.clone();
     config.sessions.janus_admin_key = Some(janus.admin_key.clone().into());
     let app = TestApp::spawn(config, mittler::run_on).await;
-    let api = Client {
-        http: reqwest::Client::new(),
-        base: app.url(""),
-    };
+    let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
     let (id, mediator) = assigned_video_booking(&api, &requester).await;
     let (api_ref, id_ref) = (&api, &id);
@@ -772,10 +702,7 @@ async fn a_participant_whose_gateway_died_is_let_go_and_the_session_still_ends()
     config.sessions.join_before_minutes = 10 * 24 * 60;
     config.sessions.presence_timeout_secs = 2;
     let app = TestApp::spawn(config, mittler::run_on).await;
-    let api = Client {
-        http: reqwest::Client::new(),
-        base: app.url(""),
-    };
+    let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
     let coordinator = api.login(COORDINATOR).await;
     let (id, _) = assigned_video_booking(&api, &requester).await;

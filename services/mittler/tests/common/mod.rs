@@ -1,0 +1,78 @@
+//! A small HTTP client over the public API and the demo data's people, for the
+//! whole-system tests.
+#![allow(dead_code)]
+
+use chrono::{Datelike, Duration, Utc, Weekday};
+use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const REQUESTER: &str = "team@jobcenter-chemnitz.example";
+pub const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub fn new(base: String) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": DEMO_PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+/// The next weekday at least two days ahead (inside the demo mediators' hours).
+pub fn working_day() -> chrono::NaiveDate {
+    let mut day = (Utc::now() + Duration::days(2)).date_naive();
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day += Duration::days(1);
+    }
+    day
+}
+
+/// The sign-in of a demo mediator.
+pub fn email_of(mediator_id: &str) -> String {
+    demo_mediators()
+        .find(|(id, _, _)| id.to_string() == mediator_id)
+        .map(|(_, _, email)| email)
+        .expect("a demo mediator")
+}
