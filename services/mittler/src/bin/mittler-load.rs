@@ -59,6 +59,10 @@ struct Args {
     /// The process whose memory to report.
     #[arg(long)]
     pid: Vec<u32>,
+    /// After the run: one booking offered to this many mediators at once, who all
+    /// accept concurrently (0: skip).
+    #[arg(long, default_value_t = 50)]
+    race: usize,
     /// Skip creating mediators (a second run against the same system).
     #[arg(long)]
     reuse: bool,
@@ -158,6 +162,136 @@ struct Watch {
     early: HashMap<String, Instant>,
     /// When each booking's offers were seen.
     offer_times: HashMap<String, Vec<Instant>>,
+}
+
+/// One booking offered to up to `n` mediators at once (the organisation's cascade
+/// set to `n`), all of whom accept at the same moment: exactly one must win, and
+/// every one of them gets an answer.
+async fn race(
+    api: &Arc<Api>,
+    coordinator: &str,
+    requester: &str,
+    signed_in: &HashMap<String, (String, Vec<String>)>,
+    callers: &std::collections::HashSet<String>,
+    auto_accept: &std::sync::atomic::AtomicBool,
+    n: usize,
+) -> anyhow::Result<()> {
+    let mut by_language: HashMap<&str, Vec<&String>> = HashMap::new();
+    for (token, spoken) in signed_in.values() {
+        if callers.contains(token) {
+            continue;
+        }
+        for l in spoken {
+            by_language.entry(l.as_str()).or_default().push(token);
+        }
+    }
+    let Some((language, speakers)) = by_language
+        .into_iter()
+        .max_by_key(|(l, t)| (t.len(), l.to_string()))
+    else {
+        return Ok(());
+    };
+    let (_, me) = api
+        .call(reqwest::Method::GET, "/api/v1/me", Some(requester), None)
+        .await?;
+    let organisation = me["organisation_id"].as_str().context("organisation")?;
+    let policy = format!("/api/v1/organisations/{organisation}/dispatch-policy");
+    let cascade = n.min(50);
+    api.call(
+        reqwest::Method::PUT,
+        &policy,
+        Some(coordinator),
+        Some(&json!({"cascade_size": cascade, "cascade_secs": 600})),
+    )
+    .await?;
+    auto_accept.store(false, Ordering::SeqCst);
+    let start = (Utc::now() + Duration::days(31))
+        .date_naive()
+        .and_time(NaiveTime::from_hms_opt(11, 0, 0).expect("t"));
+    let start = chrono_tz::Europe::Berlin
+        .from_local_datetime(&start)
+        .earliest()
+        .context("local time")?;
+    let (status, booking) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/bookings",
+            Some(requester),
+            Some(&json!({"language": language, "modality": "video", "start": start.to_rfc3339(), "duration_minutes": 60})),
+        )
+        .await?;
+    if status != 201 {
+        bail!("race booking: {status} {booking}");
+    }
+    let id = booking["id"].as_str().context("id")?.to_owned();
+    tokio::time::sleep(StdDuration::from_secs(3)).await;
+    let mut offered = Vec::new();
+    for token in &speakers {
+        let (_, offers) = api
+            .call(reqwest::Method::GET, "/api/v1/offers", Some(token), None)
+            .await?;
+        if let Some(offer) = offers
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o["booking_id"].as_str() == Some(&id))
+        {
+            offered.push((
+                (*token).clone(),
+                offer["id"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(offered.len()));
+    let answers = futures::future::join_all(offered.iter().map(|(token, offer)| {
+        let api = api.clone();
+        let barrier = barrier.clone();
+        async move {
+            barrier.wait().await;
+            let asked = Instant::now();
+            let status = api
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/offers/{offer}/accept"),
+                    Some(token),
+                    None,
+                )
+                .await
+                .map(|(s, _)| s)
+                .unwrap_or(0);
+            (status, asked.elapsed())
+        }
+    }))
+    .await;
+    auto_accept.store(true, Ordering::SeqCst);
+    api.call(
+        reqwest::Method::PUT,
+        &policy,
+        Some(coordinator),
+        Some(&json!({})),
+    )
+    .await?;
+    let mut h = histogram();
+    for (_, took) in &answers {
+        let _ = h.record((took.as_micros() as u64).max(1));
+    }
+    let won = answers.iter().filter(|(s, _)| *s == 200).count();
+    let taken = answers.iter().filter(|(s, _)| *s == 409).count();
+    println!(
+        "{}",
+        row(
+            &format!(
+                "{} concurrent accepts of one booking → answer",
+                answers.len()
+            ),
+            &h
+        )
+    );
+    println!(
+        "race: {won} assigned, {taken} told it was taken, {} other answers",
+        answers.len() - won - taken
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -313,6 +447,10 @@ async fn main() -> anyhow::Result<()> {
         (language.to_owned(), tokens.into_iter().take(8).collect())
     };
     let callers = Arc::new(callers);
+    // The on-demand callers answer no offers: they stay free for the calls.
+    let busy_free: Arc<std::collections::HashSet<String>> =
+        Arc::new(callers.iter().cloned().collect());
+    let auto_accept = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let mut requesters = Vec::new();
     for email in REQUESTERS {
         requesters.push(api.login(email, &args.password).await?);
@@ -342,6 +480,8 @@ async fn main() -> anyhow::Result<()> {
     let mut assigned = nats.subscribe(BookingAssigned::TYPE).await?;
     let accepts = Arc::new(AtomicU64::new(0));
     {
+        let busy_free = busy_free.clone();
+        let auto_accept = auto_accept.clone();
         let watch = watch.clone();
         let api = api.clone();
         let tokens = tokens.clone();
@@ -379,6 +519,9 @@ async fn main() -> anyhow::Result<()> {
                 let Some(token) = tokens.get(&offer.mediator_id.to_string()).cloned() else {
                     continue;
                 };
+                if busy_free.contains(&token) || !auto_accept.load(Ordering::SeqCst) {
+                    continue;
+                }
                 let api = api.clone();
                 let watch = watch.clone();
                 let accepts = accepts.clone();
@@ -556,6 +699,19 @@ async fn main() -> anyhow::Result<()> {
     println!("{}", row("booking → first offer", &w.first_offer));
     println!("{}", row("accept → answer", &w.accept));
     println!("{}", row("on-demand → all online rung", &w.ring));
+    drop(w);
+    if args.race > 1 {
+        race(
+            &api,
+            &coordinator,
+            &requesters[0],
+            &signed_in,
+            &busy_free,
+            &auto_accept,
+            args.race,
+        )
+        .await?;
+    }
     let peak = peak.lock().await;
     for (pid, idle) in idle {
         println!(
