@@ -64,6 +64,25 @@ pub async fn insert_organisation(
     Ok(())
 }
 
+/// Insert a new organisation; false if its name is taken.
+pub async fn insert_new_organisation(
+    db: impl PgExecutor<'_>,
+    org: &Organisation,
+) -> anyhow::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO directory.organisations (id, name, kind, pool_id, time_zone) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(org.id.as_uuid())
+    .bind(&org.name)
+    .bind(org.kind.as_str())
+    .bind(org.pool_id.map(|id| id.as_uuid()))
+    .bind(org.time_zone.name())
+    .execute(db)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
 pub async fn organisation(
     db: impl PgExecutor<'_>,
     id: OrganisationId,

@@ -27,6 +27,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         auth::login, auth::logout, auth::me,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
+        organisations::create, organisations::add_user,
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability,
@@ -74,7 +75,11 @@ pub fn router(platform: Platform) -> Router {
         .route("/bookings/{id}", get(bookings::get))
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .route("/bookings/{id}/reschedule", post(bookings::reschedule))
-        .route("/organisations", get(bookings::organisations))
+        .route(
+            "/organisations",
+            get(bookings::organisations).post(organisations::create),
+        )
+        .route("/organisations/{id}/users", post(organisations::add_user))
         .route(
             "/organisations/{id}/dispatch-policy",
             get(organisations::get_dispatch_policy).put(organisations::put_dispatch_policy),

@@ -9,9 +9,11 @@ use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use mittler_contracts::booking::DispatchPolicy;
 use mittler_platform::config::DispatchConfig;
-use mittler_types::{OrganisationId, Role};
+use mittler_types::{OrganisationId, OrganisationKind, Role, TimeZone};
 use serde::Serialize;
 
 /// An organisation's dispatch policy: its own settings, those it inherits from its
@@ -136,4 +138,241 @@ pub async fn put_dispatch_policy(
     }
     tracing::info!(organisation_id = %id, by = %user.id(), ?policy, "dispatch policy set");
     Ok(Json(view(&state, id).await?))
+}
+
+/// A new organisation that the caller's pool serves (an admin may name any pool).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisationBody {
+    #[schema(example = "Jugendamt Zwickau")]
+    pub name: String,
+    /// `authority` or `carrier`.
+    pub kind: OrganisationKind,
+    /// The pool that serves it: the coordinator's own pool when left out.
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub pool_id: Option<OrganisationId>,
+    /// IANA zone; Europe/Berlin when left out.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: Option<String>,
+}
+
+/// Add an organisation to a pool (coordinators of that pool, admins).
+#[utoipa::path(
+    post, path = "/api/v1/organisations", tag = "directory",
+    request_body = NewOrganisationBody,
+    responses(
+        (status = 201, body = directory::Organisation),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A value is not acceptable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: JsonBody<NewOrganisationBody>,
+) -> Result<Response, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        "only coordinators add organisations",
+    )?;
+    let body = body.value;
+    let mut errors = Vec::new();
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "1 to 200 characters"));
+    }
+    if body.kind == OrganisationKind::Pool {
+        errors.push(FieldError::new("kind", "authority or carrier"));
+    }
+    let time_zone = match body.time_zone.as_deref().map(TimeZone::parse) {
+        None => TimeZone::BERLIN,
+        Some(Ok(zone)) => zone,
+        Some(Err(_)) => {
+            errors.push(FieldError::new("time_zone", "not an IANA time zone"));
+            TimeZone::BERLIN
+        }
+    };
+    let pool_id = match (user.role(), body.pool_id) {
+        (Role::Admin, Some(pool)) => pool,
+        (Role::Admin, None) => {
+            errors.push(FieldError::new("pool_id", "name the pool that serves it"));
+            user.user.organisation_id
+        }
+        (_, Some(pool)) if pool != user.user.organisation_id => {
+            return Err(ApiError::Forbidden(
+                "coordinators add organisations to their own pool",
+            ));
+        }
+        _ => user.user.organisation_id,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let pool = &state.platform.pool;
+    match directory::organisation(pool, pool_id)
+        .await
+        .map_err(ApiError::Internal)?
+    {
+        Some(p) if p.kind == OrganisationKind::Pool => {}
+        _ => return Err(ApiError::field("pool_id", "no such pool")),
+    }
+    let organisation = directory::Organisation {
+        id: OrganisationId::new(),
+        name,
+        kind: body.kind,
+        pool_id: Some(pool_id),
+        time_zone,
+    };
+    if !directory::insert_new_organisation(pool, &organisation)
+        .await
+        .map_err(ApiError::Internal)?
+    {
+        return Err(ApiError::Conflict(
+            "an organisation with this name exists".into(),
+        ));
+    }
+    tracing::info!(organisation_id = %organisation.id, by = %user.id(), "organisation added");
+    Ok((StatusCode::CREATED, Json(organisation)).into_response())
+}
+
+/// A new account in an organisation.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountBody {
+    #[schema(example = "team@jugendamt-zwickau.example")]
+    pub email: String,
+    pub name: String,
+    /// `requester`, or `coordinator` in a pool.
+    pub role: Role,
+    /// `de` (default) or `en`.
+    pub locale: Option<String>,
+    /// At least 12 characters.
+    pub initial_password: String,
+}
+
+/// The created account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Account {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: mittler_types::UserId,
+    #[schema(value_type = uuid::Uuid)]
+    pub organisation_id: OrganisationId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub locale: String,
+}
+
+/// Add a requester (or, in a pool, a coordinator) account (coordinators of the
+/// pool, admins). Mediators are added through `/api/v1/mediators`.
+#[utoipa::path(
+    post, path = "/api/v1/organisations/{id}/users", tag = "directory",
+    params(("id" = String, Path, description = "Organisation id")),
+    request_body = NewAccountBody,
+    responses(
+        (status = 201, body = Account),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation in your pool", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail address has an account", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A value is not acceptable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn add_user(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: JsonBody<NewAccountBody>,
+) -> Result<Response, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        "only coordinators add accounts",
+    )?;
+    let id: OrganisationId = id.parse().map_err(|_| ApiError::NotFound)?;
+    if !user.booking_scope(&state).await?.allows(id) {
+        return Err(ApiError::NotFound);
+    }
+    let pool = &state.platform.pool;
+    let organisation = directory::organisation(pool, id)
+        .await
+        .map_err(ApiError::Internal)?
+        .ok_or(ApiError::NotFound)?;
+    let body = body.value;
+    let mut errors = Vec::new();
+    let email = body.email.trim().to_owned();
+    if !email.contains('@') || email.len() > 254 {
+        errors.push(FieldError::new("email", "an e-mail address"));
+    }
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "1 to 200 characters"));
+    }
+    let allowed = match organisation.kind {
+        OrganisationKind::Pool => matches!(body.role, Role::Coordinator),
+        _ => matches!(body.role, Role::Requester),
+    };
+    if !allowed {
+        errors.push(FieldError::new(
+            "role",
+            "requester in an authority or carrier, coordinator in a pool",
+        ));
+    }
+    let locale = body.locale.unwrap_or_else(|| "de".into());
+    if !matches!(locale.as_str(), "de" | "en") {
+        errors.push(FieldError::new("locale", "de or en"));
+    }
+    let password = body.initial_password;
+    if password.chars().count() < 12 || password.len() > 1024 {
+        errors.push(FieldError::new(
+            "initial_password",
+            "at least 12 characters",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if directory::user_by_email(pool, &email)
+        .await
+        .map_err(ApiError::Internal)?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(
+            "an account with this e-mail address exists".into(),
+        ));
+    }
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(ApiError::Internal)?;
+    let account = directory::User {
+        id: mittler_types::UserId::new(),
+        organisation_id: id,
+        email,
+        name,
+        role: body.role,
+        locale,
+        mediator_id: None,
+        password_hash: hash,
+    };
+    directory::insert_user(pool, &account).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Account {
+            id: account.id,
+            organisation_id: id,
+            email: account.email,
+            name: account.name,
+            role: account.role,
+            locale: account.locale,
+        }),
+    )
+        .into_response())
 }

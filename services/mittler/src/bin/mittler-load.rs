@@ -1,9 +1,9 @@
 //! `mittler-load`: an end-to-end load generator against a running Mittler, through
 //! the public HTTP API only (NATS is watched to time events, never written to).
 //!
-//! Set-up: a coordinator creates the mediators of a `../shared/workload/` instance
-//! (languages, gender, home, modalities, weekly minutes; available every day) and
-//! each signs in. Then, for `--seconds`: requesters post bookings at `--rate` per
+//! Set-up: a coordinator adds three requesting organisations to the pool, with an
+//! account each, and creates the mediators of a `../shared/workload/` instance
+//! (languages, gender, home, modalities; available every day); everyone signs in. Then, for `--seconds`: requesters post bookings at `--rate` per
 //! second; every mediator who gets an offer accepts it through the API (the first
 //! wins, the rest get 409); and `--on-demand` times per run a handful of mediators
 //! go online and an on-demand video call rings them.
@@ -70,12 +70,10 @@ struct Args {
     password: String,
 }
 
-const REQUESTERS: &[&str] = &[
-    "team@jobcenter-chemnitz.example",
-    "abh@erzgebirgskreis.example",
-    "abh2@erzgebirgskreis.example",
-];
+/// Requesting organisations the run adds to the pool, one account each.
+const ORGANISATIONS: usize = 3;
 const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
+/// The password of every account the run adds.
 const MEDIATOR_PASSWORD: &str = "load-test-password-1";
 
 struct Api {
@@ -171,14 +169,14 @@ async fn race(
     api: &Arc<Api>,
     coordinator: &str,
     requester: &str,
-    signed_in: &HashMap<String, (String, Vec<String>)>,
+    signed_in: &HashMap<String, (String, Vec<String>, bool)>,
     callers: &std::collections::HashSet<String>,
     auto_accept: &std::sync::atomic::AtomicBool,
     n: usize,
 ) -> anyhow::Result<()> {
     let mut by_language: HashMap<&str, Vec<&String>> = HashMap::new();
-    for (token, spoken) in signed_in.values() {
-        if callers.contains(token) {
+    for (token, spoken, video) in signed_in.values() {
+        if callers.contains(token) || !video {
             continue;
         }
         for l in spoken {
@@ -326,7 +324,8 @@ async fn main() -> anyhow::Result<()> {
         "absences": []
     });
     let mut languages: Vec<String> = Vec::new();
-    let mut accounts: Vec<(String, String)> = Vec::new(); // (mediator id, e-mail)
+    // (instance id, e-mail, takes video calls)
+    let mut accounts: Vec<(String, String, bool)> = Vec::new();
     let started = Instant::now();
     for m in &mediators {
         let id = m["id"].as_str().unwrap_or("m");
@@ -384,7 +383,8 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        accounts.push((id.to_owned(), email));
+        let video = modalities.iter().any(|m| m.as_str() == Some("video"));
+        accounts.push((id.to_owned(), email, video));
     }
     eprintln!(
         "set-up: {} mediators in {:.1} s",
@@ -392,9 +392,9 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     // Every mediator signs in (concurrently, a few at a time).
-    let signed_in: HashMap<String, (String, Vec<String>)> = {
+    let signed_in: HashMap<String, (String, Vec<String>, bool)> = {
         let logins = futures::stream::iter(accounts.iter().cloned())
-            .map(|(_, email)| {
+            .map(|(_, email, video)| {
                 let api = api.clone();
                 async move {
                     let token = api.login(&email, MEDIATOR_PASSWORD).await?;
@@ -414,7 +414,7 @@ async fn main() -> anyhow::Result<()> {
                             .as_str()
                             .context("mediator_id")?
                             .to_owned(),
-                        (token, spoken),
+                        (token, spoken, video),
                     ))
                 }
             })
@@ -426,13 +426,16 @@ async fn main() -> anyhow::Result<()> {
     let tokens: Arc<HashMap<String, String>> = Arc::new(
         signed_in
             .iter()
-            .map(|(m, (t, _))| (m.clone(), t.clone()))
+            .map(|(m, (t, _, _))| (m.clone(), t.clone()))
             .collect(),
     );
     // On-demand calls ring the speakers of one language, who go online for it.
     let (call_language, callers): (String, Vec<String>) = {
         let mut by_language: HashMap<&str, Vec<String>> = HashMap::new();
-        for (token, spoken) in signed_in.values() {
+        for (token, spoken, video) in signed_in.values() {
+            if !video {
+                continue;
+            }
             for l in spoken {
                 by_language
                     .entry(l.as_str())
@@ -452,8 +455,53 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(callers.iter().cloned().collect());
     let auto_accept = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let mut requesters = Vec::new();
-    for email in REQUESTERS {
-        requesters.push(api.login(email, &args.password).await?);
+    for i in 1..=ORGANISATIONS {
+        let name = format!("Load {run} office {i}");
+        let (status, org) = api
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/organisations",
+                Some(&coordinator),
+                Some(&json!({"name": name, "kind": "authority"})),
+            )
+            .await?;
+        let org_id = match status {
+            201 => org["id"].as_str().context("id")?.to_owned(),
+            409 => {
+                let (_, all) = api
+                    .call(
+                        reqwest::Method::GET,
+                        "/api/v1/organisations",
+                        Some(&coordinator),
+                        None,
+                    )
+                    .await?;
+                all.as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|o| o["name"] == json!(name))
+                    .and_then(|o| o["id"].as_str())
+                    .context("the organisation")?
+                    .to_owned()
+            }
+            _ => bail!("adding {name}: {status} {org}"),
+        };
+        let email = format!("office{i}-{run}@load.example").to_lowercase();
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/organisations/{org_id}/users"),
+                Some(&coordinator),
+                Some(
+                    &json!({"email": email, "name": format!("Office {i}"), "role": "requester",
+                    "initial_password": MEDIATOR_PASSWORD}),
+                ),
+            )
+            .await?;
+        if status != 201 && status != 409 {
+            bail!("adding the requester of {name}: {status} {body}");
+        }
+        requesters.push(api.login(&email, MEDIATOR_PASSWORD).await?);
     }
     languages.sort();
     languages.dedup();
@@ -680,6 +728,16 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     for micros in rings {
         let _ = w.ring.record(micros.max(1));
+    }
+    if w.ring.is_empty() && !w.on_demand.is_empty() {
+        let rung: Vec<String> = w
+            .on_demand
+            .iter()
+            .map(|(id, (_, want, _))| {
+                format!("{}/{want}", w.offer_times.get(id).map_or(0, Vec::len))
+            })
+            .collect();
+        eprintln!("on-demand calls rang (offers/online): {}", rung.join(" "));
     }
     let completed = w.assigned - assigned_before;
     println!(

@@ -1,0 +1,121 @@
+//! Coordinators add organisations to their pool and accounts to them; the new
+//! requester books at once.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_coordinator_adds_an_organisation_and_its_requester_who_books() {
+    let api = Api::start().await;
+    let coordinator = api.login(COORDINATOR).await;
+    let requester = api.login(REQUESTER_ABH).await;
+    let body = json!({"name": "Jugendamt Zwickau", "kind": "authority"});
+    let (status, org) = api
+        .call(
+            Method::POST,
+            "/api/v1/organisations",
+            Some(&coordinator),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{org}");
+    assert_eq!(org["time_zone"], "Europe/Berlin");
+    let id = org["id"].as_str().expect("id").to_owned();
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/v1/organisations",
+            Some(&coordinator),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "the name is taken");
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            "/api/v1/organisations",
+            Some(&coordinator),
+            Some(json!({"name": "Zweiter Pool", "kind": "pool", "time_zone": "Mars/Olympus"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(field_errors(&problem), ["kind", "time_zone"]);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/v1/organisations",
+            Some(&requester),
+            Some(json!({"name": "Heimlich", "kind": "carrier"})),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let users = format!("/api/v1/organisations/{id}/users");
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            &users,
+            Some(&coordinator),
+            Some(json!({"email": "x", "name": "", "role": "coordinator", "initial_password": "short"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        field_errors(&problem),
+        ["email", "name", "role", "initial_password"]
+    );
+    let (status, account) = api
+        .call(
+            Method::POST,
+            &users,
+            Some(&coordinator),
+            Some(json!({
+                "email": "team@jugendamt-zwickau.example", "name": "Team Jugendamt",
+                "role": "requester", "initial_password": "ein-langes-passwort"
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    assert_eq!(account["organisation_id"], json!(id));
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/organisations/{}/users", uuid::Uuid::new_v4()),
+            Some(&coordinator),
+            Some(json!({"email": "a@b.example", "name": "A", "role": "requester", "initial_password": "ein-langes-passwort"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // The new requester signs in and books; the pool's mediators get the offers.
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "team@jugendamt-zwickau.example", "password": "ein-langes-passwort"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().expect("token").to_owned();
+    let (status, booking) = api.book(&token, booking_body(3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    assert_eq!(booking["organisation_id"], json!(id));
+    let (_, seen) = api
+        .call(
+            Method::GET,
+            "/api/v1/organisations",
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert!(
+        seen.as_array()
+            .expect("organisations")
+            .iter()
+            .any(|o| o["id"] == json!(id))
+    );
+}
