@@ -6,8 +6,8 @@
 # instance and drives bookings at several rates with simulated mediators accepting.
 # Then the same with every service as a process of its own, for their memory.
 #
-# Settings: BENCH_INSTANCE (../shared/workload/instances/small-s1.json),
-# BENCH_RATES ("10 100 200 400"), BENCH_SECONDS (20), BENCH_MEDIATORS (150),
+# Settings: BENCH_INSTANCE (../shared/workload/instances/medium-s1.json),
+# BENCH_RATES ("10 100 200 400"), BENCH_SECONDS (20), BENCH_MEDIATORS (500),
 # BENCH_PROFILE=1 (sample every CPU with `perf record -e cpu-clock` during the
 # 100/s run and print where the time goes: by process, then by function).
 set -euo pipefail
@@ -16,10 +16,10 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 "$here/deps.sh"
 
-instance=${BENCH_INSTANCE:-$root/../shared/workload/instances/small-s1.json}
+instance=${BENCH_INSTANCE:-$root/../shared/workload/instances/medium-s1.json}
 rates=${BENCH_RATES:-10 100 200 400}
 seconds=${BENCH_SECONDS:-20}
-mediators=${BENCH_MEDIATORS:-150}
+mediators=${BENCH_MEDIATORS:-500}
 
 echo "==> machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
 echo "==> building (release)"
