@@ -46,6 +46,10 @@ async fn move_to<E: Event>(
 }
 
 impl Handler for SessionEvents {
+    fn handles(&self, event_type: &str) -> bool {
+        [SessionStarted::TYPE, SessionEnded::TYPE].contains(&event_type)
+    }
+
     async fn handle(
         &self,
         tx: &mut PgConnection,

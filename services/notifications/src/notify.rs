@@ -6,7 +6,6 @@ use crate::compose::{Appointment, Facts, Kind, Templates};
 use crate::ics::{self, Invite, Method, Person};
 use crate::store::{self, BookingFacts, NewMessage};
 use chrono::Utc;
-use mittler_contracts::Envelope;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
     DispatchEscalated, OfferMade,
@@ -14,6 +13,7 @@ use mittler_contracts::booking::{
 use mittler_contracts::directory::{Contact, Contacts, ContactsRequest, ContactsResponse};
 use mittler_contracts::notification::FeedItemAdded;
 use mittler_contracts::session::{ParticipantRole, RoomOpened};
+use mittler_contracts::{Envelope, Event as _};
 use mittler_platform::config::NotificationsConfig;
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_platform::rpc;
@@ -750,6 +750,20 @@ fn sender_address(from: &str) -> String {
 pub struct NotifyHandler(pub Notifier);
 
 impl Handler for NotifyHandler {
+    fn handles(&self, event_type: &str) -> bool {
+        [
+            BookingRequested::TYPE,
+            OfferMade::TYPE,
+            BookingAssigned::TYPE,
+            BookingCancelled::TYPE,
+            BookingRescheduled::TYPE,
+            DispatchEscalated::TYPE,
+            AssignmentReturned::TYPE,
+            RoomOpened::TYPE,
+        ]
+        .contains(&event_type)
+    }
+
     async fn handle(
         &self,
         tx: &mut PgConnection,

@@ -699,6 +699,17 @@ impl Rooms {
 pub struct RoomsHandler(pub Rooms);
 
 impl Handler for RoomsHandler {
+    fn handles(&self, event_type: &str) -> bool {
+        [
+            BookingRequested::TYPE,
+            BookingAssigned::TYPE,
+            BookingCancelled::TYPE,
+            BookingRescheduled::TYPE,
+            AssignmentReturned::TYPE,
+        ]
+        .contains(&event_type)
+    }
+
     async fn handle(
         &self,
         tx: &mut PgConnection,

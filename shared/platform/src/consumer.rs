@@ -60,6 +60,13 @@ pub trait Handler: Send + Sync + 'static {
         tx: &'a mut PgConnection,
         event: &'a IncomingEvent,
     ) -> impl Future<Output = Result<(), HandleError>> + Send + 'a;
+
+    /// Whether events of this type have any effect here. Those that do not are
+    /// acknowledged without a transaction (nothing to record: handling them twice
+    /// does nothing either). A consumer of a whole stream saves most of its work so.
+    fn handles(&self, _event_type: &str) -> bool {
+        true
+    }
 }
 
 /// Which events a consumer reads, and where it records them.
@@ -93,6 +100,7 @@ pub struct Consumer<H> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
     Handled,
+    Ignored,
     Duplicate,
     Retried,
     DeadLettered,
@@ -246,6 +254,13 @@ impl<H: Handler> Consumer<H> {
                     .await;
             }
         };
+        if !self.handler.handles(&envelope.event_type) {
+            message
+                .ack()
+                .await
+                .map_err(|e| ProcessError::Infrastructure(anyhow::anyhow!("{e}")))?;
+            return Ok(Outcome::Ignored);
+        }
         let event = IncomingEvent {
             subject: message.subject.to_string(),
             envelope,

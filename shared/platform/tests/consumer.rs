@@ -260,3 +260,52 @@ async fn two_instances_of_one_consumer_share_the_work_with_one_effect_each() {
     a.await.expect("join").expect("clean stop");
     b.await.expect("join").expect("clean stop");
 }
+
+/// A handler that has no use for the event type: acknowledged with no transaction,
+/// nothing recorded.
+#[derive(Clone, Copy, Debug)]
+struct NotInterested;
+
+impl mittler_platform::consumer::Handler for NotInterested {
+    async fn handle(
+        &self,
+        _tx: &mut sqlx::PgConnection,
+        _event: &mittler_platform::consumer::IncomingEvent,
+    ) -> Result<(), mittler_platform::consumer::HandleError> {
+        panic!("an event this handler does not handle reached it");
+    }
+
+    fn handles(&self, _event_type: &str) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn events_a_handler_does_not_handle_are_acknowledged_without_a_transaction() {
+    let env = TestEnv::start().await;
+    let platform = Platform::connect(env.config(), "test")
+        .await
+        .expect("platform");
+    for _ in 0..5 {
+        publish(&platform, BookingId::new()).await;
+    }
+    let shutdown = CancellationToken::new();
+    let consumer = tokio::spawn(
+        platform
+            .consumer(spec("uninterested"), NotInterested)
+            .run(shutdown.clone()),
+    );
+    eventually(Duration::from_secs(10), "all acknowledged", || async {
+        settled(&platform, "uninterested").await.then_some(())
+    })
+    .await;
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM booking.processed_events WHERE consumer = 'uninterested'",
+    )
+    .fetch_one(&platform.pool)
+    .await
+    .expect("processed");
+    assert_eq!(recorded, 0);
+    shutdown.cancel();
+    consumer.await.expect("join").expect("clean stop");
+}

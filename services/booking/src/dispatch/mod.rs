@@ -1185,6 +1185,16 @@ pub async fn attach(pool: &PgPool, views: &mut [BookingView]) -> Result<(), sqlx
 struct DispatchHandler(Dispatcher);
 
 impl Handler for DispatchHandler {
+    fn handles(&self, event_type: &str) -> bool {
+        [
+            BookingRequested::TYPE,
+            BookingRescheduled::TYPE,
+            AssignmentReturned::TYPE,
+            BookingCancelled::TYPE,
+        ]
+        .contains(&event_type)
+    }
+
     async fn handle(
         &self,
         tx: &mut PgConnection,
