@@ -67,6 +67,24 @@ async fn assigned_video_booking(api: &Client, requester: &str) -> (String, Strin
     (id, mediator)
 }
 
+/// Run tests/browser/room.mjs (chromium, headless) with `input`; its JSON answer.
+async fn browsers(input: &Value) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(input.to_string())
+        .output()
+        .await
+        .expect("node (tests/browser: npm ci)");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "browser run: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 async fn booking_state(api: &Client, token: &str, id: &str) -> Value {
     api.call(
         Method::GET,
@@ -200,7 +218,6 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
     );
 
     // Two browsers.
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
     let input = json!({
         "a": mediator_url,
         "b": requester_url,
@@ -208,19 +225,7 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
         "expired": format!("{}/room/{expired}", api.base),
         "denied": mediator_url.clone(),
     });
-    let out = tokio::process::Command::new("node")
-        .arg(script)
-        .arg(input.to_string())
-        .output()
-        .await
-        .expect("node (tests/browser: npm ci)");
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "browser run: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let result = browsers(&input).await;
     assert!(result["error"].is_null(), "{result:#}");
     for side in ["a", "b"] {
         let stats = &result[side]["stats"][0];
@@ -439,21 +444,8 @@ async fn a_relay_only_call_connects_through_a_local_coturn_with_expiring_credent
     })
     .await;
     let requester_url = link(requester.clone()).await.expect("requester link");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
     let input = json!({ "a": mediator_url, "b": requester_url, "relay": true });
-    let out = tokio::process::Command::new("node")
-        .arg(script)
-        .arg(input.to_string())
-        .output()
-        .await
-        .expect("node");
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "browser run: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let result = browsers(&input).await;
     assert!(result["error"].is_null(), "{result:#}");
     for side in ["a", "b"] {
         let stats = &result[side]["stats"][0];
@@ -605,21 +597,8 @@ async fn two_browsers_meet_through_a_janus_videoroom_when_the_provider_is_janus(
             .expect("room");
     assert!(!secret.is_empty());
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
     let input = json!({ "a": mediator_url, "b": requester_url });
-    let out = tokio::process::Command::new("node")
-        .arg(script)
-        .arg(input.to_string())
-        .output()
-        .await
-        .expect("node");
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "browser run: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let result = browsers(&input).await;
     assert!(result["error"].is_null(), "{result:#}");
     for side in ["a", "b"] {
         let stats = &result[side]["stats"][0];

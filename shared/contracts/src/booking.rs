@@ -672,20 +672,7 @@ pub struct AssignmentReturned {
     pub reason: String,
 }
 
-macro_rules! dispatch_events {
-    ($($ty:ident => $subject:literal),* $(,)?) => {$(
-        impl Event for $ty {
-            const TYPE: &'static str = $subject;
-            const VERSION: u16 = 1;
-
-            fn organisation_id(&self) -> Option<OrganisationId> {
-                Some(self.organisation_id)
-            }
-        }
-    )*};
-}
-
-dispatch_events! {
+tenant_events! {
     OfferMade => "booking.offer.made",
     OfferAccepted => "booking.offer.accepted",
     OfferDeclined => "booking.offer.declined",

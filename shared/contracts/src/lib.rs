@@ -12,6 +12,20 @@
 //!
 //! Every payload's JSON is pinned by a test, so a wire change shows up as a diff.
 
+/// `Event` for events of one organisation, each on its full subject, version 1.
+macro_rules! tenant_events {
+    ($($ty:ident => $subject:literal),* $(,)?) => {$(
+        impl $crate::Event for $ty {
+            const TYPE: &'static str = $subject;
+            const VERSION: u16 = 1;
+
+            fn organisation_id(&self) -> Option<mittler_types::OrganisationId> {
+                Some(self.organisation_id)
+            }
+        }
+    )*};
+}
+
 pub mod availability;
 pub mod booking;
 pub mod directory;

@@ -2,7 +2,7 @@
 
 use crate::booking::Scope;
 use crate::subjects::Service;
-use crate::{Event, Rpc};
+use crate::Rpc;
 use chrono::{DateTime, Utc};
 use mittler_types::{BookingId, MediatorId, OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
@@ -119,20 +119,7 @@ pub struct SessionEnded {
     pub minutes: i64,
 }
 
-macro_rules! session_events {
-    ($($ty:ident => $subject:literal),* $(,)?) => {$(
-        impl Event for $ty {
-            const TYPE: &'static str = $subject;
-            const VERSION: u16 = 1;
-
-            fn organisation_id(&self) -> Option<OrganisationId> {
-                Some(self.organisation_id)
-            }
-        }
-    )*};
-}
-
-session_events! {
+tenant_events! {
     RoomOpened => "session.room.opened",
     RoomClosed => "session.room.closed",
     ParticipantJoined => "session.participant.joined",
@@ -288,6 +275,7 @@ pub struct Signal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Event;
     use crate::streams::stream_for;
 
     #[test]
