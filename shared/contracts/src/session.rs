@@ -1,8 +1,8 @@
 //! The sessions service: video rooms, join links, participants and time records.
 
+use crate::Rpc;
 use crate::booking::Scope;
 use crate::subjects::Service;
-use crate::Rpc;
 use chrono::{DateTime, Utc};
 use mittler_types::{BookingId, MediatorId, OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
