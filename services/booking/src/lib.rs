@@ -4,7 +4,8 @@
 //!
 //! Layout: `lifecycle` (the state machine), `store` (the bookings table),
 //! `requests` (answers to `booking.rpc.*`), `dispatch` (ranking, offers in waves,
-//! deadlines, the accept saga).
+//! deadlines, the accept saga), `reports` (the queue, a mediator's jobs,
+//! statistics).
 //!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
 //! listener (tests use port 0); [`run_with`] runs the service's work on an existing
@@ -12,6 +13,7 @@
 
 pub mod dispatch;
 pub mod lifecycle;
+pub mod reports;
 pub mod requests;
 pub mod sessions;
 pub mod store;
@@ -29,6 +31,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingBooking>(&mut tasks, Schema::BOOKING, &shutdown);
     requests::Bookings::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
+    reports::Reports::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     dispatch::Dispatcher::new(&platform).spawn(&platform, &mut tasks, &shutdown);
     let spec = mittler_platform::consumer::ConsumerSpec {
         name: "booking-sessions".into(),

@@ -172,10 +172,14 @@ impl Bookings {
         } else {
             None
         };
-        let items = rows
+        drop(conn);
+        let mut items: Vec<BookingView> = rows
             .into_iter()
             .map(store::BookingRow::into_view)
             .collect::<Result<_, _>>()
+            .map_err(internal)?;
+        crate::dispatch::attach(&self.pool, &mut items)
+            .await
             .map_err(internal)?;
         Ok(BookingPage { items, next })
     }

@@ -327,6 +327,55 @@ pub async fn list(
     query.build_query_as().fetch_all(conn).await
 }
 
+/// A booking row with the moment it was escalated.
+#[derive(Debug, FromRow)]
+struct QueueRow {
+    #[sqlx(flatten)]
+    row: BookingRow,
+    escalated_at: Option<DateTime<Utc>>,
+}
+
+/// Bookings not yet assigned that have not ended: escalated first, then by start.
+pub async fn unassigned(
+    db: impl sqlx::PgExecutor<'_>,
+    organisations: Option<Vec<Uuid>>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(BookingRow, Option<DateTime<Utc>>)>, sqlx::Error> {
+    let rows: Vec<QueueRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, escalated_at FROM booking.bookings \
+         WHERE state IN ('requested', 'offering') AND end_at > $1 \
+           AND ($2::uuid[] IS NULL OR organisation_id = ANY($2)) \
+         ORDER BY escalated_at IS NULL, start_at, id LIMIT $3"
+    ))
+    .bind(now)
+    .bind(organisations)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.row, r.escalated_at)).collect())
+}
+
+/// The bookings a mediator holds (or held and worked) that end after `since`.
+pub async fn assigned_to(
+    db: impl sqlx::PgExecutor<'_>,
+    mediator: mittler_types::MediatorId,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<BookingRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM booking.bookings \
+         WHERE id IN (SELECT booking_id FROM booking.assignments WHERE mediator_id = $1) \
+           AND state IN ('assigned', 'in_session', 'completed') AND end_at > $2 \
+         ORDER BY start_at, id LIMIT $3"
+    ))
+    .bind(mediator.as_uuid())
+    .bind(since)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

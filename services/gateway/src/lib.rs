@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod offers;
 pub mod organisations;
 pub mod problem;
+pub mod reports;
 pub mod rooms;
 pub mod seed;
 

@@ -1,0 +1,194 @@
+//! Read-only answers for the web UI: the coordinators' queue, a mediator's jobs and
+//! the statistics (fill rate and time to assign, by language and by month).
+
+use crate::store;
+use chrono::Utc;
+use mittler_contracts::RpcFault;
+use mittler_contracts::booking::{
+    BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Scope, Statistics,
+    StatisticsLine, StatisticsReport, StatisticsRequest, fault,
+};
+use mittler_platform::{CancellationToken, Platform, Tasks};
+use sqlx::{FromRow, PgPool};
+use uuid::Uuid;
+
+/// The most bookings one queue or job list returns.
+const MAX_ITEMS: u32 = 500;
+
+#[derive(Clone, Debug)]
+pub struct Reports {
+    pool: PgPool,
+}
+
+fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
+    let error = error.into();
+    tracing::error!(error = %format!("{error:#}"), "booking report failed");
+    RpcFault::internal()
+}
+
+fn scope_ids(scope: &Scope) -> Option<Vec<Uuid>> {
+    scope
+        .organisation_ids
+        .as_ref()
+        .map(|ids| ids.iter().map(|id| id.as_uuid()).collect())
+}
+
+#[derive(Debug, FromRow)]
+struct LineRow {
+    by_language: i32,
+    by_month: i32,
+    language: Option<String>,
+    month: Option<String>,
+    bookings: i64,
+    filled: i64,
+    unfilled: i64,
+    cancelled: i64,
+    median_minutes: Option<f64>,
+    p90_minutes: Option<f64>,
+}
+
+impl LineRow {
+    fn line(self, key: String) -> StatisticsLine {
+        let decided = self.filled + self.unfilled;
+        StatisticsLine {
+            key,
+            bookings: self.bookings,
+            filled: self.filled,
+            unfilled: self.unfilled,
+            cancelled: self.cancelled,
+            fill_rate: (decided > 0).then(|| self.filled as f64 / decided as f64),
+            median_minutes_to_assign: self.median_minutes,
+            p90_minutes_to_assign: self.p90_minutes,
+        }
+    }
+}
+
+impl Reports {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn serve(self, platform: &Platform, tasks: &mut Tasks, shutdown: &CancellationToken) {
+        mittler_platform::serve_methods!(
+            tasks,
+            platform.nats.client,
+            shutdown,
+            self,
+            8,
+            [(Queue, queue), (MyJobs, my_jobs), (Statistics, statistics)]
+        );
+    }
+
+    pub async fn queue(&self, request: QueueRequest) -> Result<Vec<QueueItem>, RpcFault> {
+        let limit = i64::from(request.limit.clamp(1, MAX_ITEMS));
+        let rows = store::unassigned(&self.pool, scope_ids(&request.scope), Utc::now(), limit)
+            .await
+            .map_err(internal)?;
+        let mut escalated = Vec::with_capacity(rows.len());
+        let mut views = Vec::with_capacity(rows.len());
+        for (row, at) in rows {
+            views.push(row.into_view().map_err(internal)?);
+            escalated.push(at);
+        }
+        crate::dispatch::attach(&self.pool, &mut views)
+            .await
+            .map_err(internal)?;
+        Ok(views
+            .into_iter()
+            .zip(escalated)
+            .map(|(booking, escalated_at)| QueueItem {
+                booking,
+                escalated_at,
+            })
+            .collect())
+    }
+
+    pub async fn my_jobs(&self, request: MyJobsRequest) -> Result<Vec<BookingView>, RpcFault> {
+        let rows = store::assigned_to(
+            &self.pool,
+            request.mediator_id,
+            request.since,
+            i64::from(MAX_ITEMS),
+        )
+        .await
+        .map_err(internal)?;
+        let mut views = rows
+            .into_iter()
+            .map(store::BookingRow::into_view)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        crate::dispatch::attach(&self.pool, &mut views)
+            .await
+            .map_err(internal)?;
+        Ok(views)
+    }
+
+    pub async fn statistics(
+        &self,
+        request: StatisticsRequest,
+    ) -> Result<StatisticsReport, RpcFault> {
+        if request.to <= request.from {
+            return Err(RpcFault::new(fault::INVALID, "`to` must lie after `from`"));
+        }
+        let rows: Vec<LineRow> = sqlx::query_as(
+            "WITH b AS ( \
+               SELECT b.language, to_char(b.start_at AT TIME ZONE $4, 'YYYY-MM') AS month, b.state, \
+                      EXTRACT(EPOCH FROM (a.assigned_at - b.created_at))::float8 / 60.0 AS minutes \
+               FROM booking.bookings b LEFT JOIN booking.assignments a ON a.booking_id = b.id \
+               WHERE b.start_at >= $1 AND b.start_at < $2 \
+                 AND ($3::uuid[] IS NULL OR b.organisation_id = ANY($3))) \
+             SELECT GROUPING(language) AS by_language, GROUPING(month) AS by_month, language, month, \
+               count(*) AS bookings, \
+               count(*) FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS filled, \
+               count(*) FILTER (WHERE state = 'unfilled') AS unfilled, \
+               count(*) FILTER (WHERE state = 'cancelled') AS cancelled, \
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) \
+                 FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS median_minutes, \
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes) \
+                 FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS p90_minutes \
+             FROM b GROUP BY GROUPING SETS ((), (language), (month)) \
+             ORDER BY by_language, by_month, language, month",
+        )
+        .bind(request.from)
+        .bind(request.to)
+        .bind(scope_ids(&request.scope))
+        .bind(request.time_zone.name())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        let mut total = None;
+        let mut by_language = Vec::new();
+        let mut by_month = Vec::new();
+        for row in rows {
+            match (row.by_language, row.by_month) {
+                (1, 1) => total = Some(row.line("all".into())),
+                (0, _) => {
+                    let key = row.language.clone().unwrap_or_default();
+                    by_language.push(row.line(key));
+                }
+                _ => {
+                    let key = row.month.clone().unwrap_or_default();
+                    by_month.push(row.line(key));
+                }
+            }
+        }
+        by_language.sort_by(|a, b| b.bookings.cmp(&a.bookings).then(a.key.cmp(&b.key)));
+        let total = total.unwrap_or_else(|| StatisticsLine {
+            key: "all".into(),
+            bookings: 0,
+            filled: 0,
+            unfilled: 0,
+            cancelled: 0,
+            fill_rate: None,
+            median_minutes_to_assign: None,
+            p90_minutes_to_assign: None,
+        });
+        Ok(StatisticsReport {
+            from: request.from,
+            to: request.to,
+            total,
+            by_language,
+            by_month,
+        })
+    }
+}

@@ -1,0 +1,205 @@
+//! `/api/v1/queue` (the coordinators' queue of bookings without a mediator),
+//! `/api/v1/mediators/me/jobs` (a mediator's work) and `/api/v1/statistics` (fill rate
+//! and time to assign, by language and by month).
+
+use crate::auth::AuthUser;
+use crate::directory;
+use crate::http::AppState;
+use crate::problem::{ApiError, FieldError, Problem};
+use axum::Json;
+use axum::extract::{Query, State};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use mittler_contracts::booking::{
+    BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Statistics,
+    StatisticsReport, StatisticsRequest,
+};
+use mittler_platform::rpc;
+use mittler_types::{Role, TimeZone};
+use serde::Deserialize;
+
+/// The coordinators' queue: bookings in the pool without a mediator that have not
+/// ended, escalated ones first, then by start.
+#[utoipa::path(
+    get, path = "/api/v1/queue", tag = "bookings",
+    responses(
+        (status = 200, body = Vec<QueueItem>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn queue(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Vec<QueueItem>>, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        "only coordinators see the queue",
+    )?;
+    let scope = user.booking_scope(&state).await?;
+    Ok(Json(
+        rpc::call::<Queue>(
+            &state.platform.nats.client,
+            &QueueRequest { scope, limit: 500 },
+            state.platform.request_timeout(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct JobsQuery {
+    /// Jobs that end after this instant (RFC 3339); default: seven days ago.
+    pub since: Option<String>,
+}
+
+fn instant(field: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| ApiError::field(field, "not an RFC 3339 instant"))
+}
+
+/// My jobs: the bookings assigned to me, by start.
+#[utoipa::path(
+    get, path = "/api/v1/mediators/me/jobs", tag = "mediators",
+    params(JobsQuery),
+    responses(
+        (status = 200, body = Vec<BookingView>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a mediator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad instant", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn my_jobs(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(query): Query<JobsQuery>,
+) -> Result<Json<Vec<BookingView>>, ApiError> {
+    user.require(&[Role::Mediator], "only mediators have jobs")?;
+    let mediator_id = user
+        .user
+        .mediator_id
+        .ok_or(ApiError::Forbidden("this account has no mediator profile"))?;
+    let since = match query.since.as_deref() {
+        Some(text) => instant("since", text)?,
+        None => Utc::now() - Duration::days(7),
+    };
+    Ok(Json(
+        rpc::call::<MyJobs>(
+            &state.platform.nats.client,
+            &MyJobsRequest { mediator_id, since },
+            state.platform.request_timeout(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StatisticsQuery {
+    /// Bookings that start at or after this instant (RFC 3339); default: the first
+    /// day of the month eleven months ago, in the organisation's zone.
+    pub from: Option<String>,
+    /// Bookings that start before this instant; default: the first day of next month.
+    pub to: Option<String>,
+}
+
+/// The first instant of the month `months` after the one holding `at`, in `zone`.
+pub fn month_start(zone: TimeZone, at: DateTime<Utc>, months: i32) -> DateTime<Utc> {
+    let local = zone.local(at).date();
+    let index = local.year() * 12 + local.month0() as i32 + months;
+    let first = NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+        .unwrap_or(local);
+    zone.resolve(first.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .unwrap_or(at)
+}
+
+/// Fill rate and time to assign for the pool's bookings (coordinators).
+#[utoipa::path(
+    get, path = "/api/v1/statistics", tag = "bookings",
+    params(StatisticsQuery),
+    responses(
+        (status = 200, body = StatisticsReport),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad period", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn statistics(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(query): Query<StatisticsQuery>,
+) -> Result<Json<StatisticsReport>, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        "only coordinators see statistics",
+    )?;
+    let zone = directory::organisation(&state.platform.pool, user.user.organisation_id)
+        .await?
+        .map(|org| org.time_zone)
+        .unwrap_or(TimeZone::BERLIN);
+    let now = Utc::now();
+    let from = match query.from.as_deref() {
+        Some(text) => instant("from", text)?,
+        None => month_start(zone, now, -11),
+    };
+    let to = match query.to.as_deref() {
+        Some(text) => instant("to", text)?,
+        None => month_start(zone, now, 1),
+    };
+    if to <= from || to - from > Duration::days(3 * 366) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "to",
+            "must lie after `from`, at most three years later",
+        )]));
+    }
+    let scope = user.booking_scope(&state).await?;
+    Ok(Json(
+        rpc::call::<Statistics>(
+            &state.platform.nats.client,
+            &StatisticsRequest {
+                scope,
+                from,
+                to,
+                time_zone: zone,
+            },
+            state.platform.request_timeout(),
+        )
+        .await?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_start_at_local_midnight_across_years_and_summer_time() {
+        let zone = TimeZone::BERLIN;
+        let at = DateTime::parse_from_rfc3339("2026-03-29T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        // March begins in winter time (UTC+1), April in summer time (UTC+2).
+        assert_eq!(
+            month_start(zone, at, 0).to_rfc3339(),
+            "2026-02-28T23:00:00+00:00"
+        );
+        assert_eq!(
+            month_start(zone, at, 1).to_rfc3339(),
+            "2026-03-31T22:00:00+00:00"
+        );
+        assert_eq!(
+            month_start(zone, at, -11).to_rfc3339(),
+            "2025-03-31T22:00:00+00:00"
+        );
+        let new_year = DateTime::parse_from_rfc3339("2026-12-31T23:30:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        // Already January in Berlin.
+        assert_eq!(
+            month_start(zone, new_year, 0).to_rfc3339(),
+            "2026-12-31T23:00:00+00:00"
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The coordinators' queue, a mediator's jobs and the statistics, through the API.
+
+mod common;
+
+use chrono::{Datelike, Duration, Utc, Weekday};
+use common::*;
+use mittler_gateway::seed::demo_mediators;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn working_day(days: i64) -> chrono::NaiveDate {
+    let mut day = (Utc::now() + Duration::days(days)).date_naive();
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day += Duration::days(1);
+    }
+    day
+}
+
+fn email_of(mediator_id: &str) -> String {
+    demo_mediators()
+        .find(|(id, _, _)| id.to_string() == mediator_id)
+        .map(|(_, _, email)| email)
+        .expect("a demo mediator")
+}
+
+#[tokio::test]
+async fn the_queue_jobs_and_statistics_follow_the_bookings() {
+    let api = Api::start().await;
+    let requester = api.login(REQUESTER_JOBCENTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+    let day = working_day(3);
+    let mut ids = Vec::new();
+    for hour in ["09:00", "13:00"] {
+        let mut body = booking_body(3);
+        body["local_start"] = json!(format!("{day}T{hour}"));
+        let (status, booking) = api.book(&requester, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{booking}");
+        ids.push(booking["id"].as_str().expect("id").to_owned());
+    }
+
+    // Only coordinators see the queue; both bookings wait in it, by start.
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/queue", Some(&requester), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, queue) = api
+        .call(Method::GET, "/api/v1/queue", Some(&coordinator), None)
+        .await;
+    assert_eq!(status, 200, "{queue}");
+    let queued: Vec<&str> = queue
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["booking"]["id"].as_str())
+        .collect();
+    assert_eq!(queued, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(queue[0]["escalated_at"].is_null());
+
+    // A mediator with an offer for the first takes it.
+    let offers: Vec<Value> = mittler_testkit::eventually(
+        std::time::Duration::from_secs(20),
+        "offers made",
+        || async {
+            let (_, booking) = api
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/bookings/{}", ids[0]),
+                    Some(&requester),
+                    None,
+                )
+                .await;
+            let offers = booking["offers"].as_array().cloned().unwrap_or_default();
+            (!offers.is_empty()).then_some(offers)
+        },
+    )
+    .await;
+    let mediator_id = offers[0]["mediator_id"].as_str().expect("mediator");
+    let mediator = api.login(&email_of(mediator_id)).await;
+    let (status, accepted) = api
+        .call(
+            Method::POST,
+            &format!(
+                "/api/v1/offers/{}/accept",
+                offers[0]["id"].as_str().expect("offer")
+            ),
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+
+    let (status, jobs) = api
+        .call(
+            Method::GET,
+            "/api/v1/mediators/me/jobs",
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{jobs}");
+    assert_eq!(jobs.as_array().expect("jobs").len(), 1);
+    assert_eq!(jobs[0]["id"], json!(ids[0]));
+    assert_eq!(jobs[0]["assignment"]["mediator_id"], json!(mediator_id));
+    assert_eq!(
+        api.call(
+            Method::GET,
+            "/api/v1/mediators/me/jobs?since=yesterday",
+            Some(&mediator),
+            None
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        api.call(
+            Method::GET,
+            "/api/v1/mediators/me/jobs",
+            Some(&requester),
+            None
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    // The list shows who was assigned, too.
+    let (_, page) = api
+        .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
+        .await;
+    let listed = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|b| b["id"] == json!(ids[0]))
+        .expect("listed");
+    assert_eq!(listed["assignment"]["mediator_id"], json!(mediator_id));
+
+    let (_, queue) = api
+        .call(Method::GET, "/api/v1/queue", Some(&coordinator), None)
+        .await;
+    assert_eq!(queue.as_array().expect("items").len(), 1);
+    assert_eq!(queue[0]["booking"]["id"], json!(ids[1]));
+
+    // The second is cancelled: one filled, one cancelled, nothing unfilled.
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/bookings/{}/cancel", ids[1]),
+            Some(&requester),
+            Some(json!({"reason": "Termin entfällt"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, stats) = api
+        .call(Method::GET, "/api/v1/statistics", Some(&coordinator), None)
+        .await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["total"]["bookings"], 2);
+    assert_eq!(stats["total"]["filled"], 1);
+    assert_eq!(stats["total"]["cancelled"], 1);
+    assert_eq!(stats["total"]["fill_rate"], 1.0);
+    assert!(
+        stats["total"]["median_minutes_to_assign"]
+            .as_f64()
+            .expect("median")
+            >= 0.0
+    );
+    assert_eq!(stats["by_language"][0]["key"], "uk");
+    assert_eq!(stats["by_language"][0]["bookings"], 2);
+    let month = format!("{:04}-{:02}", day.year(), day.month());
+    assert_eq!(stats["by_month"][0]["key"], json!(month));
+
+    // A period that ends before it begins, or a requester asking: refused.
+    assert_eq!(
+        api.call(
+            Method::GET,
+            "/api/v1/statistics?from=2026-05-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+            Some(&coordinator),
+            None
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/statistics", Some(&requester), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // A period with no bookings has no fill rate yet.
+    let (_, empty) = api
+        .call(
+            Method::GET,
+            "/api/v1/statistics?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z",
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(empty["total"]["bookings"], 0);
+    assert!(empty["total"]["fill_rate"].is_null());
+}
