@@ -86,6 +86,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub struct AuthUser {
     pub user: User,
     pub kind: SessionKind,
+    /// The browser session's CSRF token (cookie sessions only).
+    pub csrf_token: Option<String>,
     token_hash: Vec<u8>,
 }
 
@@ -145,6 +147,7 @@ impl FromRequestParts<AppState> for AuthUser {
         Ok(AuthUser {
             user: session.user,
             kind,
+            csrf_token: session.csrf_token,
             token_hash: hash,
         })
     }

@@ -96,6 +96,37 @@ pub async fn organisation(
     row.map(Organisation::try_from).transpose()
 }
 
+/// The organisation's own site (`settings.place`), where on-site appointments usually
+/// take place; the booking form starts from it.
+pub async fn organisation_place(
+    db: impl PgExecutor<'_>,
+    id: OrganisationId,
+) -> anyhow::Result<Option<mittler_contracts::booking::Location>> {
+    let place: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT settings->'place' FROM directory.organisations WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(db)
+            .await?
+            .flatten();
+    Ok(place.and_then(|value| serde_json::from_value(value).ok()))
+}
+
+/// Record the organisation's own site.
+pub async fn set_organisation_place(
+    db: impl PgExecutor<'_>,
+    id: OrganisationId,
+    place: &mittler_contracts::booking::Location,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE directory.organisations SET settings = jsonb_set(settings, '{place}', $2) WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .bind(serde_json::to_value(place)?)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Organisations in `scope` (`None`: all), by name.
 pub async fn organisations(
     db: impl PgExecutor<'_>,

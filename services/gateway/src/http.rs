@@ -5,7 +5,7 @@ use crate::problem::ApiError;
 use crate::{auth, bookings, mediators, notifications, offers, organisations, reports, rooms};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use mittler_platform::{Platform, ops};
 use utoipa::OpenApi;
@@ -118,9 +118,9 @@ pub fn router(platform: Platform) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
+        .with_state(state.clone());
     Router::new()
-        .route("/", get(start_page))
+        .merge(crate::ui::router().with_state(state.clone()))
         .route("/api/openapi.json", get(openapi))
         .route("/room/{token}", get(rooms::page))
         .route("/assets/room.js", get(rooms::script))
@@ -144,8 +144,4 @@ async fn method_not_allowed() -> impl IntoResponse {
         ApiError::BadRequest("this method is not allowed here".into()).into_response();
     *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
     response
-}
-
-async fn start_page() -> impl IntoResponse {
-    Html(include_str!("../templates/start.html"))
 }

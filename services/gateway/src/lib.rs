@@ -24,6 +24,7 @@ pub mod problem;
 pub mod reports;
 pub mod rooms;
 pub mod seed;
+pub mod ui;
 
 use anyhow::Context as _;
 use mittler_contracts::system::PingDirectory;

@@ -21,6 +21,26 @@ pub const AUSLAENDERBEHOERDE: u128 = 2;
 pub const JOBCENTER: u128 = 3;
 pub const PSZ: u128 = 4;
 
+/// The demo organisations' own sites: address, postal code, latitude, longitude.
+fn site(n: u128) -> Option<(&'static str, &'static str, f64, f64)> {
+    match n {
+        AUSLAENDERBEHOERDE => Some((
+            "Paulus-Jenisius-Straße 24, Annaberg-Buchholz",
+            "09456",
+            50.5797,
+            13.0033,
+        )),
+        JOBCENTER => Some((
+            "Heinrich-Lorenz-Straße 35, Chemnitz",
+            "09120",
+            50.8145,
+            12.9296,
+        )),
+        PSZ => Some(("Mühlstraße 14, Leipzig", "04317", 51.3397, 12.3988)),
+        _ => None,
+    }
+}
+
 /// A demo mediator: name, e-mail local part, languages (for the availability profile).
 #[derive(Debug)]
 pub struct DemoMediator {
@@ -292,6 +312,15 @@ pub async fn seed(pool: &PgPool) -> anyhow::Result<SeedReport> {
             time_zone: berlin,
         };
         directory::insert_organisation(&mut *tx, &org).await?;
+        if let Some((address, postal_code, latitude, longitude)) = site(n) {
+            let place = mittler_contracts::booking::Location {
+                address: address.into(),
+                postal_code: postal_code.into(),
+                latitude,
+                longitude,
+            };
+            directory::set_organisation_place(&mut *tx, org.id, &place).await?;
+        }
     }
     let hash = hash_password(DEMO_PASSWORD)?;
     let mut add = async |email: String,

@@ -1,0 +1,355 @@
+// Mittler's pages: forms and buttons talk to the JSON API, live sections follow
+// server-sent events, deadlines count down, the online switch keeps a heartbeat.
+// Plain JavaScript, no build step.
+(function () {
+  "use strict";
+  var body = document.body;
+  var words = function (name) { return body.getAttribute("data-t-" + name) || ""; };
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+
+  function toast(text, bad) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.className = bad ? "show bad" : "show";
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { box.className = ""; }, 6000);
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "k" + Date.now() + Math.random().toString(16).slice(2);
+  }
+
+  function call(method, url, data, headers) {
+    var h = { "Accept": "application/json" };
+    if (data !== undefined) h["Content-Type"] = "application/json";
+    if (csrf) h["X-CSRF-Token"] = csrf;
+    for (var k in headers || {}) h[k] = headers[k];
+    return fetch(url, {
+      method: method, headers: h, credentials: "same-origin",
+      body: data === undefined ? undefined : JSON.stringify(data)
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var json = null;
+        try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+        return { ok: res.ok, status: res.status, json: json };
+      });
+    });
+  }
+
+  // ---- forms to JSON: dotted names nest, `x[]` collects, [data-item=path] groups
+  // fields of one row into an object pushed onto `path`; empty fields are left out.
+  function setPath(obj, path, value) {
+    var parts = path.split(".");
+    var at = obj;
+    for (var i = 0; i < parts.length - 1; i++) {
+      if (typeof at[parts[i]] !== "object" || at[parts[i]] === null) at[parts[i]] = {};
+      at = at[parts[i]];
+    }
+    var last = parts[parts.length - 1];
+    if (last.slice(-2) === "[]") {
+      last = last.slice(0, -2);
+      if (!Array.isArray(at[last])) at[last] = [];
+      at[last].push(value);
+    } else {
+      at[last] = value;
+    }
+  }
+
+  function getPath(obj, path) {
+    var parts = path.split(".");
+    var at = obj;
+    for (var i = 0; i < parts.length - 1; i++) {
+      if (typeof at[parts[i]] !== "object" || at[parts[i]] === null) at[parts[i]] = {};
+      at = at[parts[i]];
+    }
+    return { parent: at, key: parts[parts.length - 1] };
+  }
+
+  function valueOf(el) {
+    var type = el.getAttribute("data-type");
+    if (el.type === "checkbox" && !/\[\]$/.test(el.name)) return el.checked;
+    if (el.value === "") return undefined;
+    if (type === "number") return Number(String(el.value).replace(",", "."));
+    if (type === "json") { try { return JSON.parse(el.value); } catch (e) { return undefined; } }
+    if (type === "instant") return new Date(el.value).toISOString();
+    return el.value;
+  }
+
+  function prune(obj) {
+    if (Array.isArray(obj)) return obj;
+    for (var k in obj) {
+      if (obj[k] && typeof obj[k] === "object" && !Array.isArray(obj[k])) {
+        prune(obj[k]);
+        if (Object.keys(obj[k]).length === 0) delete obj[k];
+      }
+    }
+    return obj;
+  }
+
+  function formData(form) {
+    var data = {};
+    form.querySelectorAll("[data-array]").forEach(function (box) {
+      var where = getPath(data, box.getAttribute("data-array"));
+      where.parent[where.key] = [];
+    });
+    form.querySelectorAll("input, select, textarea").forEach(function (el) {
+      if (!el.name || el.disabled || el.hasAttribute("data-path-only")) return;
+      if (el.closest("template")) return;
+      if ((el.type === "radio" || (el.type === "checkbox" && /\[\]$/.test(el.name))) && !el.checked) return;
+      if (el.type === "search") return;
+      var value = valueOf(el);
+      if (value === undefined) return;
+      var item = el.closest("[data-item]");
+      if (item && form.contains(item)) {
+        if (!item._obj) {
+          item._obj = {};
+          var where = getPath(data, item.getAttribute("data-item"));
+          if (!Array.isArray(where.parent[where.key])) where.parent[where.key] = [];
+          where.parent[where.key].push(item._obj);
+        }
+        setPath(item._obj, el.name, value);
+      } else {
+        setPath(data, el.name, value);
+      }
+    });
+    form.querySelectorAll("[data-item]").forEach(function (item) { delete item._obj; });
+    return prune(data);
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (e) {
+      e.removeAttribute("aria-invalid");
+      var ids = (e.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id.indexOf("err-") !== 0; });
+      if (ids.length) e.setAttribute("aria-describedby", ids.join(" ")); else e.removeAttribute("aria-describedby");
+    });
+    var summary = form.querySelector(".form-errors");
+    if (summary) summary.textContent = "";
+  }
+
+  function showProblem(form, problem, status) {
+    var summary = form ? form.querySelector(".form-errors") : null;
+    var text = (problem && (problem.detail || problem.title)) || (words("failed") + " (" + status + ")");
+    var unplaced = [];
+    ((problem && problem.errors) || []).forEach(function (error, i) {
+      var field = form ? form.querySelector('[name="' + (error.field || "").replace(/"/g, "") + '"]') : null;
+      if (!field && form && error.field) {
+        var tail = error.field.split(".").pop().replace(/\[\d+\]/g, "");
+        field = form.querySelector('[name="' + tail + '"]');
+      }
+      if (field) {
+        var note = document.createElement("span");
+        note.className = "field-error";
+        note.id = "err-" + i + "-" + Date.now();
+        note.textContent = error.message;
+        field.insertAdjacentElement("afterend", note);
+        field.setAttribute("aria-invalid", "true");
+        var described = field.getAttribute("aria-describedby");
+        field.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+      } else {
+        unplaced.push((error.field ? error.field + ": " : "") + error.message);
+      }
+    });
+    if (summary) {
+      summary.textContent = text + (unplaced.length ? " – " + unplaced.join("; ") : "");
+      summary.scrollIntoView({ block: "nearest" });
+    } else {
+      toast(text, true);
+    }
+  }
+
+  function then(el, result) {
+    var rule = el.getAttribute("data-then") || "reload";
+    var done = el.getAttribute("data-done");
+    if (done) { sessionStorage.setItem("mittler-toast", done); }
+    if (rule.indexOf("go:") === 0) {
+      var target = rule.slice(3).replace("{id}", result && result.id ? encodeURIComponent(result.id) : "");
+      window.location.assign(target);
+    } else {
+      window.location.reload();
+    }
+  }
+
+  function busy(el, on) {
+    var buttons = el.tagName === "FORM" ? el.querySelectorAll("button[type=submit]") : [el];
+    buttons.forEach(function (b) { b.disabled = on; if (on) b.setAttribute("aria-busy", "true"); else b.removeAttribute("aria-busy"); });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-api]");
+    if (!form) return;
+    event.preventDefault();
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) return;
+    clearErrors(form);
+    var url = form.getAttribute("data-api").replace(/\{(\w+)\}/g, function (_, name) {
+      var field = form.querySelector('[name="' + name + '"]');
+      return field ? encodeURIComponent(field.value) : "";
+    });
+    var headers = {};
+    if (form.hasAttribute("data-idempotent")) {
+      form._key = form._key || uuid();
+      headers["Idempotency-Key"] = form._key;
+    }
+    busy(form, true);
+    call(form.getAttribute("data-method") || "POST", url, formData(form), headers).then(function (res) {
+      busy(form, false);
+      if (res.ok) then(form, res.json);
+      else showProblem(form, res.json, res.status);
+    }, function () {
+      busy(form, false);
+      showProblem(form, null, 0);
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-post]");
+    if (button) {
+      var question = button.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) return;
+      var raw = button.getAttribute("data-body");
+      busy(button, true);
+      call(button.getAttribute("data-method") || "POST", button.getAttribute("data-post"), raw ? JSON.parse(raw) : undefined)
+        .then(function (res) {
+          busy(button, false);
+          if (res.ok) then(button, res.json);
+          else showProblem(button.closest("form"), res.json, res.status);
+        }, function () { busy(button, false); toast(words("failed"), true); });
+      return;
+    }
+    var add = event.target.closest("[data-add-row]");
+    if (add) {
+      var template = document.getElementById(add.getAttribute("data-add-row"));
+      var into = document.getElementById(add.getAttribute("data-into"));
+      var row = template.content.firstElementChild.cloneNode(true);
+      var n = "n" + Date.now();
+      row.querySelectorAll("[id]").forEach(function (el) {
+        var label = row.querySelector('label[for="' + el.id + '"]');
+        el.id = el.id + "-" + n;
+        if (label) label.setAttribute("for", el.id);
+      });
+      into.appendChild(row);
+      var first = row.querySelector("select, input");
+      if (first) first.focus();
+      return;
+    }
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) {
+      var item = remove.closest("[data-item]");
+      var container = item.parentElement;
+      item.remove();
+      var next = container.querySelector("select, input, button");
+      if (next) next.focus();
+    }
+  });
+
+  // ---- fields that show or hide with a choice (on-site place, start time)
+  function syncToggles() {
+    var onSite = document.querySelector('input[name="modality"][value="on_site"]');
+    var place = document.getElementById("location");
+    if (onSite && place) { place.hidden = !onSite.checked; place.disabled = !onSite.checked; }
+    var onDemand = document.querySelector('input[name="kind"][value="on_demand"]');
+    var when = document.getElementById("when-fields");
+    if (onDemand && when) {
+      when.hidden = onDemand.checked;
+      when.querySelectorAll("input").forEach(function (i) { i.disabled = onDemand.checked; });
+      if (onDemand.checked && onSite && onSite.checked) {
+        var video = document.querySelector('input[name="modality"][value="video"]');
+        if (video) { video.checked = true; syncToggles(); }
+      }
+    }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-toggles]")) syncToggles();
+  });
+
+  // ---- language search: filter the list by name, code and other names
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.matches("[data-filter]")) return;
+    var select = document.getElementById(box.getAttribute("data-filter"));
+    var needle = box.value.trim().toLowerCase();
+    var firstVisible = null;
+    Array.prototype.forEach.call(select.options, function (option) {
+      var hay = (option.getAttribute("data-search") || option.textContent).toLowerCase();
+      var show = !needle || hay.indexOf(needle) !== -1;
+      option.hidden = !show;
+      if (show && !firstVisible) firstVisible = option;
+    });
+    if (firstVisible && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) {
+      firstVisible.selected = true;
+    }
+  });
+
+  // ---- countdowns
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.floor((Date.parse(el.getAttribute("data-countdown")) - now) / 1000);
+      if (left <= 0) { el.textContent = words("expired"); el.classList.add("expired"); return; }
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+      var text = d > 0 ? d + " d " + h + " h" : h > 0 ? h + " h " + m + " min" : m + ":" + (s < 10 ? "0" : "") + s + " min";
+      el.textContent = words("left").replace("{time}", text);
+      el.classList.toggle("soon", left < 3600);
+    });
+  }
+
+  // ---- live sections: refetch this page and swap each [data-live] section
+  function refresh() {
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live]").forEach(function (section) {
+          var next = fresh.querySelector('[data-live="' + section.getAttribute("data-live") + '"]');
+          if (next && next.innerHTML !== section.innerHTML) {
+            var focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
+            section.innerHTML = next.innerHTML;
+            if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+          }
+        });
+        tick();
+      });
+  }
+  var pending = null;
+  function changed() { clearTimeout(pending); pending = setTimeout(refresh, 250); }
+  var source = body.getAttribute("data-live-events");
+  if (source && window.EventSource && document.querySelector("[data-live]")) {
+    var events = new EventSource(source);
+    events.addEventListener("changed", changed);
+    events.addEventListener("notification", changed);
+    events.addEventListener("open", function () { body.setAttribute("data-live-ready", "true"); });
+  }
+
+  // ---- the online switch: a heartbeat while on, remembered across pages
+  var presence = document.querySelector("[data-presence]");
+  var beat = null;
+  function setOnline(on, quiet) {
+    call("PUT", "/api/v1/mediators/me/presence", { online: on }).then(function (res) {
+      if (!res.ok) { if (!quiet) toast(words("failed"), true); return; }
+      presence.setAttribute("aria-pressed", on ? "true" : "false");
+      localStorage.setItem("mittler-online", on ? "1" : "0");
+      clearTimeout(beat);
+      if (on && res.json && res.json.expires_at) {
+        var wait = Math.max(5000, (Date.parse(res.json.expires_at) - Date.now()) / 2);
+        beat = setTimeout(function () { setOnline(true, true); }, wait);
+      }
+    });
+  }
+  if (presence) {
+    presence.addEventListener("click", function () {
+      setOnline(presence.getAttribute("aria-pressed") !== "true");
+    });
+    if (localStorage.getItem("mittler-online") === "1") setOnline(true, true);
+  }
+
+  syncToggles();
+  tick();
+  setInterval(tick, 1000);
+  var waiting = sessionStorage.getItem("mittler-toast");
+  if (waiting) { sessionStorage.removeItem("mittler-toast"); toast(waiting); }
+})();

@@ -1,0 +1,460 @@
+//! Coordinators' pages: the live queue (bookings without a mediator, escalated first,
+//! time left to the start), manual assignment with the candidates and the dispatch
+//! explanation, mediators and organisations, and statistics.
+
+use super::{OrPage, Page, UiError, code, iso, layout, place, state_badge, when};
+use crate::http::AppState;
+use crate::problem::ApiError;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use maud::{Markup, html};
+use mittler_contracts::availability::MediatorProfile;
+use mittler_contracts::booking::{BookingView, StatisticsLine};
+use mittler_types::{Gender, Modality, OrganisationId, OrganisationKind, Qualification, Role};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/queue", get(queue_page))
+        .route("/mediators", get(mediators_page))
+        .route("/organisations", get(organisations_page))
+        .route("/statistics", get(statistics_page))
+}
+
+fn require_coordinator(page: &Page) -> Result<(), UiError> {
+    page.user
+        .require(
+            &[Role::Coordinator, Role::Admin],
+            "only coordinators see this page",
+        )
+        .or_page(page.l)
+}
+
+/// The names of the organisations the user may see.
+pub async fn organisation_names(
+    state: &AppState,
+    page: &Page,
+) -> Result<HashMap<OrganisationId, String>, UiError> {
+    let scope = page.user.booking_scope(state).await.or_page(page.l)?;
+    let organisations =
+        crate::directory::organisations(&state.platform.pool, scope.organisation_ids.as_deref())
+            .await
+            .map_err(ApiError::Internal)
+            .or_page(page.l)?;
+    Ok(organisations.into_iter().map(|o| (o.id, o.name)).collect())
+}
+
+async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+    let l = page.l;
+    require_coordinator(&page)?;
+    let items = crate::reports::queue(State(state.clone()), page.user.clone())
+        .await
+        .or_page(l)?
+        .0;
+    let organisations = organisation_names(&state, &page).await?;
+    let escalated = items.iter().filter(|i| i.escalated_at.is_some()).count();
+    let content = html! {
+        section data-live="queue" aria-labelledby="queue-summary" {
+            p id="queue-summary" class="lead" {
+                (l.tf("queue.summary", &[("n", &items.len().to_string()), ("escalated", &escalated.to_string())]))
+            }
+            @if items.is_empty() {
+                p class="empty" { (l.t("queue.empty")) }
+            }
+            ul class="cards queue" {
+                @for item in &items {
+                    @let b = &item.booking;
+                    @let open_offers = b.offers.iter().filter(|o| o.state == "open").count();
+                    li class=(if item.escalated_at.is_some() { "card escalated" } else { "card" }) {
+                        h2 class="h3" {
+                            a href=(format!("/bookings/{}", b.id)) {
+                                (l.language(b.details.language.as_str())) " · " (place(l, b))
+                            }
+                        }
+                        p {
+                            time datetime=(iso(b.details.start)) { (when(l, b.details.start, b.details.time_zone)) }
+                            " · " (l.t("queue.starts_in")) " "
+                            span data-countdown=(iso(b.details.start)) { }
+                        }
+                        p class="meta" {
+                            (organisations.get(&b.organisation_id).cloned().unwrap_or_default())
+                            " · " (state_badge(l, b))
+                            " · " (l.tf("queue.open_offers", &[("n", &open_offers.to_string())]))
+                        }
+                        @if item.escalated_at.is_some() {
+                            p class="alert" { strong { (l.t("queue.escalated")) } }
+                        }
+                        p { a class="button" href=(format!("/bookings/{}#assign", b.id)) { (l.t("queue.assign")) } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout(&page, &l.t("queue.title"), content))
+}
+
+fn speaks(profile: &MediatorProfile, booking: &BookingView) -> bool {
+    profile.active
+        && profile
+            .languages
+            .iter()
+            .any(|skill| skill.code == booking.details.language)
+}
+
+/// Manual assignment on a booking's page: the last dispatch round's ranking with its
+/// reasons, a button per candidate, and every other mediator of the language.
+pub async fn assign_section(
+    state: &AppState,
+    page: &Page,
+    booking: &BookingView,
+) -> Result<Markup, UiError> {
+    let l = page.l;
+    let id = booking.id.to_string();
+    let explanation = crate::offers::explanation(
+        State(state.clone()),
+        page.user.clone(),
+        axum::extract::Path(id.clone()),
+    )
+    .await
+    .or_page(l)?
+    .0;
+    let profiles = crate::mediators::list(State(state.clone()), page.user.clone())
+        .await
+        .or_page(l)?
+        .0;
+    let names: HashMap<_, _> = profiles
+        .iter()
+        .map(|p| (p.id, p.display_name.clone()))
+        .collect();
+    let last = explanation.rounds.last();
+    let ranked: Vec<_> = last.map(|r| r.ranked.clone()).unwrap_or_default();
+    let others: Vec<&MediatorProfile> = profiles
+        .iter()
+        .filter(|p| speaks(p, booking) && !ranked.iter().any(|r| r.mediator_id == p.id))
+        .collect();
+    let name = |id| {
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| l.t("booking.unknown_mediator"))
+    };
+    let assign_button = |mediator: mittler_types::MediatorId| {
+        html! {
+            button type="button" class="primary" data-post=(format!("/api/v1/bookings/{id}/assign"))
+                data-body=(serde_json::json!({"mediator_id": mediator}).to_string())
+                data-then="reload" data-done=(l.t("assign.done")) {
+                (l.t("assign.button"))
+            }
+        }
+    };
+    Ok(html! {
+        section id="assign" aria-labelledby="assign-title" {
+            h2 id="assign-title" { (l.t("assign.title")) }
+            @if ranked.is_empty() {
+                p class="empty" { (l.t("assign.no_candidates")) }
+            } @else {
+                p class="hint" { (l.t("assign.hint")) }
+                div class="table-wrap" {
+                    table {
+                        thead { tr {
+                            th scope="col" { (l.t("assign.rank")) }
+                            th scope="col" { (l.t("booking.mediator")) }
+                            th scope="col" { (l.t("assign.why")) }
+                            th scope="col" { span class="visually-hidden" { (l.t("assign.button")) } }
+                        } }
+                        tbody {
+                            @for r in &ranked {
+                                tr {
+                                    td { (r.rank) }
+                                    td { (name(r.mediator_id)) @if r.offered { " " span class="badge" { (l.t("assign.offered")) } } }
+                                    td { ul class="plain" { @for why in &r.why { li { (why) } } } }
+                                    td { (assign_button(r.mediator_id)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(round) = last {
+                @if !round.excluded.is_empty() {
+                    details {
+                        summary { (l.tf("assign.excluded", &[("n", &round.excluded.len().to_string())])) }
+                        ul {
+                            @for e in &round.excluded {
+                                li { (name(e.mediator_id)) ": " (e.reasons.join("; ")) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !others.is_empty() {
+                h3 { (l.t("assign.others")) }
+                ul class="plain" {
+                    @for p in &others {
+                        li { (p.display_name) " " (assign_button(p.id)) }
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn language_rows(l: super::i18n::Lang, n: &str) -> Markup {
+    html! {
+        fieldset class="row" data-item="profile.languages" {
+            legend class="visually-hidden" { (l.t("mediators.language")) }
+            span {
+                label for=(format!("lang-{n}")) { (l.t("mediators.language")) }
+                select id=(format!("lang-{n}")) name="code" {
+                    @for (tag, name) in l.language_codes() { option value=(tag) { (name) } }
+                }
+            }
+            span {
+                label for=(format!("qual-{n}")) { (l.t("booking.qualification")) }
+                select id=(format!("qual-{n}")) name="qualification" {
+                    @for q in [Qualification::Lay, Qualification::Trained, Qualification::Certified] {
+                        @let c = code(&q);
+                        option value=(c) { (l.t(&format!("qualification.{c}"))) }
+                    }
+                }
+            }
+            button type="button" data-remove-row { (l.t("availability.remove")) }
+        }
+    }
+}
+
+async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+    let l = page.l;
+    require_coordinator(&page)?;
+    let profiles = crate::mediators::list(State(state), page.user.clone())
+        .await
+        .or_page(l)?
+        .0;
+    let content = html! {
+        p class="lead" { (l.tf("mediators.count", &[("n", &profiles.len().to_string())])) }
+        div class="table-wrap" {
+            table {
+                thead { tr {
+                    th scope="col" { (l.t("mediators.name")) }
+                    th scope="col" { (l.t("mediators.languages")) }
+                    th scope="col" { (l.t("mediators.modalities")) }
+                    th scope="col" { (l.t("booking.postal_code")) }
+                    th scope="col" { (l.t("mediators.active")) }
+                } }
+                tbody {
+                    @for p in &profiles {
+                        tr {
+                            td { (p.display_name) br; span class="meta" { (p.email) } }
+                            td { @for (i, skill) in p.languages.iter().enumerate() {
+                                @if i > 0 { ", " }
+                                (l.language(skill.code.as_str())) " (" (l.t(&format!("qualification.{}", code(&skill.qualification)))) ")"
+                            } }
+                            td { @for (i, m) in p.modalities.iter().enumerate() {
+                                @if i > 0 { ", " } (l.t(&format!("modality.{}", code(m))))
+                            } }
+                            td { (p.postal_code) }
+                            td { (if p.active { l.t("common.yes") } else { l.t("common.no") }) }
+                        }
+                    }
+                }
+            }
+        }
+        form data-api="/api/v1/mediators" data-then="reload" data-done=(l.t("js.saved")) novalidate class="stack" {
+            h2 { (l.t("mediators.new")) }
+            div class="form-errors" role="alert" {}
+            p { label for="m-name" { (l.t("mediators.name")) } input id="m-name" name="profile.display_name" required; }
+            p { label for="m-email" { (l.t("login.email")) } input id="m-email" name="profile.email" type="email" required; }
+            p { label for="m-phone" { (l.t("mediators.phone")) } input id="m-phone" name="profile.phone" type="tel"; }
+            p {
+                label for="m-gender" { (l.t("mediators.gender")) }
+                select id="m-gender" name="profile.gender" {
+                    @for g in [Gender::Female, Gender::Male, Gender::Diverse] {
+                        @let c = code(&g);
+                        option value=(c) { (l.t(&format!("gender.{c}"))) }
+                    }
+                }
+            }
+            div id="m-languages" data-array="profile.languages" { (language_rows(l, "0")) }
+            template id="language-template" { (language_rows(l, "new")) }
+            p { button type="button" data-add-row="language-template" data-into="m-languages" { (l.t("mediators.add_language")) } }
+            fieldset {
+                legend { (l.t("mediators.modalities")) }
+                @for m in [Modality::Video, Modality::Phone, Modality::OnSite] {
+                    @let c = code(&m);
+                    label class="choice" { input type="checkbox" name="profile.modalities[]" value=(c) checked; (l.t(&format!("modality.{c}"))) }
+                }
+            }
+            p { label for="m-postal" { (l.t("booking.postal_code")) } input id="m-postal" name="profile.postal_code" inputmode="numeric" maxlength="5" required; }
+            p { label for="m-lat" { (l.t("booking.latitude")) } input id="m-lat" name="profile.home.lat" data-type="number" inputmode="decimal" required; }
+            p { label for="m-lon" { (l.t("booking.longitude")) } input id="m-lon" name="profile.home.lon" data-type="number" inputmode="decimal" required; }
+            p { label for="m-km" { (l.t("mediators.max_km")) } input id="m-km" name="profile.max_travel_km" type="number" data-type="number" value="50" min="0"; }
+            p { label for="m-week" { (l.t("mediators.max_week")) } input id="m-week" name="profile.max_minutes_per_week" type="number" data-type="number" value="1200" min="0"; }
+            p { label class="choice" { input type="checkbox" name="profile.accepts_same_day" checked; (l.t("mediators.same_day")) } }
+            p { label for="m-password" { (l.t("mediators.initial_password")) } input id="m-password" name="initial_password" type="password" autocomplete="new-password" minlength="12" required; }
+            button type="submit" class="primary" { (l.t("mediators.create")) }
+        }
+    };
+    Ok(layout(&page, &l.t("mediators.title"), content))
+}
+
+async fn organisations_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+    let l = page.l;
+    require_coordinator(&page)?;
+    let scope = page.user.booking_scope(&state).await.or_page(l)?;
+    let organisations =
+        crate::directory::organisations(&state.platform.pool, scope.organisation_ids.as_deref())
+            .await
+            .map_err(ApiError::Internal)
+            .or_page(l)?;
+    let pools: HashMap<_, _> = organisations
+        .iter()
+        .map(|o| (o.id, o.name.clone()))
+        .collect();
+    let content = html! {
+        div class="table-wrap" {
+            table {
+                thead { tr {
+                    th scope="col" { (l.t("organisations.name")) }
+                    th scope="col" { (l.t("organisations.kind")) }
+                    th scope="col" { (l.t("organisations.pool")) }
+                    th scope="col" { (l.t("organisations.zone")) }
+                } }
+                tbody {
+                    @for o in &organisations {
+                        tr {
+                            td { (o.name) }
+                            td { (l.t(&format!("organisation_kind.{}", code(&o.kind)))) }
+                            td { (o.pool_id.and_then(|p| pools.get(&p).cloned()).unwrap_or_else(|| "–".into())) }
+                            td { (o.time_zone.name()) }
+                        }
+                    }
+                }
+            }
+        }
+        div class="split" {
+            form data-api="/api/v1/organisations" data-then="reload" data-done=(l.t("js.saved")) novalidate class="stack" {
+                h2 { (l.t("organisations.new")) }
+                div class="form-errors" role="alert" {}
+                p { label for="o-name" { (l.t("organisations.name")) } input id="o-name" name="name" required; }
+                p {
+                    label for="o-kind" { (l.t("organisations.kind")) }
+                    select id="o-kind" name="kind" {
+                        @for k in [OrganisationKind::Authority, OrganisationKind::Carrier] {
+                            @let c = code(&k);
+                            option value=(c) { (l.t(&format!("organisation_kind.{c}"))) }
+                        }
+                    }
+                }
+                button type="submit" class="primary" { (l.t("organisations.create")) }
+            }
+            form data-api="/api/v1/organisations/{organisation}/users" data-then="reload" data-done=(l.t("js.saved")) novalidate class="stack" {
+                h2 { (l.t("organisations.new_user")) }
+                div class="form-errors" role="alert" {}
+                p {
+                    label for="u-org" { (l.t("booking.organisation")) }
+                    select id="u-org" name="organisation" data-path-only {
+                        @for o in &organisations { option value=(o.id) { (o.name) } }
+                    }
+                }
+                p { label for="u-name" { (l.t("mediators.name")) } input id="u-name" name="name" required; }
+                p { label for="u-email" { (l.t("login.email")) } input id="u-email" name="email" type="email" required; }
+                p {
+                    label for="u-role" { (l.t("organisations.role")) }
+                    select id="u-role" name="role" {
+                        @for r in ["requester", "coordinator"] { option value=(r) { (l.t(&format!("role.{r}"))) } }
+                    }
+                }
+                p {
+                    label for="u-locale" { (l.t("organisations.locale")) }
+                    select id="u-locale" name="locale" {
+                        @for code in super::i18n::LANGUAGES { option value=(code) { (l.language(code)) } }
+                    }
+                }
+                p { label for="u-password" { (l.t("mediators.initial_password")) } input id="u-password" name="initial_password" type="password" autocomplete="new-password" minlength="12" required; }
+                button type="submit" class="primary" { (l.t("organisations.create_user")) }
+            }
+        }
+    };
+    Ok(layout(&page, &l.t("organisations.title"), content))
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{:.0} %", v * 100.0))
+}
+
+fn minutes(l: super::i18n::Lang, value: Option<f64>) -> String {
+    match value {
+        None => "–".into(),
+        Some(m) if m < 120.0 => l.tf("booking.minutes", &[("n", &format!("{m:.0}"))]),
+        Some(m) => l.tf("stats.hours", &[("n", &format!("{:.1}", m / 60.0))]),
+    }
+}
+
+fn stats_table(
+    l: super::i18n::Lang,
+    caption: &str,
+    first: &str,
+    lines: &[StatisticsLine],
+    label: impl Fn(&str) -> String,
+) -> Markup {
+    html! {
+        div class="table-wrap" {
+            table {
+                caption { (caption) }
+                thead { tr {
+                    th scope="col" { (first) }
+                    th scope="col" { (l.t("stats.bookings")) }
+                    th scope="col" { (l.t("stats.filled")) }
+                    th scope="col" { (l.t("stats.unfilled")) }
+                    th scope="col" { (l.t("stats.cancelled")) }
+                    th scope="col" { (l.t("stats.fill_rate")) }
+                    th scope="col" { (l.t("stats.median")) }
+                    th scope="col" { (l.t("stats.p90")) }
+                } }
+                tbody {
+                    @for line in lines {
+                        tr {
+                            th scope="row" { (label(&line.key)) }
+                            td { (line.bookings) }
+                            td { (line.filled) }
+                            td { (line.unfilled) }
+                            td { (line.cancelled) }
+                            td {
+                                (percent(line.fill_rate))
+                                @if let Some(rate) = line.fill_rate {
+                                    " " meter min="0" max="1" value=(format!("{rate:.3}")) aria-hidden="true" {}
+                                }
+                            }
+                            td { (minutes(l, line.median_minutes_to_assign)) }
+                            td { (minutes(l, line.p90_minutes_to_assign)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn statistics_page(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<crate::reports::StatisticsQuery>,
+) -> Result<Markup, UiError> {
+    let l = page.l;
+    require_coordinator(&page)?;
+    let report = crate::reports::statistics(State(state), page.user.clone(), Query(query))
+        .await
+        .or_page(l)?
+        .0;
+    let zone = mittler_types::TimeZone::BERLIN;
+    let content = html! {
+        p class="lead" {
+            (l.tf("stats.period", &[("from", &when(l, report.from, zone)), ("to", &when(l, report.to, zone))]))
+        }
+        (stats_table(l, &l.t("stats.total"), &l.t("stats.scope"), std::slice::from_ref(&report.total), |_| l.t("stats.all")))
+        (stats_table(l, &l.t("stats.by_language"), &l.t("booking.language"), &report.by_language, |key| l.language(key)))
+        (stats_table(l, &l.t("stats.by_month"), &l.t("stats.month"), &report.by_month, str::to_owned))
+    };
+    Ok(layout(&page, &l.t("stats.title"), content))
+}

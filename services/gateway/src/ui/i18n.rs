@@ -1,0 +1,192 @@
+//! The web UI's words: one TOML file per language under `i18n/`, flattened to
+//! `section.key`. German is the default; English is switchable.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The languages the UI speaks, the default first.
+pub const LANGUAGES: [&str; 2] = ["de", "en"];
+
+const FILES: [(&str, &str); 2] = [
+    ("de", include_str!("../../i18n/de.toml")),
+    ("en", include_str!("../../i18n/en.toml")),
+];
+
+type Catalog = HashMap<String, String>;
+
+fn flatten(prefix: &str, table: &toml::Table, into: &mut Catalog) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(&path, inner, into),
+            toml::Value::String(text) => {
+                into.insert(path, text.clone());
+            }
+            other => {
+                into.insert(path, other.to_string());
+            }
+        }
+    }
+}
+
+static CATALOGS: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
+    FILES
+        .iter()
+        .map(|(lang, text)| {
+            let table: toml::Table = text
+                .parse()
+                .unwrap_or_else(|e| panic!("i18n/{lang}.toml does not parse: {e}"));
+            let mut catalog = Catalog::new();
+            flatten("", &table, &mut catalog);
+            (*lang, catalog)
+        })
+        .collect()
+});
+
+/// A chosen UI language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lang(&'static str);
+
+impl Default for Lang {
+    fn default() -> Self {
+        Self(LANGUAGES[0])
+    }
+}
+
+impl Lang {
+    /// The language for `code`, or the default.
+    pub fn from_code(code: &str) -> Self {
+        LANGUAGES
+            .iter()
+            .find(|l| l.eq_ignore_ascii_case(code.trim()))
+            .map(|l| Self(l))
+            .unwrap_or_default()
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Self {
+        if self.0 == "de" {
+            Self("en")
+        } else {
+            Self("de")
+        }
+    }
+
+    /// The text for `key`; the key itself when missing (a test keeps that from happening).
+    pub fn t(self, key: &str) -> String {
+        CATALOGS
+            .get(self.0)
+            .and_then(|c| c.get(key))
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The text for `key` with `{name}` placeholders filled.
+    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.t(key);
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// The text for `key` where there is one.
+    pub fn opt(self, key: &str) -> Option<String> {
+        CATALOGS.get(self.0).and_then(|c| c.get(key)).cloned()
+    }
+
+    /// Whether `key` exists.
+    pub fn has(self, key: &str) -> bool {
+        CATALOGS.get(self.0).is_some_and(|c| c.contains_key(key))
+    }
+
+    /// The language codes of the language catalogue (`languages.*`), by name.
+    pub fn language_codes(self) -> Vec<(String, String)> {
+        let mut list: Vec<(String, String)> = CATALOGS
+            .get(self.0)
+            .map(|c| {
+                c.iter()
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix("languages.")
+                            .map(|code| (code.to_owned(), v.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        list.sort_by_key(|entry| entry.1.to_lowercase());
+        list
+    }
+
+    /// The name of a language tag, falling back to the tag.
+    pub fn language(self, tag: &str) -> String {
+        let key = format!("languages.{tag}");
+        if self.has(&key) {
+            self.t(&key)
+        } else {
+            tag.to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(lang: &str) -> BTreeSet<String> {
+        CATALOGS[lang].keys().cloned().collect()
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let de = keys("de");
+        let en = keys("en");
+        let only_de: Vec<_> = de.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&de).collect();
+        assert!(only_de.is_empty(), "missing in en.toml: {only_de:?}");
+        assert!(only_en.is_empty(), "missing in de.toml: {only_en:?}");
+    }
+
+    /// Every key the UI's code names exists (`.t("…")`, `.tf("…"`, `key!("…")`).
+    #[test]
+    fn every_key_in_the_code_exists() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("requester.rs"),
+            include_str!("mediator.rs"),
+            include_str!("coordinator.rs"),
+        ];
+        let mut missing = Vec::new();
+        for source in sources {
+            for marker in [".t(\"", ".tf(\""] {
+                for part in source.split(marker).skip(1) {
+                    let key = part.split('"').next().unwrap_or_default();
+                    if !key.contains('{') && !Lang::from_code("de").has(key) {
+                        missing.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys not in de.toml: {missing:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_unknown_codes_fall_back_to_german() {
+        let en = Lang::from_code("EN");
+        assert_eq!(en.code(), "en");
+        assert_eq!(Lang::from_code("fr").code(), "de");
+        assert_eq!(en.other().code(), "de");
+        assert!(en.tf("booking.minutes", &[("n", "45")]).contains("45"));
+        assert_eq!(en.language("apc"), en.t("languages.apc"));
+        assert_eq!(en.language("xx"), "xx");
+        assert!(en.language_codes().len() > 30);
+    }
+}

@@ -1,0 +1,289 @@
+//! Mediators' pages, made for a phone: open offers with one-tap accept and decline,
+//! the online switch for on-demand calls, my jobs, and the calendar editor (weekly
+//! hours and absences).
+
+use super::{OrPage, Page, UiError, code, iso, layout, place, state_badge, when};
+use crate::http::AppState;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use maud::{Markup, html};
+use mittler_contracts::booking::MediatorOffer;
+use mittler_types::{BookingState, Modality};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/offers", get(offers_page))
+        .route("/offers/{id}", get(offer_page))
+        .route("/jobs", get(jobs_page))
+        .route("/availability", get(availability_page))
+}
+
+fn offer_card(l: super::i18n::Lang, offer: &MediatorOffer, highlighted: bool) -> Markup {
+    let d = &offer.booking;
+    let zone = d.time_zone;
+    let place = match &d.location {
+        Some(location) => format!("{}: {}", l.t("modality.on_site"), location.postal_code),
+        None => l.t(&format!("modality.{}", code(&d.modality))),
+    };
+    html! {
+        li class=(if highlighted { "card offer highlighted" } else { "card offer" }) id=(format!("offer-{}", offer.id)) {
+            h2 class="h3" {
+                (l.language(d.language.as_str())) " · " (place)
+            }
+            p {
+                time datetime=(iso(d.start)) { (when(l, d.start, zone)) }
+                " · " (l.tf("booking.minutes", &[("n", &d.duration_minutes.minutes().to_string())]))
+            }
+            p class="meta" {
+                (l.t(&format!("subject.{}", code(&d.subject_area))))
+                " · " (l.t(&format!("qualification.{}", code(&d.min_qualification))))
+            }
+            p class="deadline" {
+                (l.t("offers.answer_by")) " "
+                time datetime=(iso(offer.expires_at)) data-countdown=(iso(offer.expires_at)) {
+                    (when(l, offer.expires_at, zone))
+                }
+            }
+            div class="buttons" {
+                button type="button" class="primary big" data-post=(format!("/api/v1/offers/{}/accept", offer.id))
+                    data-then="go:/jobs" data-done=(l.t("offers.accepted")) {
+                    (l.t("offers.accept"))
+                }
+                button type="button" class="big" data-post=(format!("/api/v1/offers/{}/decline", offer.id))
+                    data-then="reload" data-done=(l.t("offers.declined")) {
+                    (l.t("offers.decline"))
+                }
+            }
+        }
+    }
+}
+
+fn presence_switch(l: super::i18n::Lang) -> Markup {
+    html! {
+        div class="presence" {
+            button type="button" id="presence" class="switch" aria-pressed="false" data-presence
+                aria-describedby="presence-hint" {
+                span class="on" { (l.t("presence.online")) }
+                span class="off" { (l.t("presence.offline")) }
+            }
+            p id="presence-hint" class="hint" { (l.t("presence.hint")) }
+        }
+    }
+}
+
+async fn offers_view(
+    state: AppState,
+    page: Page,
+    highlight: Option<String>,
+) -> Result<Markup, UiError> {
+    let l = page.l;
+    let offers = crate::offers::list(State(state), page.user.clone())
+        .await
+        .or_page(l)?
+        .0;
+    let content = html! {
+        (presence_switch(l))
+        section data-live="offers" aria-label=(l.t("nav.offers")) {
+            @if offers.is_empty() {
+                p class="empty" { (l.t("offers.empty")) }
+            }
+            ul class="cards" {
+                @for offer in &offers {
+                    (offer_card(l, offer, highlight.as_deref() == Some(offer.id.to_string().as_str())))
+                }
+            }
+        }
+    };
+    Ok(layout(&page, &l.t("offers.title"), content))
+}
+
+async fn offers_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+    offers_view(state, page, None).await
+}
+
+/// The link in an offer's mail: the offers page with this one marked, or a word
+/// that it is no longer open.
+async fn offer_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Markup, UiError> {
+    offers_view(state, page, Some(id)).await
+}
+
+async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+    let l = page.l;
+    let jobs = crate::reports::my_jobs(
+        State(state.clone()),
+        page.user.clone(),
+        Query(crate::reports::JobsQuery { since: None }),
+    )
+    .await
+    .or_page(l)?
+    .0;
+    let now = chrono::Utc::now();
+    let mut links = std::collections::HashMap::new();
+    for job in &jobs {
+        if job.details.modality == Modality::Video && job.details.end > now {
+            if let Ok(found) = crate::rooms::links(
+                State(state.clone()),
+                page.user.clone(),
+                Path(job.id.to_string()),
+            )
+            .await
+            {
+                links.insert(job.id, found.0);
+            }
+        }
+    }
+    let content = html! {
+        section data-live="jobs" aria-label=(l.t("nav.jobs")) {
+            @if jobs.is_empty() {
+                p class="empty" { (l.t("jobs.empty")) }
+            }
+            ul class="cards" {
+                @for job in &jobs {
+                    @let d = &job.details;
+                    li class="card" {
+                        h2 class="h3" { (l.language(d.language.as_str())) " · " (place(l, job)) }
+                        p {
+                            time datetime=(iso(d.start)) { (when(l, d.start, d.time_zone)) }
+                            " · " (l.tf("booking.minutes", &[("n", &d.duration_minutes.minutes().to_string())]))
+                            " " (state_badge(l, job))
+                        }
+                        p class="meta" { (l.t(&format!("subject.{}", code(&d.subject_area)))) }
+                        @if let Some(found) = links.get(&job.id) {
+                            @for link in found.links.iter().filter(|link| link.mediator_id.is_some()) {
+                                @if found.state == "open" {
+                                    p { a class="button" href=(link.url) { (l.t("jobs.open_room")) } }
+                                }
+                            }
+                        }
+                        @if job.state == BookingState::Assigned && d.start > now {
+                            details {
+                                summary { (l.t("jobs.give_back")) }
+                                form data-api=(format!("/api/v1/bookings/{}/give-back", job.id)) data-then="reload" novalidate
+                                    data-confirm=(l.t("jobs.give_back_confirm")) {
+                                    div class="form-errors" role="alert" {}
+                                    p {
+                                        label for=(format!("reason-{}", job.id)) { (l.t("jobs.reason")) }
+                                        input id=(format!("reason-{}", job.id)) name="reason" required maxlength="500";
+                                    }
+                                    button type="submit" class="danger" { (l.t("jobs.give_back_submit")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout(&page, &l.t("jobs.title"), content))
+}
+
+fn weekday_select(l: super::i18n::Lang, id: &str, selected: u8) -> Markup {
+    html! {
+        select id=(id) name="weekday" data-type="number" {
+            @for day in 1..=7u8 {
+                option value=(day) selected[day == selected] { (l.t(&format!("weekday_long.{day}"))) }
+            }
+        }
+    }
+}
+
+fn rule_row(l: super::i18n::Lang, n: &str, weekday: u8, start: &str, end: &str) -> Markup {
+    html! {
+        fieldset class="row" data-item="weekly_rules" {
+            legend class="visually-hidden" { (l.t("availability.rule")) }
+            span {
+                label for=(format!("wd-{n}")) { (l.t("availability.weekday")) }
+                (weekday_select(l, &format!("wd-{n}"), weekday))
+            }
+            span {
+                label for=(format!("from-{n}")) { (l.t("availability.from")) }
+                input id=(format!("from-{n}")) name="start" type="time" value=(start) required;
+            }
+            span {
+                label for=(format!("to-{n}")) { (l.t("availability.to")) }
+                input id=(format!("to-{n}")) name="end" type="time" value=(end) required;
+            }
+            button type="button" data-remove-row { (l.t("availability.remove")) }
+        }
+    }
+}
+
+async fn availability_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+    let l = page.l;
+    let calendar = crate::mediators::get_my_availability(State(state), page.user.clone())
+        .await
+        .or_page(l)?
+        .0;
+    let zone = calendar.time_zone;
+    let overrides = serde_json::to_string(&calendar.overrides).unwrap_or_else(|_| "[]".into());
+    let absences = serde_json::to_string(&calendar.absences).unwrap_or_else(|_| "[]".into());
+    let content = html! {
+        form data-api="/api/v1/mediators/me/availability" data-method="PUT" data-then="reload"
+            data-done=(l.t("js.saved")) novalidate class="stack" {
+            h2 { (l.t("availability.weekly")) }
+            p class="hint" { (l.tf("availability.weekly_hint", &[("zone", zone.name())])) }
+            div class="form-errors" role="alert" {}
+            input type="hidden" name="time_zone" value=(zone.name());
+            input type="hidden" name="overrides" data-type="json" value=(overrides);
+            input type="hidden" name="absences" data-type="json" value=(absences);
+            div id="rules" data-array="weekly_rules" {
+                @for (i, rule) in calendar.weekly_rules.iter().enumerate() {
+                    (rule_row(l, &i.to_string(), rule.weekday, &rule.start.format("%H:%M").to_string(), &rule.end.format("%H:%M").to_string()))
+                }
+            }
+            template id="rule-template" { (rule_row(l, "new", 1, "09:00", "17:00")) }
+            div class="buttons" {
+                button type="button" data-add-row="rule-template" data-into="rules" { (l.t("availability.add_rule")) }
+                button type="submit" class="primary" { (l.t("availability.save")) }
+            }
+        }
+        section aria-labelledby="absences-title" {
+            h2 id="absences-title" { (l.t("availability.absences")) }
+            @if calendar.absences.is_empty() {
+                p class="empty" { (l.t("availability.no_absences")) }
+            }
+            ul {
+                @for (i, absence) in calendar.absences.iter().enumerate() {
+                    @let mut rest = calendar.clone();
+                    @let _ = rest.absences.remove(i);
+                    li {
+                        (when(l, absence.start, zone)) " – " (when(l, absence.end, zone))
+                        " · " (l.opt(&format!("absence.{}", absence.reason)).unwrap_or_else(|| absence.reason.clone()))
+                        " "
+                        button type="button" data-post="/api/v1/mediators/me/availability" data-method="PUT"
+                            data-body=(serde_json::to_string(&rest).unwrap_or_default()) data-then="reload" {
+                            (l.t("availability.remove"))
+                        }
+                    }
+                }
+            }
+            form data-api="/api/v1/mediators/me/absences" data-then="reload" novalidate class="stack" {
+                h3 { (l.t("availability.add_absence")) }
+                div class="form-errors" role="alert" {}
+                p {
+                    label for="absence-start" { (l.t("availability.absence_start")) }
+                    input id="absence-start" name="start" type="datetime-local" data-type="instant" required;
+                }
+                p {
+                    label for="absence-end" { (l.t("availability.absence_end")) }
+                    input id="absence-end" name="end" type="datetime-local" data-type="instant" required;
+                }
+                p {
+                    label for="absence-reason" { (l.t("availability.absence_reason")) }
+                    select id="absence-reason" name="reason" {
+                        @for reason in ["holiday", "illness", "other"] {
+                            option value=(reason) { (l.t(&format!("absence.{reason}"))) }
+                        }
+                    }
+                }
+                button type="submit" { (l.t("availability.add_absence")) }
+            }
+        }
+    };
+    Ok(layout(&page, &l.t("availability.title"), content))
+}

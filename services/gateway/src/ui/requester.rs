@@ -1,0 +1,479 @@
+//! Booking pages: the organisation's bookings with live state, the booking form and
+//! a booking's detail (mediator, video links, cancel, move; for coordinators also the
+//! dispatch explanation and manual assignment).
+
+use super::{OrPage, Page, UiError, code, iso, layout, mediator_names, place, state_badge, when};
+use crate::http::AppState;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::{Duration, Utc};
+use maud::{Markup, html};
+use mittler_contracts::booking::BookingView;
+use mittler_types::{BookingState, Role, SubjectArea, TimeZone};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bookings", get(list_page))
+        .route("/bookings/new", get(new_page))
+        .route("/bookings/{id}", get(detail_page))
+}
+
+pub const SUBJECT_AREAS: [SubjectArea; 10] = [
+    SubjectArea::Health,
+    SubjectArea::Psychosocial,
+    SubjectArea::ResidenceAsylum,
+    SubjectArea::YouthWelfare,
+    SubjectArea::School,
+    SubjectArea::Employment,
+    SubjectArea::SocialBenefits,
+    SubjectArea::Housing,
+    SubjectArea::Justice,
+    SubjectArea::Other,
+];
+
+/// The languages a client's invitation can be written in.
+pub const INVITATION_LANGUAGES: [&str; 8] = ["de", "en", "ar", "uk", "ru", "tr", "fa", "prs"];
+
+const STATES: [BookingState; 7] = [
+    BookingState::Requested,
+    BookingState::Offering,
+    BookingState::Assigned,
+    BookingState::InSession,
+    BookingState::Completed,
+    BookingState::Cancelled,
+    BookingState::Unfilled,
+];
+
+#[derive(Debug, Deserialize)]
+pub struct ListFilter {
+    pub state: Option<String>,
+}
+
+fn is_open(state: BookingState) -> bool {
+    matches!(
+        state,
+        BookingState::Requested | BookingState::Offering | BookingState::Assigned
+    )
+}
+
+/// A table of bookings; the first column links to the detail.
+pub fn bookings_table(
+    l: super::i18n::Lang,
+    bookings: &[BookingView],
+    names: &std::collections::HashMap<mittler_types::MediatorId, String>,
+    organisations: Option<&std::collections::HashMap<mittler_types::OrganisationId, String>>,
+) -> Markup {
+    html! {
+        div class="table-wrap" {
+            table {
+                thead {
+                    tr {
+                        th scope="col" { (l.t("booking.when")) }
+                        th scope="col" { (l.t("booking.language")) }
+                        th scope="col" { (l.t("booking.place")) }
+                        @if organisations.is_some() { th scope="col" { (l.t("booking.organisation")) } }
+                        th scope="col" { (l.t("booking.state")) }
+                        th scope="col" { (l.t("booking.mediator")) }
+                    }
+                }
+                tbody {
+                    @for booking in bookings {
+                        tr {
+                            td {
+                                a href=(format!("/bookings/{}", booking.id)) {
+                                    time datetime=(iso(booking.details.start)) {
+                                        (when(l, booking.details.start, booking.details.time_zone))
+                                    }
+                                }
+                            }
+                            td { (l.language(booking.details.language.as_str())) }
+                            td { (place(l, booking)) }
+                            @if let Some(orgs) = organisations {
+                                td { (orgs.get(&booking.organisation_id).cloned().unwrap_or_default()) }
+                            }
+                            td { (state_badge(l, booking)) }
+                            td {
+                                @if let Some(assignment) = &booking.assignment {
+                                    (names.get(&assignment.mediator_id).cloned().unwrap_or_else(|| l.t("booking.unknown_mediator")))
+                                } @else { "–" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    page: Page,
+    Query(filter): Query<ListFilter>,
+) -> Result<Response, UiError> {
+    let l = page.l;
+    if page.user.role() == Role::Mediator {
+        return Ok(Redirect::to("/jobs").into_response());
+    }
+    let chosen = filter.state.filter(|s| !s.is_empty());
+    let params = crate::bookings::ListParams {
+        state: chosen.clone(),
+        from: Some(iso(Utc::now() - Duration::days(7))),
+        to: None,
+        language: None,
+        cursor: None,
+        limit: Some("200".into()),
+    };
+    let bookings =
+        crate::bookings::list(State(state.clone()), page.user.clone(), Ok(Query(params)))
+            .await
+            .or_page(l)?
+            .0
+            .items;
+    let names = mediator_names(
+        &state,
+        bookings
+            .iter()
+            .filter_map(|b| b.assignment.as_ref().map(|a| a.mediator_id)),
+    )
+    .await;
+    let organisations = if page.user.role() == Role::Requester {
+        None
+    } else {
+        Some(super::coordinator::organisation_names(&state, &page).await?)
+    };
+    let content = html! {
+        div class="actions" {
+            @if page.user.role() == Role::Requester {
+                a class="button primary" href="/bookings/new" { (l.t("nav.new_booking")) }
+            }
+            form method="get" action="/bookings" class="inline" {
+                label for="state-filter" { (l.t("bookings.filter")) }
+                select id="state-filter" name="state" {
+                    option value="" { (l.t("bookings.all_states")) }
+                    @for s in STATES {
+                        @let c = code(&s);
+                        option value=(c) selected[chosen.as_deref() == Some(c.as_str())] { (l.t(&format!("state.{c}"))) }
+                    }
+                }
+                button type="submit" { (l.t("bookings.apply")) }
+            }
+        }
+        section data-live="bookings" aria-label=(l.t("nav.bookings")) {
+            @if bookings.is_empty() {
+                p class="empty" { (l.t("bookings.empty")) }
+            } @else {
+                (bookings_table(l, &bookings, &names, organisations.as_ref()))
+            }
+        }
+    };
+    Ok(layout(&page, &l.t("bookings.title"), content).into_response())
+}
+
+fn option_list<T: serde::Serialize>(
+    l: super::i18n::Lang,
+    prefix: &str,
+    values: &[T],
+    selected: &str,
+) -> Markup {
+    html! {
+        @for value in values {
+            @let c = code(value);
+            option value=(c) selected[c == selected] { (l.t(&format!("{prefix}.{c}"))) }
+        }
+    }
+}
+
+/// The language picker: a search box that filters a list of every language and
+/// dialect (by name, code and other names); the list alone works without script.
+pub fn language_picker(l: super::i18n::Lang, id: &str, name: &str, label: &str) -> Markup {
+    let search = format!("{id}-search");
+    html! {
+        div class="language-picker" {
+            label for=(search) { (label) }
+            input id=(search) type="search" data-filter=(id) autocomplete="off"
+                placeholder=(l.t("booking.language_search")) aria-describedby=(format!("{id}-hint"));
+            p id=(format!("{id}-hint")) class="hint" { (l.t("booking.language_hint")) }
+            select id=(id) name=(name) size="6" required aria-label=(label) {
+                @for (tag, language) in l.language_codes() {
+                    option value=(tag) data-search=(format!("{language} {tag} {}", l.opt(&format!("aliases.{tag}")).unwrap_or_default())) {
+                        (language) " (" (tag) ")"
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+    let l = page.l;
+    page.user
+        .require(&[Role::Requester], "only requesters book mediators")
+        .or_page(l)?;
+    let organisation =
+        crate::directory::organisation(&state.platform.pool, page.user.user.organisation_id)
+            .await
+            .map_err(crate::problem::ApiError::Internal)
+            .or_page(l)?;
+    let zone = organisation
+        .as_ref()
+        .map(|o| o.time_zone)
+        .unwrap_or(TimeZone::BERLIN);
+    let site =
+        crate::directory::organisation_place(&state.platform.pool, page.user.user.organisation_id)
+            .await
+            .map_err(crate::problem::ApiError::Internal)
+            .or_page(l)?;
+    let tomorrow = zone.local(Utc::now() + Duration::days(1)).date();
+    let default_start = format!("{tomorrow}T09:00");
+    let content = html! {
+        form data-api="/api/v1/bookings" data-idempotent data-then="go:/bookings/{id}" novalidate class="stack" {
+            div class="form-errors" role="alert" {}
+            input type="hidden" name="time_zone" value=(zone.name());
+            fieldset {
+                legend { (l.t("booking.what")) }
+                (language_picker(l, "language", "language", &l.t("booking.language")))
+                p {
+                    label for="subject_area" { (l.t("booking.subject_area")) }
+                    select id="subject_area" name="subject_area" {
+                        (option_list(l, "subject", &SUBJECT_AREAS, "other"))
+                    }
+                }
+                p {
+                    label for="min_qualification" { (l.t("booking.qualification")) }
+                    select id="min_qualification" name="min_qualification" {
+                        (option_list(l, "qualification", &[mittler_types::Qualification::Lay, mittler_types::Qualification::Trained, mittler_types::Qualification::Certified], "lay"))
+                    }
+                }
+                p {
+                    label for="mediator_gender" { (l.t("booking.gender")) }
+                    select id="mediator_gender" name="mediator_gender" {
+                        (option_list(l, "gender_preference", &[mittler_types::GenderPreference::Any, mittler_types::GenderPreference::Female, mittler_types::GenderPreference::Male], "any"))
+                    }
+                }
+            }
+            fieldset {
+                legend { (l.t("booking.how")) }
+                div class="choices" role="radiogroup" aria-label=(l.t("booking.modality")) {
+                    @for (value, checked) in [("video", true), ("phone", false), ("on_site", false)] {
+                        label class="choice" {
+                            input type="radio" name="modality" value=(value) checked[checked] data-toggles="location";
+                            (l.t(&format!("modality.{value}")))
+                        }
+                    }
+                }
+                fieldset id="location" class="sub" hidden disabled {
+                    legend { (l.t("booking.location")) }
+                    p {
+                        label for="address" { (l.t("booking.address")) }
+                        input id="address" name="location.address" value=[site.as_ref().map(|s| s.address.as_str())] autocomplete="street-address";
+                    }
+                    p {
+                        label for="postal_code" { (l.t("booking.postal_code")) }
+                        input id="postal_code" name="location.postal_code" inputmode="numeric" maxlength="5" value=[site.as_ref().map(|s| s.postal_code.as_str())] autocomplete="postal-code";
+                    }
+                    details {
+                        summary { (l.t("booking.position")) }
+                        p class="hint" { (l.t("booking.position_hint")) }
+                        p {
+                            label for="latitude" { (l.t("booking.latitude")) }
+                            input id="latitude" name="location.latitude" data-type="number" inputmode="decimal" value=[site.as_ref().map(|s| s.latitude.to_string())];
+                        }
+                        p {
+                            label for="longitude" { (l.t("booking.longitude")) }
+                            input id="longitude" name="location.longitude" data-type="number" inputmode="decimal" value=[site.as_ref().map(|s| s.longitude.to_string())];
+                        }
+                    }
+                }
+            }
+            fieldset {
+                legend { (l.t("booking.when")) }
+                div class="choices" role="radiogroup" aria-label=(l.t("booking.kind")) {
+                    label class="choice" {
+                        input type="radio" name="kind" value="scheduled" checked data-toggles="when-fields";
+                        (l.t("kind.scheduled"))
+                    }
+                    label class="choice" {
+                        input type="radio" name="kind" value="on_demand" data-toggles="when-fields";
+                        (l.t("kind.on_demand"))
+                    }
+                }
+                div id="when-fields" {
+                    p {
+                        label for="local_start" { (l.tf("booking.start_local", &[("zone", zone.name())])) }
+                        input id="local_start" name="local_start" type="datetime-local" value=(default_start) step="300";
+                    }
+                }
+                p {
+                    label for="duration" { (l.t("booking.duration")) }
+                    select id="duration" name="duration_minutes" data-type="number" {
+                        @for minutes in [30, 45, 60, 90, 120, 180, 240] {
+                            option value=(minutes) selected[minutes == 60] { (l.tf("booking.minutes", &[("n", &minutes.to_string())])) }
+                        }
+                    }
+                }
+            }
+            fieldset {
+                legend { (l.t("booking.client")) }
+                p {
+                    label for="client_reference" { (l.t("booking.client_reference")) }
+                    input id="client_reference" name="client.reference" maxlength="100" aria-describedby="client-reference-hint";
+                    span id="client-reference-hint" class="hint" { (l.t("booking.client_reference_hint")) }
+                }
+                p {
+                    label for="client_email" { (l.t("booking.client_email")) }
+                    input id="client_email" name="client.email" type="email" autocomplete="off";
+                }
+                p {
+                    label for="client_language" { (l.t("booking.client_language")) }
+                    select id="client_language" name="client.language" {
+                        option value="" { (l.t("booking.client_language_none")) }
+                        @for tag in INVITATION_LANGUAGES {
+                            option value=(tag) { (l.language(tag)) }
+                        }
+                    }
+                }
+            }
+            p {
+                label for="notes" { (l.t("booking.notes")) }
+                textarea id="notes" name="notes" rows="3" maxlength="2000" {}
+            }
+            button type="submit" class="primary" { (l.t("booking.submit")) }
+        }
+    };
+    Ok(layout(&page, &l.t("nav.new_booking"), content))
+}
+
+async fn detail_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Markup, UiError> {
+    let l = page.l;
+    let booking = crate::bookings::get(State(state.clone()), page.user.clone(), Path(id.clone()))
+        .await
+        .or_page(l)?
+        .0;
+    let coordinator = matches!(page.user.role(), Role::Coordinator | Role::Admin);
+    let names = mediator_names(
+        &state,
+        booking
+            .assignment
+            .iter()
+            .map(|a| a.mediator_id)
+            .chain(booking.offers.iter().map(|o| o.mediator_id)),
+    )
+    .await;
+    let links = if booking.details.modality == mittler_types::Modality::Video
+        && booking.assignment.is_some()
+    {
+        crate::rooms::links(State(state.clone()), page.user.clone(), Path(id.clone()))
+            .await
+            .ok()
+            .map(|links| links.0)
+    } else {
+        None
+    };
+    let zone = booking.details.time_zone;
+    let d = &booking.details;
+    let assign = if coordinator && is_open(booking.state) && booking.assignment.is_none() {
+        Some(super::coordinator::assign_section(&state, &page, &booking).await?)
+    } else {
+        None
+    };
+    let content = html! {
+        section data-live="booking" aria-labelledby="booking-state" {
+            p id="booking-state" class="lead" { (state_badge(l, &booking)) }
+            dl class="facts" {
+                dt { (l.t("booking.when")) }
+                dd {
+                    time datetime=(iso(d.start)) { (when(l, d.start, zone)) }
+                    " – " (zone.local(d.end).format("%H:%M")) " (" (zone.name()) ")"
+                }
+                dt { (l.t("booking.language")) } dd { (l.language(d.language.as_str())) }
+                dt { (l.t("booking.place")) } dd { (place(l, &booking)) }
+                dt { (l.t("booking.subject_area")) } dd { (l.t(&format!("subject.{}", code(&d.subject_area)))) }
+                dt { (l.t("booking.qualification")) } dd { (l.t(&format!("qualification.{}", code(&d.min_qualification)))) }
+                @if let Some(client) = &d.client {
+                    dt { (l.t("booking.client_reference")) } dd { (client.reference) }
+                }
+                @if let Some(notes) = &d.notes {
+                    dt { (l.t("booking.notes")) } dd { (notes) }
+                }
+                dt { (l.t("booking.mediator")) }
+                dd {
+                    @if let Some(assignment) = &booking.assignment {
+                        (names.get(&assignment.mediator_id).cloned().unwrap_or_else(|| l.t("booking.unknown_mediator")))
+                    } @else {
+                        (l.t("booking.no_mediator_yet"))
+                    }
+                }
+                @if let Some(reason) = &booking.cancel_reason {
+                    dt { (l.t("booking.cancel_reason")) } dd { (reason) }
+                }
+                @if let Some(minutes) = booking.worked_minutes {
+                    dt { (l.t("booking.worked")) } dd { (l.tf("booking.minutes", &[("n", &minutes.to_string())])) }
+                }
+            }
+            @if let Some(links) = &links {
+                h2 { (l.t("booking.video")) }
+                @if links.state == "open" {
+                    ul {
+                        @for link in &links.links {
+                            li {
+                                a href=(link.url) { (l.t(&format!("participant.{}", code(&link.role)))) }
+                                " " span class="meta" { (l.tf("booking.link_valid", &[("from", &when(l, link.valid_from, zone))])) }
+                            }
+                        }
+                    }
+                } @else {
+                    p { (l.t("booking.room_closed")) }
+                }
+            }
+            @if !booking.offers.is_empty() && coordinator {
+                h2 { (l.t("booking.offers")) }
+                ul {
+                    @for offer in &booking.offers {
+                        li {
+                            (names.get(&offer.mediator_id).cloned().unwrap_or_else(|| offer.mediator_id.to_string()))
+                            ": " (l.t(&format!("offer_state.{}", offer.state)))
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(assign) = assign { (assign) }
+        @if is_open(booking.state) && page.user.role() != Role::Mediator {
+            section class="split" {
+                form data-api=(format!("/api/v1/bookings/{}/reschedule", booking.id)) data-then="reload" novalidate class="stack" {
+                    h2 { (l.t("booking.reschedule")) }
+                    div class="form-errors" role="alert" {}
+                    input type="hidden" name="time_zone" value=(zone.name());
+                    p {
+                        label for="new_start" { (l.tf("booking.start_local", &[("zone", zone.name())])) }
+                        input id="new_start" name="local_start" type="datetime-local" step="300" required
+                            value=(zone.local(d.start).format("%Y-%m-%dT%H:%M").to_string());
+                    }
+                    p {
+                        label for="new_duration" { (l.t("booking.duration")) }
+                        input id="new_duration" name="duration_minutes" type="number" min="15" max="600" step="15" data-type="number" value=(d.duration_minutes.minutes());
+                    }
+                    button type="submit" { (l.t("booking.reschedule_submit")) }
+                }
+                form data-api=(format!("/api/v1/bookings/{}/cancel", booking.id)) data-then="reload" novalidate class="stack" data-confirm=(l.t("booking.cancel_confirm")) {
+                    h2 { (l.t("booking.cancel")) }
+                    div class="form-errors" role="alert" {}
+                    p {
+                        label for="reason" { (l.t("booking.cancel_reason")) }
+                        input id="reason" name="reason" required maxlength="500";
+                    }
+                    button type="submit" class="danger" { (l.t("booking.cancel_submit")) }
+                }
+            }
+        }
+        p { a href="/bookings" { (l.t("booking.back")) } }
+    };
+    Ok(layout(&page, &l.t("booking.title"), content))
+}
