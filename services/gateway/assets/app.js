@@ -96,7 +96,7 @@
       where.parent[where.key] = [];
     });
     form.querySelectorAll("input, select, textarea").forEach(function (el) {
-      if (!el.name || el.disabled || el.hasAttribute("data-path-only")) return;
+      if (!el.name || el.matches(":disabled") || el.hasAttribute("data-path-only")) return;
       if (el.closest("template")) return;
       if ((el.type === "radio" || (el.type === "checkbox" && /\[\]$/.test(el.name))) && !el.checked) return;
       if (el.type === "search") return;
@@ -312,11 +312,17 @@
             if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
           }
         });
+        body.setAttribute("data-live-refreshed", String(heard));
         tick();
       });
   }
   var pending = null;
-  function changed() { clearTimeout(pending); pending = setTimeout(refresh, 250); }
+  var heard = 0;
+  function changed() {
+    body.setAttribute("data-live-heard", String(++heard));
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 250);
+  }
   var source = body.getAttribute("data-live-events");
   if (source && window.EventSource && document.querySelector("[data-live]")) {
     var events = new EventSource(source);

@@ -208,6 +208,7 @@ fn head(title: &str, csrf: Option<&str>) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " – Mittler" }
             @if let Some(csrf) = csrf { meta name="csrf-token" content=(csrf); }
+            link rel="icon" href="data:,";
             link rel="stylesheet" href="/assets/app.css";
             script src="/assets/app.js" defer {}
         }
@@ -517,8 +518,8 @@ const LIVE_SUBJECTS: [&str; 4] = [
 ];
 
 /// Server-sent events for live pages: `changed` when a booking the user may see
-/// changes (no content: the page fetches itself again), `notification` when the
-/// user's feed grows.
+/// changes (no details: the page fetches itself again), `notification` when the
+/// user's feed grows. Each carries a word of data: browsers drop events without data.
 async fn events(
     State(state): State<AppState>,
     page: Page,
@@ -550,7 +551,7 @@ async fn events(
             if envelope.is::<FeedItemAdded>() {
                 let added = envelope.decode::<FeedItemAdded>().ok()?.data;
                 return (added.user_id == user_id)
-                    .then(|| Ok(SseEvent::default().event("notification").data("")));
+                    .then(|| Ok(SseEvent::default().event("notification").data("feed")));
             }
             let relevant = match (&scope, &me) {
                 (Some(scope), _) => envelope.organisation_id.is_some_and(|id| scope.allows(id)),
@@ -561,7 +562,7 @@ async fn events(
                 },
                 (None, None) => false,
             };
-            relevant.then(|| Ok(SseEvent::default().event("changed").data("")))
+            relevant.then(|| Ok(SseEvent::default().event("changed").data("booking")))
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

@@ -1,0 +1,183 @@
+//! The web UI through the whole system, in Debian's chromium (headless): a
+//! coordinator watches the live queue, a requester books through the form, the
+//! first mediator asked accepts on a phone-sized screen; the queue and the booking
+//! page follow without a reload; the mediator edits the calendar; axe-core finds no
+//! serious or critical violation on any page. `MITTLER_SCREENSHOTS=docs/screenshots`
+//! keeps a picture of each role's main page.
+
+mod common;
+
+use common::*;
+
+use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
+use mittler_testkit::{TestApp, TestEnv};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn run_browsers(input: &Value) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/ui.mjs");
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(input.to_string())
+        .output()
+        .await
+        .expect("node (tests/browser: npm ci)");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "browser run: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[tokio::test]
+async fn people_book_accept_and_watch_the_queue_in_the_browser() {
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let app = TestApp::spawn(env.config(), mittler::run_on).await;
+    let api = Client::new(app.url(""));
+    // Wait until every service answers before the browsers start.
+    let requester = api.login(REQUESTER).await;
+    mittler_testkit::eventually(
+        std::time::Duration::from_secs(10),
+        "booking answers",
+        || async {
+            let (status, _) = api
+                .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
+                .await;
+            (status == 200).then_some(())
+        },
+    )
+    .await;
+
+    let mediators: serde_json::Map<String, Value> = demo_mediators()
+        .map(|(id, _, email)| (id.to_string(), json!(email)))
+        .collect();
+    let screenshots = std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        dir.display().to_string()
+    });
+    let input = json!({
+        "base": app.url(""),
+        "password": DEMO_PASSWORD,
+        "requester": REQUESTER,
+        "coordinator": COORDINATOR,
+        "mediators": mediators,
+        "start": format!("{}T10:00", working_day()),
+        "screenshots": screenshots,
+    });
+    let result = run_browsers(&input).await;
+    assert_eq!(result["ok"], true, "{result:#}");
+    assert_eq!(result["errors"], json!([]), "script errors: {result:#}");
+
+    // axe-core: no serious or critical violation on any page.
+    let checked = result["axe"].as_object().expect("axe results");
+    assert!(checked.len() >= 16, "pages checked: {:?}", checked.keys());
+    for (page, violations) in checked {
+        let bad: Vec<&Value> = violations
+            .as_array()
+            .expect("violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(bad.is_empty(), "{page}: {bad:#?}");
+    }
+
+    // Sign-in: the English switch, and a refusal that says why.
+    assert_eq!(result["login_en"], "Sign in");
+    assert!(
+        !result["login_refused"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert_eq!(result["coordinator_home"], "/queue");
+    assert_eq!(result["requester_home"], "/bookings");
+    assert_eq!(result["mediator_home"], "/offers");
+
+    // The form: the language search finds Ukrainian; a start in the past is refused
+    // on the form and books nothing.
+    assert_eq!(result["language_matches"], json!(["uk"]));
+    assert!(
+        !result["past_start_error"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert_eq!(result["still_on_form"], "/bookings/new");
+    let (_, page) = api
+        .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
+        .await;
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "exactly the one booking: {page:#}");
+    let booking = &items[0];
+    assert_eq!(booking["id"], result["booking_id"]);
+    assert_eq!(booking["state"], "assigned");
+    assert_eq!(booking["language"], "uk");
+    assert_eq!(booking["modality"], "video");
+    assert!(
+        booking["location"].is_null(),
+        "a video booking carries no place: {booking:#}"
+    );
+    assert_eq!(booking["client"]["reference"], "BG-4711");
+
+    // Live: the queue showed the booking and let it go, and the requester's page
+    // turned to "assigned" with the mediator's name, all without a reload.
+    assert_eq!(result["queue_showed_without_reload"], true);
+    assert_eq!(result["queue_cleared_without_reload"], true);
+    assert_eq!(result["detail_updated_without_reload"], true);
+    let mediator_id = booking["assignment"]["mediator_id"]
+        .as_str()
+        .expect("assigned");
+    let name = demo_mediators()
+        .find(|(id, _, _)| id.to_string() == mediator_id)
+        .map(|(_, m, _)| m.name)
+        .expect("demo mediator");
+    assert!(
+        result["detail_facts"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(name),
+        "{result:#}"
+    );
+    assert_eq!(
+        result["phone_fits"], true,
+        "the phone page scrolls sideways"
+    );
+
+    // The calendar editor kept the old rules and added Saturday 10–12.
+    assert_eq!(
+        result["rules"]["after"].as_u64(),
+        result["rules"]["before"].as_u64().map(|n| n + 1)
+    );
+    let mediator = api.login(&email_of(mediator_id)).await;
+    let (_, calendar) = api
+        .call(
+            Method::GET,
+            "/api/v1/mediators/me/availability",
+            Some(&mediator),
+            None,
+        )
+        .await;
+    assert!(
+        calendar["weekly_rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .any(|r| r["weekday"] == 6 && r["start"] == "10:00" && r["end"] == "12:00"),
+        "{calendar:#}"
+    );
+    assert_eq!(result["statistics_total"], 1);
+    assert!(
+        result["requester_nav_en"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("New booking")
+    );
+}

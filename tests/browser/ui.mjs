@@ -1,0 +1,203 @@
+// The web UI in headless chromium, as three people use it at once: a coordinator
+// watches the live queue on a desktop, a requester books on a desktop, a mediator
+// accepts on a phone. axe-core checks every page. Prints JSON; the Rust test
+// (services/mittler/tests/ui.rs) starts the system and judges.
+//
+//   node ui.mjs '{"base": URL, "password": "...", "requester": EMAIL, "coordinator": EMAIL,
+//                 "mediators": {ID: EMAIL}, "start": "YYYY-MM-DDTHH:MM", "screenshots": DIR|null}'
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const input = JSON.parse(process.argv[2]);
+const result = { steps: [], axe: {}, errors: [] };
+const step = (name, detail) => result.steps.push(detail === undefined ? name : { [name]: detail });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu"],
+});
+
+async function person(email, options) {
+  const context = await browser.newContext({ locale: "de-DE", timezoneId: "Europe/Berlin", ...options });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => result.errors.push(`${email}: ${e.message}`));
+  page.on("dialog", (d) => d.accept());
+  await page.goto(`${input.base}/login?next=/`);
+  await page.fill("#email", email);
+  await page.fill("#password", input.password);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("button[type=submit]")]);
+  return page;
+}
+
+async function axe(page, name) {
+  await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+  result.axe[name] = found;
+}
+
+async function shoot(page, name) {
+  if (input.screenshots) await page.screenshot({ path: `${input.screenshots}/${name}.png`, fullPage: false });
+}
+
+const api = (page, path) => page.evaluate(async (p) => (await fetch(p)).json(), path);
+const waitFor = async (what, fn, ms = 30000) => {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
+const pages = {};
+try {
+  // The login page itself, in both languages.
+  {
+    const context = await browser.newContext({ locale: "de-DE" });
+    const page = await context.newPage();
+    await page.goto(`${input.base}/login`);
+    await axe(page, "login (de)");
+    await page.click("a[hreflang=en]");
+    await page.waitForSelector("html[lang=en]");
+    result.login_en = await page.textContent("button[type=submit]");
+    await axe(page, "login (en)");
+    await page.fill("#email", "nobody@example.org");
+    await page.fill("#password", "wrong-password");
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".form-errors:not(:empty)");
+    result.login_refused = (await page.textContent(".form-errors")).trim();
+    await context.close();
+  }
+
+  const coordinator = await person(input.coordinator, { viewport: { width: 1280, height: 900 } });
+  pages.coordinator = coordinator;
+  await coordinator.waitForSelector("body[data-live-ready]");
+  result.coordinator_home = new URL(coordinator.url()).pathname;
+  await coordinator.evaluate(() => { window.__notReloaded = true; });
+  await axe(coordinator, "queue");
+
+  const requester = await person(input.requester, { viewport: { width: 1280, height: 900 } });
+  pages.requester = requester;
+  result.requester_home = new URL(requester.url()).pathname;
+  await axe(requester, "bookings");
+  await requester.goto(`${input.base}/bookings/new`);
+  await axe(requester, "new booking");
+
+  // A start in the past is refused with the field named, and nothing is booked.
+  await requester.fill("#language-search", "ukrain");
+  result.language_matches = await requester.$$eval("#language option:not([hidden])", (o) => o.map((x) => x.value));
+  await requester.selectOption("#language", "uk");
+  await requester.fill("#local_start", "2020-01-06T10:00");
+  await requester.click("button[type=submit]");
+  await requester.waitForSelector(".field-error");
+  result.past_start_error = (await requester.textContent(".field-error")).trim();
+  result.still_on_form = new URL(requester.url()).pathname;
+
+  // The real booking: Ukrainian, by video, on a working day at 10:00.
+  await requester.fill("#local_start", input.start);
+  await requester.selectOption("#subject_area", "social_benefits");
+  await requester.fill("#client_reference", "BG-4711");
+  await requester.selectOption("#client_language", "uk");
+  await Promise.all([
+    requester.waitForURL(/\/bookings\/[0-9a-f-]{36}$/),
+    requester.click("button[type=submit]"),
+  ]);
+  const bookingId = requester.url().split("/").pop();
+  result.booking_id = bookingId;
+  await requester.waitForSelector("body[data-live-ready]");
+  await requester.evaluate(() => { window.__notReloaded = true; });
+  await axe(requester, "booking detail");
+  step("booked");
+
+  // The coordinator's queue shows it without a reload.
+  await coordinator.waitForSelector(`[data-live=queue] a[href="/bookings/${bookingId}"]`, { timeout: 30000 });
+  result.queue_showed_without_reload = await coordinator.evaluate(() => window.__notReloaded === true);
+  await shoot(coordinator, "coordinator");
+
+  // Whom dispatch asked first.
+  const offers = await waitFor("offers", async () => {
+    const booking = await api(requester, `/api/v1/bookings/${bookingId}`);
+    return booking.offers && booking.offers.length ? booking.offers : null;
+  });
+  const email = input.mediators[offers[0].mediator_id];
+  step("offered", email);
+
+  // The mediator, on a phone, accepts with one tap.
+  const mediator = await person(email, {
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+  });
+  result.mediator_home = new URL(mediator.url()).pathname;
+  const card = `#offer-${offers[0].id}`;
+  await mediator.waitForSelector(card);
+  await axe(mediator, "offers (phone)");
+  await shoot(mediator, "mediator");
+  result.phone_fits = await mediator.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  await mediator.click("#presence");
+  await mediator.waitForSelector("#presence[aria-pressed=true]");
+  step("online");
+  await Promise.all([
+    mediator.waitForURL(/\/jobs$/),
+    mediator.tap(`${card} button.primary`),
+  ]);
+  await mediator.waitForSelector("[data-live=jobs] .card");
+  result.job_listed = await mediator.textContent("[data-live=jobs] .card h2");
+  await axe(mediator, "jobs (phone)");
+  step("accepted");
+
+  // The queue lets it go, and the requester's page shows the mediator, both live.
+  await coordinator.waitForSelector(`[data-live=queue] a[href="/bookings/${bookingId}"]`, { state: "detached", timeout: 30000 });
+  result.queue_cleared_without_reload = await coordinator.evaluate(() => window.__notReloaded === true);
+  await requester.waitForSelector("[data-live=booking] .badge.state-assigned", { timeout: 30000 });
+  result.detail_updated_without_reload = await requester.evaluate(() => window.__notReloaded === true);
+  result.detail_facts = await requester.textContent("dl.facts");
+  await requester.goto(`${input.base}/bookings`);
+  await shoot(requester, "requester");
+
+  // The mediator's calendar: add a Saturday morning and save.
+  await mediator.goto(`${input.base}/availability`);
+  await axe(mediator, "availability (phone)");
+  const before = await mediator.$$eval("#rules [data-item]", (rows) => rows.length);
+  await mediator.click("[data-add-row]");
+  const row = mediator.locator("#rules [data-item]").last();
+  await row.locator("select").selectOption("6");
+  await row.locator("input[name=start]").fill("10:00");
+  await row.locator("input[name=end]").fill("12:00");
+  await Promise.all([mediator.waitForEvent("load"), mediator.click("form[data-method=PUT] button[type=submit]")]);
+  result.rules = { before, after: await mediator.$$eval("#rules [data-item]", (rows) => rows.length) };
+  await mediator.goto(`${input.base}/feed`);
+  await axe(mediator, "feed (phone)");
+
+  // The rest of the coordinator's pages, and the requester's in English.
+  for (const [path, name] of [["/bookings", "bookings (coordinator)"], [`/bookings/${bookingId}`, "booking (coordinator)"],
+    ["/mediators", "mediators"], ["/organisations", "organisations"], ["/statistics", "statistics"], ["/feed", "feed"]]) {
+    await coordinator.goto(`${input.base}${path}`);
+    await axe(coordinator, name);
+  }
+  await coordinator.goto(`${input.base}/statistics`);
+  result.statistics_total = Number(await coordinator.textContent("table tbody tr td"));
+  await requester.click("a[hreflang=en]");
+  await requester.waitForSelector("html[lang=en]");
+  result.requester_nav_en = await requester.textContent("header nav");
+  await axe(requester, "bookings (en)");
+
+  result.ok = true;
+} catch (error) {
+  result.ok = false;
+  result.failure = String(error && error.stack || error);
+  for (const [name, page] of Object.entries(pages)) {
+    try {
+      result[`live_${name}`] = await page.evaluate(() => [document.body.dataset.liveHeard, document.body.dataset.liveRefreshed]);
+    } catch (e) { /* closed */ }
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
