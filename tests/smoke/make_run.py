@@ -2,8 +2,8 @@
 """Smoke test of `make run` as a person uses it, on free ports and a fresh data dir.
 
 1. `deploy/local/run.sh` (what `make run` calls) starts private NATS and PostgreSQL,
-   migrates, seeds the demo data and serves: /healthz 200, /readyz 200, the demo
-   requester can sign in.
+   migrates, seeds the demo data and serves: /healthz 200, /readyz 200, the sign-in
+   page of the UI, and the demo requester can sign in.
    Mails go to the development mail sink, whose page lists them: a booking's
    offers arrive there.
 2. NATS stops: /readyz answers 503; NATS is back: 200 again.
@@ -34,6 +34,8 @@ def main():
         assert request(stack.base + "/healthz")[0] == 200
         code, body = request(stack.base + "/readyz")
         assert json.loads(body)["checks"] == {"postgres": "ok", "nats": "ok"}, body
+        code, page = request(stack.base + "/login")
+        assert code == 200 and b"<form" in page and b'lang="de"' in page, (code, page[:300])
         token = stack.login("abh@erzgebirgskreis.example")
         code, body = request(stack.base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert code == 200 and json.loads(body)["role"] == "requester", (code, body)

@@ -23,7 +23,7 @@
   }
 
   function call(method, url, data, headers) {
-    var h = { "Accept": "application/json" };
+    var h = { "Accept": "application/json", "Accept-Language": document.documentElement.lang || "de" };
     if (data !== undefined) h["Content-Type"] = "application/json";
     if (csrf) h["X-CSRF-Token"] = csrf;
     for (var k in headers || {}) h[k] = headers[k];

@@ -22,7 +22,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Mittler API", version = "1", description = "Booking interpreters and language mediators."),
+    info(title = "Mittler API", version = "1", description = "Booking interpreters and language mediators. Problem texts come in German when the request asks for it with `Accept-Language: de`."),
     paths(
         auth::login, auth::logout, auth::me,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
@@ -118,6 +118,7 @@ pub fn router(platform: Platform) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::ui::problems_in_language))
         .with_state(state.clone());
     Router::new()
         .merge(crate::ui::router().with_state(state.clone()))

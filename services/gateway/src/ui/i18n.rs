@@ -47,6 +47,84 @@ static CATALOGS: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The API's problem texts in German (`i18n/problems.de.toml`): English text to German,
+/// with `{0}`, `{1}` standing for parts that vary.
+static PROBLEMS_DE: LazyLock<Vec<(Vec<String>, String)>> = LazyLock::new(|| {
+    let table: toml::Table = include_str!("../../i18n/problems.de.toml")
+        .parse()
+        .unwrap_or_else(|e| panic!("i18n/problems.de.toml does not parse: {e}"));
+    table
+        .into_iter()
+        .filter_map(|(english, german)| {
+            let german = german.as_str()?.to_owned();
+            Some((split_placeholders(&english), german))
+        })
+        .collect()
+});
+
+/// `"'{0}' is not {1}"` → `["'", "' is not ", ""]`.
+fn split_placeholders(pattern: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        let close = rest[start..].find('}').map(|i| start + i);
+        match close {
+            Some(end)
+                if rest[start + 1..end].bytes().all(|b| b.is_ascii_digit()) && end > start + 1 =>
+            {
+                if let Some(last) = parts.last_mut() {
+                    last.push_str(&rest[..start]);
+                }
+                parts.push(String::new());
+                rest = &rest[end + 1..];
+            }
+            _ => {
+                if let Some(last) = parts.last_mut() {
+                    last.push_str(&rest[..=start]);
+                }
+                rest = &rest[start + 1..];
+            }
+        }
+    }
+    if let Some(last) = parts.last_mut() {
+        last.push_str(rest);
+    }
+    parts
+}
+
+/// The values of the placeholders if `text` has the shape of `parts`.
+fn match_parts(parts: &[String], text: &str) -> Option<Vec<String>> {
+    let (first, rest) = parts.split_first()?;
+    let mut at = text.strip_prefix(first.as_str())?;
+    let mut values = Vec::new();
+    for (i, literal) in rest.iter().enumerate() {
+        let last = i == rest.len() - 1;
+        let end = if last {
+            if !at.ends_with(literal.as_str()) {
+                return None;
+            }
+            at.len() - literal.len()
+        } else {
+            at.find(literal.as_str())?
+        };
+        values.push(at[..end].to_owned());
+        at = &at[end + literal.len()..];
+    }
+    at.is_empty().then_some(values)
+}
+
+/// The German of an API problem text, where the catalogue has it.
+pub fn problem_in_german(text: &str) -> Option<String> {
+    PROBLEMS_DE.iter().find_map(|(parts, german)| {
+        let values = match_parts(parts, text)?;
+        let mut out = german.clone();
+        for (i, value) in values.iter().enumerate() {
+            out = out.replace(&format!("{{{i}}}"), value);
+        }
+        Some(out)
+    })
+}
+
 /// A chosen UI language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lang(&'static str);
@@ -176,6 +254,31 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "keys not in de.toml: {missing:?}");
+    }
+
+    #[test]
+    fn problem_texts_are_translated_with_their_varying_parts() {
+        assert_eq!(
+            problem_in_german("lies in the past").as_deref(),
+            Some("Dieser Zeitpunkt liegt in der Vergangenheit.")
+        );
+        assert_eq!(
+            problem_in_german("'xx' is not an ISO 639 language code").as_deref(),
+            Some("„xx“ ist kein Sprachcode nach ISO 639.")
+        );
+        assert_eq!(
+            problem_in_german("Too many failed sign-ins. Try again in 15 minutes.").as_deref(),
+            Some("Zu viele fehlgeschlagene Anmeldungen. Bitte in 15 Minuten erneut versuchen.")
+        );
+        assert_eq!(
+            problem_in_german(
+                "2026-03-29T02:30 does not exist in Europe/Berlin: the clocks skip it when summer time starts"
+            )
+            .as_deref(),
+            Some("2026-03-29T02:30 gibt es in Europe/Berlin nicht: Bei Beginn der Sommerzeit wird diese Stunde übersprungen.")
+        );
+        assert_eq!(problem_in_german("lies in the past, twice"), None);
+        assert_eq!(problem_in_german("something new"), None);
     }
 
     #[test]

@@ -1,0 +1,191 @@
+//! The web UI's pages at the HTTP level: sign-in redirects, roles, the language
+//! switch (and that it only follows local paths), the CSRF token in the page, and
+//! API problems in German when asked.
+
+mod common;
+
+use common::*;
+use mittler_gateway::seed::DEMO_PASSWORD;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Sign in as a browser does: the session cookie and the CSRF token.
+async fn browser_login(api: &Api, email: &str) -> (String, String) {
+    let response = api
+        .http
+        .post(api.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let cookie = response.headers()[SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let body: Value = response.json().await.expect("json");
+    (
+        cookie,
+        body["csrf_token"].as_str().expect("csrf").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn pages_need_a_browser_session_and_respect_roles_and_language() {
+    let api = Api::start().await;
+    let http = no_redirects();
+
+    // Not signed in: to the sign-in page, which comes back here afterwards.
+    let response = http.get(api.url("/queue")).send().await.expect("queue");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/login?next=/queue");
+    let response = http.get(api.url("/")).send().await.expect("home");
+    assert_eq!(response.headers()[LOCATION], "/login");
+    // A bearer token is for the API, not for pages.
+    let token = api.login(REQUESTER_ABH).await;
+    let response = http
+        .get(api.url("/bookings"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("bookings");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // A requester: home is the bookings; the queue is refused with a page.
+    let (cookie, csrf) = browser_login(&api, REQUESTER_ABH).await;
+    let get = |path: &str, extra: Option<&str>| {
+        let cookies = match extra {
+            Some(more) => format!("{cookie}; {more}"),
+            None => cookie.clone(),
+        };
+        http.get(api.url(path)).header(COOKIE, cookies).send()
+    };
+    let response = get("/", None).await.expect("home");
+    assert_eq!(response.headers()[LOCATION], "/bookings");
+    let response = get("/queue", None).await.expect("queue");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = response.text().await.expect("html");
+    assert!(page.contains("Berechtigung"), "{page}");
+    let page = get("/bookings/new", None)
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains(r#"<html lang="de">"#));
+    assert!(page.contains(&format!(r#"<meta name="csrf-token" content="{csrf}">"#)));
+    assert!(page.contains("Verbindlich buchen"));
+    // The office's own site fills the place of an on-site booking.
+    assert!(page.contains("09456"), "the organisation's postal code");
+
+    // The switch to English sets a cookie and goes back; only local paths are followed.
+    let response = get("/lang/en?next=/bookings/new", None)
+        .await
+        .expect("switch");
+    assert_eq!(response.headers()[LOCATION], "/bookings/new");
+    let set = response.headers()[SET_COOKIE].to_str().expect("ascii");
+    assert!(set.starts_with("mittler_lang=en;"), "{set}");
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let response = get(&format!("/lang/en?next={evil}"), None)
+            .await
+            .expect("switch");
+        assert_eq!(response.headers()[LOCATION], "/", "{evil}");
+    }
+    let page = get("/bookings/new", Some("mittler_lang=en"))
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains(r#"<html lang="en">"#) && page.contains(">Book<"));
+
+    // Mediators land on their offers; their pages refuse coordinators' work.
+    let (mediator, _) = browser_login(&api, MEDIATOR).await;
+    let response = http
+        .get(api.url("/"))
+        .header(COOKIE, &mediator)
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(response.headers()[LOCATION], "/offers");
+    let response = http
+        .get(api.url("/statistics"))
+        .header(COOKIE, &mediator)
+        .send()
+        .await
+        .expect("statistics");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = http
+        .get(api.url("/bookings/not-a-booking"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .expect("detail");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn problems_come_in_german_when_asked() {
+    let api = Api::start().await;
+    let wrong = json!({"email": REQUESTER_ABH, "password": "not the password"});
+    let response = api
+        .http
+        .post(api.url("/api/v1/auth/login"))
+        .header(ACCEPT_LANGUAGE, "de-DE,de;q=0.9,en;q=0.5")
+        .json(&wrong)
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()[CONTENT_LANGUAGE], "de");
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["title"], "Anmeldung fehlgeschlagen");
+    assert_eq!(
+        problem["detail"],
+        "E-Mail-Adresse oder Passwort ist falsch."
+    );
+    assert_eq!(problem["status"], 401);
+
+    // Field messages too, with their varying parts; English stays English.
+    let token = api.login(REQUESTER_ABH).await;
+    let mut body = booking_body(3);
+    body["language"] = json!("xx");
+    for (language, expected) in [
+        ("de", "„xx“ ist kein Sprachcode nach ISO 639."),
+        ("en", "'xx' is not an ISO 639 language code"),
+    ] {
+        let response = api
+            .http
+            .post(api.url("/api/v1/bookings"))
+            .bearer_auth(&token)
+            .header(ACCEPT_LANGUAGE, language)
+            .json(&body)
+            .send()
+            .await
+            .expect("book");
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = response.json().await.expect("json");
+        let message = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .find(|e| e["field"] == "language")
+            .map(|e| e["message"].clone())
+            .expect("a language error");
+        assert_eq!(message, expected, "{problem}");
+    }
+}
