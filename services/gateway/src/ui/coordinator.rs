@@ -57,7 +57,7 @@ async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup,
     let content = html! {
         section data-live="queue" aria-labelledby="queue-summary" {
             p id="queue-summary" class="lead" {
-                (l.tf("queue.summary", &[("n", &items.len().to_string()), ("escalated", &escalated.to_string())]))
+                (l.tn("queue.summary", items.len(), &[("escalated", &escalated.to_string())]))
             }
             @if items.is_empty() {
                 p class="empty" { (l.t("queue.empty")) }
@@ -80,7 +80,7 @@ async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup,
                         p class="meta" {
                             (organisations.get(&b.organisation_id).cloned().unwrap_or_default())
                             " · " (state_badge(l, b))
-                            " · " (l.tf("queue.open_offers", &[("n", &open_offers.to_string())]))
+                            " · " (l.tn("queue.open_offers", open_offers, &[]))
                         }
                         @if item.escalated_at.is_some() {
                             p class="alert" { strong { (l.t("queue.escalated")) } }
@@ -179,7 +179,7 @@ pub async fn assign_section(
             @if let Some(round) = last {
                 @if !round.excluded.is_empty() {
                     details {
-                        summary { (l.tf("assign.excluded", &[("n", &round.excluded.len().to_string())])) }
+                        summary { (l.tn("assign.excluded", round.excluded.len(), &[])) }
                         ul {
                             @for e in &round.excluded {
                                 li { (name(e.mediator_id)) ": " (e.reasons.join("; ")) }
@@ -232,7 +232,7 @@ async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Mar
         .or_page(l)?
         .0;
     let content = html! {
-        p class="lead" { (l.tf("mediators.count", &[("n", &profiles.len().to_string())])) }
+        p class="lead" { (l.tn("mediators.count", profiles.len(), &[])) }
         div class="table-wrap" {
             table {
                 thead { tr {

@@ -176,6 +176,16 @@ impl Lang {
         text
     }
 
+    /// The singular (`{key}_one`) or plural (`{key}_other`) text for `n`, with `{n}`
+    /// and `args` filled.
+    pub fn tn(self, key: &str, n: usize, args: &[(&str, &str)]) -> String {
+        let form = if n == 1 { "one" } else { "other" };
+        let count = n.to_string();
+        let mut all = vec![("n", count.as_str())];
+        all.extend_from_slice(args);
+        self.tf(&format!("{key}_{form}"), &all)
+    }
+
     /// The text for `key` where there is one.
     pub fn opt(self, key: &str) -> Option<String> {
         CATALOGS.get(self.0).and_then(|c| c.get(key)).cloned()
@@ -252,6 +262,15 @@ mod tests {
                     }
                 }
             }
+            for part in source.split(".tn(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                for form in ["one", "other"] {
+                    let full = format!("{key}_{form}");
+                    if !Lang::from_code("de").has(&full) {
+                        missing.push(full);
+                    }
+                }
+            }
         }
         assert!(missing.is_empty(), "keys not in de.toml: {missing:?}");
     }
@@ -288,6 +307,8 @@ mod tests {
         assert_eq!(Lang::from_code("fr").code(), "de");
         assert_eq!(en.other().code(), "de");
         assert!(en.tf("booking.minutes", &[("n", "45")]).contains("45"));
+        assert_eq!(en.tn("queue.open_offers", 1, &[]), "1 open offer");
+        assert_eq!(en.tn("queue.open_offers", 3, &[]), "3 open offers");
         assert_eq!(en.language("apc"), en.t("languages.apc"));
         assert_eq!(en.language("xx"), "xx");
         assert!(en.language_codes().len() > 30);
