@@ -161,15 +161,45 @@ try {
   await requester.goto(`${input.base}/bookings`);
   await shoot(requester, "requester");
 
+  // A second booking, by phone in Arabic, which the coordinator assigns by hand
+  // from the booking's page, choosing from the dispatch explanation.
+  const second = await requester.evaluate(async (start) => {
+    const csrf = document.querySelector("meta[name=csrf-token]").content;
+    const res = await fetch("/api/v1/bookings", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Idempotency-Key": "ui-second" },
+      body: JSON.stringify({ language: "ar", modality: "phone", local_start: start, duration_minutes: 45 }),
+    });
+    return (await res.json()).id;
+  }, input.second_start);
+  await waitFor("a dispatch round", async () => {
+    const booking = await api(requester, `/api/v1/bookings/${second}`);
+    return booking.offers && booking.offers.length > 0;
+  });
+  await coordinator.goto(`${input.base}/bookings/${second}`);
+  await coordinator.waitForSelector("#assign table button.primary");
+  result.explained = (await coordinator.textContent("#assign table tbody tr td:nth-child(3)")).trim();
+  await axe(coordinator, "assign");
+  await Promise.all([coordinator.waitForEvent("load"), coordinator.click("#assign table button.primary")]);
+  await coordinator.waitForSelector("[data-live=booking] .badge.state-assigned");
+  result.assigned_by_hand = second;
+  step("assigned by hand");
+
+  // The coordinator deactivates a mediator from the list.
+  await coordinator.goto(`${input.base}/mediators`);
+  const row = coordinator.locator("tr", { hasText: input.deactivate });
+  await Promise.all([coordinator.waitForEvent("load"), row.locator("button").click()]);
+  result.deactivated_row = (await coordinator.locator("tr", { hasText: input.deactivate }).locator("td").nth(4).textContent()).trim();
+
   // The mediator's calendar: add a Saturday morning and save.
   await mediator.goto(`${input.base}/availability`);
   await axe(mediator, "availability (phone)");
   const before = await mediator.$$eval("#rules [data-item]", (rows) => rows.length);
   await mediator.click("[data-add-row]");
-  const row = mediator.locator("#rules [data-item]").last();
-  await row.locator("select").selectOption("6");
-  await row.locator("input[name=start]").fill("10:00");
-  await row.locator("input[name=end]").fill("12:00");
+  const rule = mediator.locator("#rules [data-item]").last();
+  await rule.locator("select").selectOption("6");
+  await rule.locator("input[name=start]").fill("10:00");
+  await rule.locator("input[name=end]").fill("12:00");
   await Promise.all([mediator.waitForEvent("load"), mediator.click("form[data-method=PUT] button[type=submit]")]);
   result.rules = { before, after: await mediator.$$eval("#rules [data-item]", (rows) => rows.length) };
   await mediator.goto(`${input.base}/feed`);

@@ -70,6 +70,8 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "coordinator": COORDINATOR,
         "mediators": mediators,
         "start": format!("{}T10:00", working_day()),
+        "second_start": format!("{}T14:00", working_day()),
+        "deactivate": "Sergej Wolkow",
         "screenshots": screenshots,
     });
     let result = run_browsers(&input).await;
@@ -78,7 +80,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
 
     // axe-core: no serious or critical violation on any page.
     let checked = result["axe"].as_object().expect("axe results");
-    assert!(checked.len() >= 16, "pages checked: {:?}", checked.keys());
+    assert!(checked.len() >= 17, "pages checked: {:?}", checked.keys());
     for (page, violations) in checked {
         let bad: Vec<&Value> = violations
             .as_array()
@@ -114,9 +116,15 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
         .await;
     let items = page["items"].as_array().expect("items");
-    assert_eq!(items.len(), 1, "exactly the one booking: {page:#}");
-    let booking = &items[0];
-    assert_eq!(booking["id"], result["booking_id"]);
+    assert_eq!(
+        items.len(),
+        2,
+        "the form's booking and the one assigned by hand, nothing else: {page:#}"
+    );
+    let booking = items
+        .iter()
+        .find(|b| b["id"] == result["booking_id"])
+        .expect("the form's booking");
     assert_eq!(booking["state"], "assigned");
     assert_eq!(booking["language"], "uk");
     assert_eq!(booking["modality"], "video");
@@ -172,7 +180,32 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
             .any(|r| r["weekday"] == 6 && r["start"] == "10:00" && r["end"] == "12:00"),
         "{calendar:#}"
     );
-    assert_eq!(result["statistics_total"], 1);
+    assert_eq!(result["statistics_total"], 2);
+
+    // Assigned by hand from the booking's page, with the ranking's reasons shown.
+    let by_hand = items
+        .iter()
+        .find(|b| b["id"] == result["assigned_by_hand"])
+        .expect("the second booking");
+    assert_eq!(by_hand["state"], "assigned", "{by_hand:#}");
+    assert!(
+        !result["explained"].as_str().unwrap_or_default().is_empty(),
+        "{result:#}"
+    );
+
+    // The coordinator deactivated a mediator from the list.
+    assert_eq!(result["deactivated_row"], "nein aktivieren");
+    let coordinator = api.login(COORDINATOR).await;
+    let (_, profiles) = api
+        .call(Method::GET, "/api/v1/mediators", Some(&coordinator), None)
+        .await;
+    let sergej = profiles
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .find(|p| p["display_name"] == "Sergej Wolkow")
+        .expect("Sergej");
+    assert_eq!(sergej["active"], false);
     assert!(
         result["requester_nav_en"]
             .as_str()

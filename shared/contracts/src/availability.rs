@@ -88,6 +88,29 @@ fn yes() -> bool {
     true
 }
 
+impl MediatorProfile {
+    /// The profile as a coordinator would write it back (for small changes).
+    pub fn input(&self) -> ProfileInput {
+        ProfileInput {
+            display_name: self.display_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            gender: self.gender,
+            languages: self.languages.clone(),
+            modalities: self.modalities.clone(),
+            subject_areas: self.subject_areas.clone(),
+            home: self.home,
+            postal_code: self.postal_code.clone(),
+            max_travel_km: self.max_travel_km,
+            max_minutes_per_week: self.max_minutes_per_week,
+            accepts_same_day: self.accepts_same_day,
+            time_zone: self.time_zone,
+            notify_by_email: self.notify_by_email,
+            active: self.active,
+        }
+    }
+}
+
 impl ProfileInput {
     pub fn into_profile(self, id: MediatorId) -> MediatorProfile {
         MediatorProfile {

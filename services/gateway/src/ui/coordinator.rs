@@ -254,7 +254,17 @@ async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Mar
                                 @if i > 0 { ", " } (l.t(&format!("modality.{}", code(m))))
                             } }
                             td { (p.postal_code) }
-                            td { (if p.active { l.t("common.yes") } else { l.t("common.no") }) }
+                            td {
+                                (if p.active { l.t("common.yes") } else { l.t("common.no") })
+                                " "
+                                @let flipped = { let mut input = p.input(); input.active = !p.active; input };
+                                button type="button" class="link" data-post=(format!("/api/v1/mediators/{}", p.id)) data-method="PUT"
+                                    data-body=(serde_json::to_string(&flipped).unwrap_or_default()) data-then="reload"
+                                    data-confirm=[p.active.then(|| l.tf("mediators.deactivate_confirm", &[("name", &p.display_name)]))]
+                                    aria-label=(l.tf(if p.active { "mediators.deactivate_label" } else { "mediators.activate_label" }, &[("name", &p.display_name)])) {
+                                    (l.t(if p.active { "mediators.deactivate" } else { "mediators.activate" }))
+                                }
+                            }
                         }
                     }
                 }
