@@ -1,11 +1,15 @@
 # The commands people type. Scripts live in deploy/local/.
-.PHONY: run test fuzz stop clean-data deps build bench bench-e2e lint fmt
+.PHONY: run test test-faults fuzz stop clean-data deps build bench bench-e2e lint fmt
 
 run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set), migrate, serve on :8080
 	@deploy/local/run.sh
 
 test:         ## every test, against real NATS and PostgreSQL
 	@deploy/local/test.sh
+
+test-faults:  ## two replicas of every service on a 3-node NATS cluster; kills and restarts under load (also part of make test)
+	cargo build --quiet --bins
+	python3 tests/faults/run.py
 
 fuzz:         ## schemathesis against the running API alone (also part of make test)
 	cargo build --quiet --bin mittler

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test, against real servers: formatting, the Rust tests (each
 # test starts its own nats-server and creates its own database), the smoke test of
-# `make run`, and schemathesis against the running API (no 5xx, documented codes).
+# `make run`, schemathesis against the running API (no 5xx, documented codes), and the
+# fault test (services as separate processes on a NATS cluster, killed under load).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -31,3 +32,7 @@ if ! command -v st >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore schemathesis
 fi
 MITTLER_BIN="$root/target/debug/mittler" python3 "$root/tests/fuzz/schemathesis_api.py"
+
+echo "==> fault test: two replicas of each service, a 3-node NATS cluster, kills under load"
+cargo build --quiet --bins
+python3 "$root/tests/faults/run.py"

@@ -272,6 +272,7 @@ impl Default for DatabaseConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
 pub struct NatsConfig {
+    /// One server, or a cluster's servers comma-separated (`nats://a:4222,nats://b:4222`).
     pub url: String,
     /// Replicas of each stream: 1 on one server, 3 in a cluster.
     pub stream_replicas: usize,

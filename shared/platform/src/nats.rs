@@ -34,8 +34,16 @@ impl Nats {
                 .await
                 .context("reading NATS credentials")?;
         }
+        // A cluster is named by several addresses, comma-separated; the client also
+        // learns the others from the server it reaches first.
+        let servers = config
+            .url
+            .split(',')
+            .map(|url| url.trim().parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("NATS address {}", config.url))?;
         let client = options
-            .connect(config.url.as_str())
+            .connect(servers)
             .await
             .with_context(|| format!("connecting to NATS at {}", config.url))?;
         let mut jetstream = jetstream::new(client.clone());
