@@ -33,6 +33,11 @@ if ! command -v st >/dev/null 2>&1; then
 fi
 MITTLER_BIN="$root/target/debug/mittler" python3 "$root/tests/fuzz/schemathesis_api.py"
 
+echo "==> deployment files"
+python3 -c "import yaml" 2>/dev/null \
+  || python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyyaml
+python3 "$root/tests/deploy/check.py"
+
 echo "==> fault test: two replicas of each service, a 3-node NATS cluster, kills under load"
 cargo build --quiet --bins
 python3 "$root/tests/faults/run.py"
