@@ -74,32 +74,54 @@ pub fn stream_config(spec: &StreamSpec, config: &NatsConfig) -> stream::Config {
 }
 
 /// Create every stream, or bring an existing one up to the declared subjects and
-/// limits. Safe to call from every replica at start.
+/// limits. Safe to call from every replica at start: in a cluster, replicas that
+/// declare a stream at the same moment may see it half-made ("stream not found"
+/// while its replicas are placed), so each stream is tried again a few times.
 pub async fn ensure_streams(js: &jetstream::Context, config: &NatsConfig) -> anyhow::Result<()> {
     for spec in streams::ALL {
         let wanted = stream_config(spec, config);
-        match js.get_stream(spec.name).await {
-            Ok(mut existing) => {
-                let info = existing.info().await.context("reading stream info")?;
-                let current = &info.config;
-                if current.subjects != wanted.subjects
-                    || current.duplicate_window != wanted.duplicate_window
-                    || current.max_age != wanted.max_age
-                    || current.num_replicas != wanted.num_replicas
-                {
-                    js.update_stream(wanted)
-                        .await
-                        .with_context(|| format!("updating stream {}", spec.name))?;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match ensure_stream(js, spec.name, &wanted).await {
+                Ok(()) => break,
+                Err(error) if attempt < 10 => {
+                    tracing::warn!(stream = spec.name, attempt, error = %format!("{error:#}"), "declaring the stream again");
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
                 }
+                Err(error) => return Err(error),
             }
-            Err(_) => {
-                if let Err(error) = js.create_stream(wanted.clone()).await {
-                    // Another replica may have created it in between.
-                    js.get_stream(spec.name)
-                        .await
-                        .map_err(|_| error)
-                        .with_context(|| format!("creating stream {}", spec.name))?;
-                }
+        }
+    }
+    Ok(())
+}
+
+async fn ensure_stream(
+    js: &jetstream::Context,
+    name: &str,
+    wanted: &stream::Config,
+) -> anyhow::Result<()> {
+    match js.get_stream(name).await {
+        Ok(mut existing) => {
+            let info = existing.info().await.context("reading stream info")?;
+            let current = &info.config;
+            if current.subjects != wanted.subjects
+                || current.duplicate_window != wanted.duplicate_window
+                || current.max_age != wanted.max_age
+                || current.num_replicas != wanted.num_replicas
+            {
+                js.update_stream(wanted.clone())
+                    .await
+                    .with_context(|| format!("updating stream {name}"))?;
+            }
+        }
+        Err(_) => {
+            if let Err(error) = js.create_stream(wanted.clone()).await {
+                // Another replica may have created it in between.
+                js.get_stream(name)
+                    .await
+                    .map_err(|_| error)
+                    .with_context(|| format!("creating stream {name}"))?;
             }
         }
     }
