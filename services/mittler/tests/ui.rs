@@ -188,9 +188,11 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         .find(|b| b["id"] == result["assigned_by_hand"])
         .expect("the second booking");
     assert_eq!(by_hand["state"], "assigned", "{by_hand:#}");
+    // The ranking's reasons, in the page's language.
+    let explained = result["explained"].as_str().unwrap_or_default();
     assert!(
-        !result["explained"].as_str().unwrap_or_default().is_empty(),
-        "{result:#}"
+        explained.contains("Qualifikation") && explained.contains("fairer Anteil"),
+        "{explained}"
     );
 
     // The coordinator deactivated a mediator from the list.

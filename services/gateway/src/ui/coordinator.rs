@@ -94,6 +94,15 @@ async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup,
     Ok(layout(&page, &l.t("queue.title"), content))
 }
 
+/// A text the API wrote in English, in the page's language where the catalogue has it.
+fn api_text(l: super::i18n::Lang, text: &str) -> String {
+    if l.code() == "de" {
+        super::i18n::problem_in_german(text).unwrap_or_else(|| text.to_owned())
+    } else {
+        text.to_owned()
+    }
+}
+
 fn speaks(profile: &MediatorProfile, booking: &BookingView) -> bool {
     profile.active
         && profile
@@ -168,7 +177,7 @@ pub async fn assign_section(
                                 tr {
                                     td { (r.rank) }
                                     td { (name(r.mediator_id)) @if r.offered { " " span class="badge" { (l.t("assign.offered")) } } }
-                                    td { ul class="plain" { @for why in &r.why { li { (why) } } } }
+                                    td { ul class="plain" { @for why in &r.why { li { (api_text(l, why)) } } } }
                                     td { (assign_button(r.mediator_id)) }
                                 }
                             }
@@ -182,7 +191,10 @@ pub async fn assign_section(
                         summary { (l.tn("assign.excluded", round.excluded.len(), &[])) }
                         ul {
                             @for e in &round.excluded {
-                                li { (name(e.mediator_id)) ": " (e.reasons.join("; ")) }
+                                li {
+                                    (name(e.mediator_id)) ": "
+                                    (e.reasons.iter().map(|r| l.opt(&format!("exclusion.{r}")).unwrap_or_else(|| r.clone())).collect::<Vec<_>>().join("; "))
+                                }
                             }
                         }
                     }

@@ -113,13 +113,24 @@ fn match_parts(parts: &[String], text: &str) -> Option<Vec<String>> {
     at.is_empty().then_some(values)
 }
 
-/// The German of an API problem text, where the catalogue has it.
+/// The German of an API text (a problem, a dispatch reason), where the catalogue
+/// has it; the parts that vary are translated too where they are catalogue texts
+/// themselves ("… : 3.3 h short").
 pub fn problem_in_german(text: &str) -> Option<String> {
+    translate(text, 0)
+}
+
+fn translate(text: &str, depth: usize) -> Option<String> {
     PROBLEMS_DE.iter().find_map(|(parts, german)| {
         let values = match_parts(parts, text)?;
         let mut out = german.clone();
         for (i, value) in values.iter().enumerate() {
-            out = out.replace(&format!("{{{i}}}"), value);
+            let value = if depth < 2 {
+                translate(value, depth + 1).unwrap_or_else(|| value.clone())
+            } else {
+                value.clone()
+            };
+            out = out.replace(&format!("{{{i}}}"), &value);
         }
         Some(out)
     })
@@ -295,6 +306,17 @@ mod tests {
             )
             .as_deref(),
             Some("2026-03-29T02:30 gibt es in Europe/Berlin nicht: Bei Beginn der Sommerzeit wird diese Stunde übersprungen.")
+        );
+        assert_eq!(
+            problem_in_german(
+                "4.0 h assigned in 30 days; fair share 7.3 h (12 % of 61.0 h offered by all candidates): 3.3 h short"
+            )
+            .as_deref(),
+            Some("4.0 h in 30 Tagen vergeben; fairer Anteil 7.3 h (12 % von 61.0 h, die alle Kandidat*innen anbieten): 3.3 h unter dem Anteil")
+        );
+        assert_eq!(
+            problem_in_german("qualification trained (needed lay)").as_deref(),
+            Some("Qualifikation geschult (verlangt: Laiensprachmittlung)")
         );
         assert_eq!(problem_in_german("lies in the past, twice"), None);
         assert_eq!(problem_in_german("something new"), None);
