@@ -485,3 +485,83 @@ async fn a_mail_that_cannot_be_delivered_is_retried_then_shown_to_coordinators()
     assert_eq!(status, 403);
     app.stop().await.expect("clean stop");
 }
+
+#[tokio::test]
+async fn mediators_who_want_no_mail_get_offers_in_the_feed_only() {
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let app = TestApp::spawn(env.config(), mittler::run_on).await;
+    let api = Client::new(app.url(""));
+    let requester = api.login(REQUESTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+    // Every Ukrainian speaker keeps offers to the feed.
+    let (_, profiles) = api
+        .call(Method::GET, "/api/v1/mediators", Some(&coordinator), None)
+        .await;
+    let mut opted_out = HashSet::new();
+    for profile in profiles.as_array().expect("profiles") {
+        if !profile["languages"]
+            .as_array()
+            .expect("languages")
+            .iter()
+            .any(|l| l["code"] == "uk")
+        {
+            continue;
+        }
+        let mut input = profile.clone();
+        let id = input["id"].as_str().expect("id").to_owned();
+        let object = input.as_object_mut().expect("object");
+        object.remove("id");
+        object.insert("notify_by_email".into(), json!(false));
+        let (status, body) = api
+            .call(
+                Method::PUT,
+                &format!("/api/v1/mediators/{id}"),
+                Some(&coordinator),
+                Some(input),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        opted_out.insert(id);
+    }
+    assert!(opted_out.len() >= 3);
+    let (status, booking) = api
+        .call(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&requester),
+            Some(json!({
+                "language": "uk",
+                "modality": "video",
+                "local_start": format!("{}T10:00", working_day()),
+                "duration_minutes": 60,
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{booking}");
+    let id: uuid::Uuid = booking["id"].as_str().expect("id").parse().expect("uuid");
+    // The offers reach the mediators' feeds …
+    let offered: i64 = eventually(StdDuration::from_secs(30), "offers in the feed", || async {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM notifications.feed WHERE booking_id = $1 AND kind = 'offer'",
+        )
+        .bind(id)
+        .fetch_one(&env.db.pool)
+        .await
+        .ok()?;
+        (n >= 3).then_some(n)
+    })
+    .await;
+    assert_eq!(offered, 3, "the cascade asks three");
+    // … and no mail is queued for them.
+    let mails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications.messages WHERE booking_id = $1 AND kind = 'offer'",
+    )
+    .bind(id)
+    .fetch_one(&env.db.pool)
+    .await
+    .expect("messages");
+    assert_eq!(mails, 0);
+}

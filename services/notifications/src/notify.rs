@@ -48,6 +48,23 @@ impl Notifier {
             .map_err(HandleError::retry)
     }
 
+    /// Whether a mediator wants mail besides the feed (`notify_by_email` of their
+    /// profile in availability; yes when the profile is unknown).
+    async fn wants_mail(&self, mediator_id: MediatorId) -> Result<bool, HandleError> {
+        let request = mittler_contracts::availability::MediatorRef { mediator_id };
+        match rpc::call::<mittler_contracts::availability::GetProfile>(
+            &self.nats,
+            &request,
+            self.timeout,
+        )
+        .await
+        {
+            Ok(profile) => Ok(profile.notify_by_email),
+            Err(rpc::RpcError::Fault(_)) => Ok(true),
+            Err(other) => Err(HandleError::retry(other)),
+        }
+    }
+
     fn link(&self, path: &str) -> String {
         format!("{}{path}", self.config.public_url.trim_end_matches('/'))
     }
@@ -140,9 +157,17 @@ impl Notifier {
                 html: composed.html.clone(),
                 ics,
             };
-            store::queue_message(&mut *tx, &message)
-                .await
-                .map_err(HandleError::retry)?;
+            // Mediators may take offers in the in-app feed only; what concerns work
+            // they hold (confirmations with the calendar, changes, links) is mailed.
+            let by_mail = match (r.kind, r.contact.mediator_id) {
+                (Kind::Offer, Some(mediator_id)) => self.wants_mail(mediator_id).await?,
+                _ => true,
+            };
+            if by_mail {
+                store::queue_message(&mut *tx, &message)
+                    .await
+                    .map_err(HandleError::retry)?;
+            }
             self.feed(
                 tx,
                 cause,
