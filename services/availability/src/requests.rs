@@ -8,10 +8,10 @@ use crate::store::{self, InsertReservationError, LocalRules};
 use chrono::{Duration, Utc};
 use mittler_contracts::availability::{
     Absence, Calendar, CalendarChanged, Candidate, Candidates, CandidatesResponse, Excluded,
-    Exclusion, GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile,
-    MediatorRef, Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest,
-    PutProfile, Release, ReleaseRequest, Released, Reservation, ReservationMade,
-    ReservationReleased, Reserve, ReserveRequest, SetPresence, SetPresenceRequest, fault,
+    GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile, MediatorRef,
+    Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest, PutProfile,
+    Release, ReleaseRequest, Released, Reservation, ReservationMade, ReservationReleased, Reserve,
+    ReserveRequest, SetPresence, SetPresenceRequest, fault,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::config::AvailabilityConfig;
@@ -246,13 +246,8 @@ impl Availability {
 
         let now = Utc::now();
         let mut eligible = Vec::new();
-        let mut excluded: Vec<Excluded> = others
-            .into_iter()
-            .map(|id| Excluded {
-                mediator_id: MediatorId(id),
-                reasons: vec![Exclusion::Language],
-            })
-            .collect();
+        let other_languages = others.len() as u32;
+        let mut excluded: Vec<Excluded> = Vec::new();
         for (profile, rules) in &profiles {
             let calendar = store::calendar_of(
                 profile,
@@ -282,7 +277,11 @@ impl Availability {
         excluded.sort_by_key(|e| e.mediator_id);
         self.fill_offered_minutes(&mut eligible, &profiles, now)
             .await?;
-        Ok(CandidatesResponse { eligible, excluded })
+        Ok(CandidatesResponse {
+            eligible,
+            excluded,
+            other_languages,
+        })
     }
 
     /// What each candidate's calendar offered over the last 30 days, for fairness.

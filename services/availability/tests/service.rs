@@ -412,13 +412,19 @@ async fn candidates_name_every_excluded_mediator_with_its_reasons() {
         [fits]
     );
     assert_eq!(answer.eligible[0].qualification, Qualification::Certified);
+    // Who does not speak the language is counted, not listed.
+    assert_eq!(answer.other_languages, 1);
     let reasons: HashMap<MediatorId, Vec<Exclusion>> = answer
         .excluded
         .into_iter()
         .map(|e| (e.mediator_id, e.reasons))
         .collect();
-    assert_eq!(reasons.len(), 9, "all nine others, each with reasons");
-    assert_eq!(reasons[&other_language], [Exclusion::Language]);
+    assert_eq!(
+        reasons.len(),
+        8,
+        "the eight other speakers, each with reasons"
+    );
+    assert!(!reasons.contains_key(&other_language));
     assert_eq!(reasons[&lay], [Exclusion::Qualification]);
     assert_eq!(reasons[&far], [Exclusion::Distance]);
     assert_eq!(reasons[&ill], [Exclusion::Absence]);

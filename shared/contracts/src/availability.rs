@@ -279,7 +279,11 @@ pub struct Candidates;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CandidatesResponse {
     pub eligible: Vec<Candidate>,
+    /// Speakers of the language who cannot take the booking, each with every reason.
     pub excluded: Vec<Excluded>,
+    /// How many mediators do not speak the language (counted, not listed).
+    #[serde(default)]
+    pub other_languages: u32,
 }
 
 impl Rpc for Candidates {

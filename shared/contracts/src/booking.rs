@@ -798,7 +798,11 @@ pub struct DispatchRound {
     pub at: DateTime<Utc>,
     pub wave: i32,
     pub ranked: Vec<RankedMediator>,
+    /// Speakers of the language left out, each with every reason.
     pub excluded: Vec<ExcludedMediator>,
+    /// How many mediators do not speak the language.
+    #[serde(default)]
+    pub other_languages: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -638,6 +638,7 @@ impl Dispatcher {
             wave,
             &json!(ranked_json),
             &json!(excluded_json),
+            answer.other_languages,
         )
         .await
         .map_err(HandleError::retry)?;
@@ -1117,6 +1118,7 @@ impl Dispatcher {
                     wave: r.wave,
                     ranked: serde_json::from_value(r.ranked)?,
                     excluded: serde_json::from_value(r.excluded)?,
+                    other_languages: r.other_languages.max(0) as u32,
                 })
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()

@@ -287,12 +287,14 @@ pub async fn insert_round(
     wave: i32,
     ranked: &serde_json::Value,
     excluded: &serde_json::Value,
+    other_languages: u32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO booking.dispatch_rounds (booking_id, wave, ranked, excluded) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO booking.dispatch_rounds (booking_id, wave, ranked, excluded, other_languages) VALUES ($1, $2, $3, $4, $5)")
         .bind(booking.as_uuid())
         .bind(wave)
         .bind(ranked)
         .bind(excluded)
+        .bind(other_languages as i32)
         .execute(db)
         .await?;
     Ok(())
@@ -304,13 +306,14 @@ pub struct RoundRow {
     pub at: DateTime<Utc>,
     pub ranked: serde_json::Value,
     pub excluded: serde_json::Value,
+    pub other_languages: i32,
 }
 
 pub async fn rounds(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<Vec<RoundRow>, sqlx::Error> {
-    sqlx::query_as("SELECT wave, at, ranked, excluded FROM booking.dispatch_rounds WHERE booking_id = $1 ORDER BY at, wave")
+    sqlx::query_as("SELECT wave, at, ranked, excluded, other_languages FROM booking.dispatch_rounds WHERE booking_id = $1 ORDER BY at, wave")
         .bind(booking.as_uuid())
         .fetch_all(db)
         .await

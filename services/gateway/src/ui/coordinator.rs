@@ -186,6 +186,9 @@ pub async fn assign_section(
                 }
             }
             @if let Some(round) = last {
+                @if round.other_languages > 0 {
+                    p class="meta" { (l.tn("assign.other_languages", round.other_languages as usize, &[])) }
+                }
                 @if !round.excluded.is_empty() {
                     details {
                         summary { (l.tn("assign.excluded", round.excluded.len(), &[])) }
