@@ -120,3 +120,21 @@ pub fn field_errors(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A weekday at least `days` ahead (inside the demo mediators' hours).
+pub fn working_day(days: i64) -> chrono::NaiveDate {
+    use chrono::Datelike as _;
+    let mut day = (chrono::Utc::now() + chrono::Duration::days(days)).date_naive();
+    while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        day += chrono::Duration::days(1);
+    }
+    day
+}
+
+/// The sign-in of a demo mediator.
+pub fn email_of(mediator_id: &str) -> String {
+    mittler_gateway::seed::demo_mediators()
+        .find(|(id, _, _)| id.to_string() == mediator_id)
+        .map(|(_, _, email)| email)
+        .expect("a demo mediator")
+}

@@ -3,26 +3,14 @@
 
 mod common;
 
-use chrono::{Datelike, Duration, Utc, Weekday};
+use chrono::{Duration, Utc};
 use common::*;
-use mittler_gateway::seed::demo_mediators;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A weekday at least two days ahead, 10:00 Berlin time: inside the demo hours.
 fn next_working_day() -> String {
-    let mut day = (Utc::now() + Duration::days(2)).date_naive();
-    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-        day += Duration::days(1);
-    }
-    format!("{day}T10:00")
-}
-
-fn email_of(mediator_id: &str) -> String {
-    demo_mediators()
-        .find(|(id, _, _)| id.to_string() == mediator_id)
-        .map(|(_, _, email)| email)
-        .expect("a demo mediator")
+    format!("{}T10:00", working_day(2))
 }
 
 #[tokio::test]

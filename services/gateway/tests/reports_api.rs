@@ -2,26 +2,10 @@
 
 mod common;
 
-use chrono::{Datelike, Duration, Utc, Weekday};
+use chrono::Datelike;
 use common::*;
-use mittler_gateway::seed::demo_mediators;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn working_day(days: i64) -> chrono::NaiveDate {
-    let mut day = (Utc::now() + Duration::days(days)).date_naive();
-    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-        day += Duration::days(1);
-    }
-    day
-}
-
-fn email_of(mediator_id: &str) -> String {
-    demo_mediators()
-        .find(|(id, _, _)| id.to_string() == mediator_id)
-        .map(|(_, _, email)| email)
-        .expect("a demo mediator")
-}
 
 #[tokio::test]
 async fn the_queue_jobs_and_statistics_follow_the_bookings() {

@@ -69,20 +69,7 @@ async fn assigned_video_booking(api: &Client, requester: &str) -> (String, Strin
 
 /// Run tests/browser/room.mjs (chromium, headless) with `input`; its JSON answer.
 async fn browsers(input: &Value) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/room.mjs");
-    let out = tokio::process::Command::new("node")
-        .arg(script)
-        .arg(input.to_string())
-        .output()
-        .await
-        .expect("node (tests/browser: npm ci)");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "browser run: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    browser_script("room.mjs", input).await
 }
 
 async fn booking_state(api: &Client, token: &str, id: &str) -> Value {

@@ -14,23 +14,6 @@ use mittler_testkit::{TestApp, TestEnv};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn run_browsers(input: &Value) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser/ui.mjs");
-    let out = tokio::process::Command::new("node")
-        .arg(script)
-        .arg(input.to_string())
-        .output()
-        .await
-        .expect("node (tests/browser: npm ci)");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "browser run: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
 #[tokio::test]
 async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     let env = TestEnv::start().await;
@@ -74,7 +57,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "deactivate": "Sergej Wolkow",
         "screenshots": screenshots,
     });
-    let result = run_browsers(&input).await;
+    let result = browser_script("ui.mjs", &input).await;
     assert_eq!(result["ok"], true, "{result:#}");
     assert_eq!(result["errors"], json!([]), "script errors: {result:#}");
 

@@ -191,6 +191,15 @@ macro_rules! booking_events {
     )*};
 }
 
+/// Every subject the booking service publishes events on, for views that follow
+/// bookings live (the web UI's server-sent events).
+pub const EVENT_SUBJECTS: [&str; 4] = [
+    "booking.booking.>",
+    "booking.offer.>",
+    "booking.dispatch.>",
+    "booking.assignment.>",
+];
+
 booking_events! {
     BookingRequested => "requested",
     BookingRescheduled => "rescheduled",

@@ -572,14 +572,6 @@ pub async fn problems_in_language(
 
 // ---------------------------------------------------------------- live events
 
-/// The booking events a page may want to follow.
-const LIVE_SUBJECTS: [&str; 4] = [
-    "booking.booking.>",
-    "booking.offer.>",
-    "booking.dispatch.>",
-    "booking.assignment.>",
-];
-
 /// Server-sent events for live pages: `changed` when a booking the user may see
 /// changes (no details: the page fetches itself again), `notification` when the
 /// user's feed grows. Each carries a word of data: browsers drop events without data.
@@ -597,7 +589,8 @@ async fn events(
     let user_id = user.id();
     let client = &state.platform.nats.client;
     let mut subscriptions = Vec::new();
-    for subject in LIVE_SUBJECTS.iter().copied().chain([FeedItemAdded::TYPE]) {
+    let subjects = mittler_contracts::booking::EVENT_SUBJECTS;
+    for subject in subjects.iter().copied().chain([FeedItemAdded::TYPE]) {
         subscriptions.push(
             client
                 .subscribe(subject)
@@ -621,7 +614,10 @@ async fn events(
                 // Mediators: their own offers, and any change of a booking (their jobs).
                 (None, Some(me)) => match envelope.data.get("mediator_id") {
                     Some(id) => id.as_str() == Some(me.as_str()),
-                    None => envelope.event_type.starts_with("booking.booking."),
+                    None => mittler_contracts::subjects::subject_matches(
+                        mittler_contracts::booking::EVENT_SUBJECTS[0],
+                        &envelope.event_type,
+                    ),
                 },
                 (None, None) => false,
             };

@@ -76,3 +76,25 @@ pub fn email_of(mediator_id: &str) -> String {
         .map(|(_, _, email)| email)
         .expect("a demo mediator")
 }
+
+/// Run a script of tests/browser (Debian's chromium through playwright-core) with
+/// `input` as its argument; its JSON answer.
+pub async fn browser_script(script: &str, input: &Value) -> Value {
+    let path = format!(
+        "{}/../../tests/browser/{script}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(path)
+        .arg(input.to_string())
+        .output()
+        .await
+        .expect("node (tests/browser: npm ci)");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{script}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
