@@ -41,23 +41,7 @@
 
   // ---- forms to JSON: dotted names nest, `x[]` collects, [data-item=path] groups
   // fields of one row into an object pushed onto `path`; empty fields are left out.
-  function setPath(obj, path, value) {
-    var parts = path.split(".");
-    var at = obj;
-    for (var i = 0; i < parts.length - 1; i++) {
-      if (typeof at[parts[i]] !== "object" || at[parts[i]] === null) at[parts[i]] = {};
-      at = at[parts[i]];
-    }
-    var last = parts[parts.length - 1];
-    if (last.slice(-2) === "[]") {
-      last = last.slice(0, -2);
-      if (!Array.isArray(at[last])) at[last] = [];
-      at[last].push(value);
-    } else {
-      at[last] = value;
-    }
-  }
-
+  // The object that holds the last part of a dotted path, made on the way.
   function getPath(obj, path) {
     var parts = path.split(".");
     var at = obj;
@@ -66,6 +50,17 @@
       at = at[parts[i]];
     }
     return { parent: at, key: parts[parts.length - 1] };
+  }
+
+  function setPath(obj, path, value) {
+    var where = getPath(obj, path);
+    if (where.key.slice(-2) === "[]") {
+      var key = where.key.slice(0, -2);
+      if (!Array.isArray(where.parent[key])) where.parent[key] = [];
+      where.parent[key].push(value);
+    } else {
+      where.parent[where.key] = value;
+    }
   }
 
   function valueOf(el) {

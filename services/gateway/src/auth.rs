@@ -91,7 +91,7 @@ pub struct AuthUser {
     token_hash: Vec<u8>,
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -169,6 +169,14 @@ impl AuthUser {
         } else {
             Err(ApiError::Forbidden(what))
         }
+    }
+
+    /// The mediator profile of a mediator's account; `what` says why others are refused.
+    pub fn own_mediator(&self, what: &'static str) -> Result<MediatorId, ApiError> {
+        self.require(&[Role::Mediator], what)?;
+        self.user
+            .mediator_id
+            .ok_or(ApiError::Forbidden("this account has no mediator profile"))
     }
 
     /// The organisations whose bookings this user may see: a requester its own, a

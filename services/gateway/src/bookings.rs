@@ -380,7 +380,7 @@ pub struct ListParams {
     pub limit: Option<String>,
 }
 
-fn instant(
+pub(crate) fn instant(
     field: &str,
     value: Option<&str>,
     errors: &mut Vec<FieldError>,

@@ -20,13 +20,7 @@ use mittler_types::{MediatorId, Role, UserId};
 use serde::Deserialize;
 
 fn own_mediator(user: &AuthUser) -> Result<MediatorId, ApiError> {
-    user.require(
-        &[Role::Mediator],
-        "only mediators have a calendar of their own",
-    )?;
-    user.user
-        .mediator_id
-        .ok_or(ApiError::Forbidden("this account has no mediator profile"))
+    user.own_mediator("only mediators have a calendar of their own")
 }
 
 fn coordinator(user: &AuthUser) -> Result<(), ApiError> {

@@ -14,10 +14,7 @@ use mittler_platform::rpc;
 use mittler_types::{MediatorId, OfferId, Role};
 
 fn mediator(user: &AuthUser) -> Result<MediatorId, ApiError> {
-    user.require(&[Role::Mediator], "only mediators receive offers")?;
-    user.user
-        .mediator_id
-        .ok_or(ApiError::Forbidden("this account has no mediator profile"))
+    user.own_mediator("only mediators receive offers")
 }
 
 fn offer_id(raw: &str) -> Result<OfferId, ApiError> {

@@ -53,10 +53,15 @@ pub struct JobsQuery {
     pub since: Option<String>,
 }
 
-fn instant(field: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::parse_from_rfc3339(value.trim())
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| ApiError::field(field, "not an RFC 3339 instant"))
+/// An optional RFC 3339 instant of the query, or a 422 naming the field.
+fn instant(field: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let mut errors = Vec::new();
+    let at = crate::bookings::instant(field, value, &mut errors);
+    if errors.is_empty() {
+        Ok(at)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// My jobs: the bookings assigned to me, by start.
@@ -76,15 +81,9 @@ pub async fn my_jobs(
     user: AuthUser,
     Query(query): Query<JobsQuery>,
 ) -> Result<Json<Vec<BookingView>>, ApiError> {
-    user.require(&[Role::Mediator], "only mediators have jobs")?;
-    let mediator_id = user
-        .user
-        .mediator_id
-        .ok_or(ApiError::Forbidden("this account has no mediator profile"))?;
-    let since = match query.since.as_deref() {
-        Some(text) => instant("since", text)?,
-        None => Utc::now() - Duration::days(7),
-    };
+    let mediator_id = user.own_mediator("only mediators have jobs")?;
+    let since =
+        instant("since", query.since.as_deref())?.unwrap_or_else(|| Utc::now() - Duration::days(7));
     Ok(Json(
         rpc::call::<MyJobs>(
             &state.platform.nats.client,
@@ -140,14 +139,9 @@ pub async fn statistics(
         .map(|org| org.time_zone)
         .unwrap_or(TimeZone::BERLIN);
     let now = Utc::now();
-    let from = match query.from.as_deref() {
-        Some(text) => instant("from", text)?,
-        None => month_start(zone, now, -11),
-    };
-    let to = match query.to.as_deref() {
-        Some(text) => instant("to", text)?,
-        None => month_start(zone, now, 1),
-    };
+    let from =
+        instant("from", query.from.as_deref())?.unwrap_or_else(|| month_start(zone, now, -11));
+    let to = instant("to", query.to.as_deref())?.unwrap_or_else(|| month_start(zone, now, 1));
     if to <= from || to - from > Duration::days(3 * 366) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "to",

@@ -2,7 +2,9 @@
 //! time left to the start), manual assignment with the candidates and the dispatch
 //! explanation, mediators and organisations, and statistics.
 
-use super::{OrPage, Page, UiError, code, iso, layout, place, state_badge, when};
+use super::{
+    OrPage, Page, QUALIFICATIONS, UiError, code, iso, layout, options, place, state_badge, when,
+};
 use crate::http::AppState;
 use crate::problem::ApiError;
 use axum::Router;
@@ -11,7 +13,7 @@ use axum::routing::get;
 use maud::{Markup, html};
 use mittler_contracts::availability::MediatorProfile;
 use mittler_contracts::booking::{BookingView, StatisticsLine};
-use mittler_types::{Gender, Modality, OrganisationId, OrganisationKind, Qualification, Role};
+use mittler_types::{Gender, Modality, OrganisationId, OrganisationKind, Role};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -117,6 +119,7 @@ pub async fn assign_section(
     state: &AppState,
     page: &Page,
     booking: &BookingView,
+    profiles: &[MediatorProfile],
 ) -> Result<Markup, UiError> {
     let l = page.l;
     let id = booking.id.to_string();
@@ -128,10 +131,6 @@ pub async fn assign_section(
     .await
     .or_page(l)?
     .0;
-    let profiles = crate::mediators::list(State(state.clone()), page.user.clone())
-        .await
-        .or_page(l)?
-        .0;
     let names: HashMap<_, _> = profiles
         .iter()
         .map(|p| (p.id, p.display_name.clone()))
@@ -228,10 +227,7 @@ fn language_rows(l: super::i18n::Lang, n: &str) -> Markup {
             span {
                 label for=(format!("qual-{n}")) { (l.t("booking.qualification")) }
                 select id=(format!("qual-{n}")) name="qualification" {
-                    @for q in [Qualification::Lay, Qualification::Trained, Qualification::Certified] {
-                        @let c = code(&q);
-                        option value=(c) { (l.t(&format!("qualification.{c}"))) }
-                    }
+                    (options(l, "qualification", &QUALIFICATIONS, ""))
                 }
             }
             button type="button" data-remove-row { (l.t("availability.remove")) }
@@ -294,10 +290,7 @@ async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Mar
             p {
                 label for="m-gender" { (l.t("mediators.gender")) }
                 select id="m-gender" name="profile.gender" {
-                    @for g in [Gender::Female, Gender::Male, Gender::Diverse] {
-                        @let c = code(&g);
-                        option value=(c) { (l.t(&format!("gender.{c}"))) }
-                    }
+                    (options(l, "gender", &[Gender::Female, Gender::Male, Gender::Diverse], ""))
                 }
             }
             div id="m-languages" data-array="profile.languages" { (language_rows(l, "0")) }
@@ -365,10 +358,7 @@ async fn organisations_page(State(state): State<AppState>, page: Page) -> Result
                 p {
                     label for="o-kind" { (l.t("organisations.kind")) }
                     select id="o-kind" name="kind" {
-                        @for k in [OrganisationKind::Authority, OrganisationKind::Carrier] {
-                            @let c = code(&k);
-                            option value=(c) { (l.t(&format!("organisation_kind.{c}"))) }
-                        }
+                        (options(l, "organisation_kind", &[OrganisationKind::Authority, OrganisationKind::Carrier], ""))
                     }
                 }
                 button type="submit" class="primary" { (l.t("organisations.create")) }

@@ -68,20 +68,9 @@ pub struct Page {
     pub path: String,
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-}
-
 /// The UI language: the switch's cookie, else the account's, else German.
 pub fn lang_of(headers: &HeaderMap, user: Option<&AuthUser>) -> Lang {
-    cookie(headers, LANG_COOKIE)
+    crate::auth::cookie_value(headers, LANG_COOKIE)
         .map(|code| Lang::from_code(&code))
         .or_else(|| user.map(|u| Lang::from_code(&u.user.locale)))
         .unwrap_or_default()
@@ -134,15 +123,16 @@ impl OptionalFromRequestParts<AppState> for Page {
     }
 }
 
+/// A path for a query value (`?next=…`): slashes stay readable.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
 pub fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
 /// Only paths of this site are followed after sign-in or a language switch.
@@ -331,6 +321,23 @@ pub fn code<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// Every qualification, lowest first.
+pub const QUALIFICATIONS: [mittler_types::Qualification; 3] = [
+    mittler_types::Qualification::Lay,
+    mittler_types::Qualification::Trained,
+    mittler_types::Qualification::Certified,
+];
+
+/// `<option>`s for vocabulary values, labelled by the words under `prefix`.
+pub fn options<T: serde::Serialize>(l: Lang, prefix: &str, values: &[T], selected: &str) -> Markup {
+    html! {
+        @for value in values {
+            @let c = code(value);
+            option value=(c) selected[c == selected] { (l.t(&format!("{prefix}.{c}"))) }
+        }
+    }
 }
 
 pub fn state_badge(l: Lang, booking: &BookingView) -> Markup {

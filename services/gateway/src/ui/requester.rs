@@ -2,7 +2,10 @@
 //! a booking's detail (mediator, video links, cancel, move; for coordinators also the
 //! dispatch explanation and manual assignment).
 
-use super::{OrPage, Page, UiError, code, iso, layout, mediator_names, place, state_badge, when};
+use super::{
+    OrPage, Page, QUALIFICATIONS, UiError, code, iso, layout, mediator_names, options, place,
+    state_badge, when,
+};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -172,20 +175,6 @@ async fn list_page(
     Ok(layout(&page, &l.t("bookings.title"), content).into_response())
 }
 
-fn option_list<T: serde::Serialize>(
-    l: super::i18n::Lang,
-    prefix: &str,
-    values: &[T],
-    selected: &str,
-) -> Markup {
-    html! {
-        @for value in values {
-            @let c = code(value);
-            option value=(c) selected[c == selected] { (l.t(&format!("{prefix}.{c}"))) }
-        }
-    }
-}
-
 /// The language picker: a search box that filters a list of every language and
 /// dialect (by name, code and other names); the list alone works without script.
 pub fn language_picker(l: super::i18n::Lang, id: &str, name: &str, label: &str) -> Markup {
@@ -238,19 +227,19 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
                 p {
                     label for="subject_area" { (l.t("booking.subject_area")) }
                     select id="subject_area" name="subject_area" {
-                        (option_list(l, "subject", &SUBJECT_AREAS, "other"))
+                        (options(l, "subject", &SUBJECT_AREAS, "other"))
                     }
                 }
                 p {
                     label for="min_qualification" { (l.t("booking.qualification")) }
                     select id="min_qualification" name="min_qualification" {
-                        (option_list(l, "qualification", &[mittler_types::Qualification::Lay, mittler_types::Qualification::Trained, mittler_types::Qualification::Certified], "lay"))
+                        (options(l, "qualification", &QUALIFICATIONS, "lay"))
                     }
                 }
                 p {
                     label for="mediator_gender" { (l.t("booking.gender")) }
                     select id="mediator_gender" name="mediator_gender" {
-                        (option_list(l, "gender_preference", &[mittler_types::GenderPreference::Any, mittler_types::GenderPreference::Female, mittler_types::GenderPreference::Male], "any"))
+                        (options(l, "gender_preference", &[mittler_types::GenderPreference::Any, mittler_types::GenderPreference::Female, mittler_types::GenderPreference::Male], "any"))
                     }
                 }
             }
@@ -357,15 +346,31 @@ async fn detail_page(
         .or_page(l)?
         .0;
     let coordinator = matches!(page.user.role(), Role::Coordinator | Role::Admin);
-    let names = mediator_names(
-        &state,
-        booking
-            .assignment
+    // Coordinators read every profile (for the assignment); others ask for the few named.
+    let profiles = if coordinator {
+        crate::mediators::list(State(state.clone()), page.user.clone())
+            .await
+            .or_page(l)?
+            .0
+    } else {
+        Vec::new()
+    };
+    let names = if coordinator {
+        profiles
             .iter()
-            .map(|a| a.mediator_id)
-            .chain(booking.offers.iter().map(|o| o.mediator_id)),
-    )
-    .await;
+            .map(|p| (p.id, p.display_name.clone()))
+            .collect()
+    } else {
+        mediator_names(
+            &state,
+            booking
+                .assignment
+                .iter()
+                .map(|a| a.mediator_id)
+                .chain(booking.offers.iter().map(|o| o.mediator_id)),
+        )
+        .await
+    };
     let links = if booking.details.modality == mittler_types::Modality::Video
         && booking.assignment.is_some()
     {
@@ -379,7 +384,7 @@ async fn detail_page(
     let zone = booking.details.time_zone;
     let d = &booking.details;
     let assign = if coordinator && is_open(booking.state) && booking.assignment.is_none() {
-        Some(super::coordinator::assign_section(&state, &page, &booking).await?)
+        Some(super::coordinator::assign_section(&state, &page, &booking, &profiles).await?)
     } else {
         None
     };
