@@ -9,7 +9,8 @@
 # Settings: BENCH_INSTANCE (../shared/workload/instances/medium-s1.json),
 # BENCH_RATES ("10 100 200 400"), BENCH_SECONDS (20), BENCH_MEDIATORS (500),
 # BENCH_PROFILE=1 (sample every CPU with `perf record -e cpu-clock` during the
-# 100/s run and print where the time goes: by process, then by function).
+# 100/s run and print where the time goes: by process, then by function; and
+# PostgreSQL's statements of that run by total time, with calls per booking).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -44,8 +45,15 @@ trap cleanup EXIT
 start_stack() {
   pg_port=$(free_port); nats_port=$(free_port); mail_port=$(free_port); mail_web=$(free_port)
   rm -rf "$work/pg" "$work/nats" "$work/mail"
-  PG_FAST=1 "$here/pg.sh" start "$work/pg" "$pg_port" >/dev/null
+  pg_opts=""
+  if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+    pg_opts="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+  fi
+  PG_FAST=1 PG_OPTS="$pg_opts" "$here/pg.sh" start "$work/pg" "$pg_port" >/dev/null
   "$here/pg.sh" ensure-db "$pg_port" >/dev/null
+  if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+    psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -d mittler -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+  fi
   "$here/nats.sh" start "$work/nats" "$nats_port" >/dev/null
   /usr/bin/python3 "$here/mail_sink.py" --smtp-port "$mail_port" --http-port "$mail_web" --dir "$work/mail" >/dev/null 2>&1 &
   pids+=($!)
@@ -85,17 +93,45 @@ for rate in $rates; do
   echo
   echo "==> mittler-load --rate $rate --seconds $seconds (all in one, pid $mittler_pid)"
   if [ "${BENCH_PROFILE:-0}" = 1 ] && [ "$rate" = 100 ]; then
-    perf record -a -g -e cpu-clock -F 499 -o "$work/perf.data" -- sleep $((seconds + 8)) >/dev/null 2>&1 &
+    pg_psql=(psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -d mittler)
+    booked_before=$("${pg_psql[@]}" -tAc "SELECT count(*) FROM booking.bookings")
+    # Profile the bookings only: from the moment the load generator's set-up is done.
+    rm -f "$work/started"
+    load --rate "$rate" --seconds "$seconds" --pid "$mittler_pid" --started-file "$work/started" $reuse &
+    load_pid=$!
+    while [ ! -f "$work/started" ] && kill -0 "$load_pid" 2>/dev/null; do sleep 0.05; done
+    "${pg_psql[@]}" -c "SELECT pg_stat_statements_reset()" >/dev/null
+    perf record -a -g -e cpu-clock -F 499 -o "$work/perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
     perf_pid=$!
-    load --rate "$rate" --seconds "$seconds" --pid "$mittler_pid" $reuse
+    wait "$load_pid"
     wait "$perf_pid" || true
+    booked=$(( $("${pg_psql[@]}" -tAc "SELECT count(*) FROM booking.bookings") - booked_before ))
+    echo
+    echo "==> PostgreSQL statements during the 100/s run ($booked bookings): by total time"
+    "${pg_psql[@]}" -P pager=off -c "
+      SELECT round(total_exec_time::numeric, 0) AS total_ms,
+             round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 1) AS pct,
+             calls, round(calls::numeric / greatest($booked, 1), 2) AS per_booking,
+             round(mean_exec_time::numeric, 3) AS mean_ms,
+             left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS statement
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25"
+    echo "==> by calls"
+    "${pg_psql[@]}" -P pager=off -c "
+      SELECT calls, round(calls::numeric / greatest($booked, 1), 2) AS per_booking,
+             round(total_exec_time::numeric, 0) AS total_ms,
+             left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS statement
+        FROM pg_stat_statements ORDER BY calls DESC LIMIT 40"
+    "${pg_psql[@]}" -P pager=off -c "
+      SELECT sum(calls) AS statements, round(sum(calls)::numeric / greatest($booked, 1), 1) AS per_booking,
+             round(sum(total_exec_time)::numeric, 0) AS total_ms
+        FROM pg_stat_statements"
     echo
     echo "==> CPU samples by process (all CPUs, during the 100/s run)"
-    perf report -i "$work/perf.data" --stdio --no-children --sort comm -g none 2>/dev/null | grep -E "^ +[0-9]" | head -8
+    perf report -i "$work/perf.data" --stdio --no-children --sort comm -g none 2>/dev/null | grep -E "^ +[0-9]" | head -8 || true
     echo
     echo "==> CPU samples by function in mittler (pid $mittler_pid)"
     perf report -i "$work/perf.data" --stdio --no-children --pid "$mittler_pid" --sort dso,symbol -g none 2>/dev/null \
-      | grep -E "^ +[0-9]" | cut -c1-120 | head -30
+      | grep -E "^ +[0-9]" | cut -c1-120 | head -30 || true
   else
     load --rate "$rate" --seconds "$seconds" --pid "$mittler_pid" $reuse
   fi

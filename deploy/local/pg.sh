@@ -4,7 +4,8 @@
 #                            since PostgreSQL refuses root), start, wait until it answers
 #   pg.sh stop DIR           fast shutdown
 #   pg.sh ensure-db PORT     create role and database "mittler" if missing
-# PG_FAST=1 trades durability for speed (tests only).
+# PG_FAST=1 trades durability for speed (tests only); PG_OPTS adds server options
+# (e.g. "-c shared_preload_libraries=pg_stat_statements" for a benchmark's profile).
 set -euo pipefail
 
 cmd=${1:?usage: pg.sh start DIR PORT | stop DIR | ensure-db PORT}
@@ -39,6 +40,7 @@ case "$cmd" in
       if [ "${PG_FAST:-0}" = 1 ]; then
         opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
       fi
+      opts="$opts ${PG_OPTS:-}"
       as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
         || { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
     fi

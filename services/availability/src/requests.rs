@@ -186,32 +186,21 @@ impl Availability {
         }
         let mut conn = self.pool.acquire().await.map_err(internal)?;
         // Full profiles only for those who speak the language; the rest are out on language.
-        let language_filter = serde_json::json!([{ "code": needs.language.as_str() }]);
-        let (speakers, others): (Vec<(Uuid, bool)>, Vec<(Uuid, bool)>) =
-            sqlx::query_as::<_, (Uuid, bool)>(
-                "SELECT id, languages @> $1 FROM availability.mediators ORDER BY id",
-            )
-            .bind(&language_filter)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .partition(|(_, speaks)| *speaks);
-        let speakers: Vec<Uuid> = speakers.into_iter().map(|(id, _)| id).collect();
-        let others: Vec<Uuid> = others.into_iter().map(|(id, _)| id).collect();
-        let profiles = store::profiles_by_ids(&mut *conn, &speakers)
+        let (profiles, other_languages) = store::speakers_of(&mut conn, needs.language.as_str())
             .await
             .map_err(internal)?;
+        let speakers: Vec<Uuid> = profiles.iter().map(|(p, _)| p.id.as_uuid()).collect();
         let around = (
             needs.start - Duration::days(1),
             needs.end + Duration::days(1),
         );
-        let absences = store::absences(&mut *conn, None, around.0, around.1)
+        let absences = store::absences(&mut *conn, Some(&speakers), around.0, around.1)
             .await
             .map_err(internal)?;
-        let reservations = store::live_reservations(&mut *conn, None, around.0, around.1)
-            .await
-            .map_err(internal)?;
+        let reservations =
+            store::live_reservations(&mut *conn, Some(&speakers), around.0, around.1)
+                .await
+                .map_err(internal)?;
         let online: HashSet<MediatorId> = store::online_now(&mut *conn)
             .await
             .map_err(internal)?
@@ -246,7 +235,6 @@ impl Availability {
 
         let now = Utc::now();
         let mut eligible = Vec::new();
-        let other_languages = others.len() as u32;
         let mut excluded: Vec<Excluded> = Vec::new();
         for (profile, rules) in &profiles {
             let calendar = store::calendar_of(

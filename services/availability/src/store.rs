@@ -154,7 +154,7 @@ pub async fn profiles(
 /// Lock a mediator's row: reservations of one mediator are made one at a time.
 pub async fn lock_mediator(db: impl PgExecutor<'_>, id: MediatorId) -> Result<bool, sqlx::Error> {
     let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM availability.mediators WHERE id = $1 FOR UPDATE")
+        sqlx::query_scalar("SELECT 1 FROM availability.mediators WHERE id = $1 FOR NO KEY UPDATE")
             .bind(id.as_uuid())
             .fetch_optional(db)
             .await?;
@@ -450,18 +450,40 @@ pub fn calendar_of(
     }
 }
 
-/// Profiles with these ids.
-pub async fn profiles_by_ids(
-    db: impl PgExecutor<'_>,
-    ids: &[Uuid],
-) -> anyhow::Result<Vec<(MediatorProfile, LocalRules)>> {
-    let rows: Vec<ProfileRow> = sqlx::query_as(&format!(
-        "SELECT {PROFILE_COLUMNS} FROM availability.mediators WHERE id = ANY($1) ORDER BY id"
+/// The profiles of everyone who speaks `language` (by the languages index), and how
+/// many mediators of the pool do not.
+pub async fn speakers_of(
+    conn: &mut sqlx::PgConnection,
+    language: &str,
+) -> anyhow::Result<(Vec<(MediatorProfile, LocalRules)>, u32)> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        profile: ProfileRow,
+        pool_size: i64,
+    }
+    let filter = serde_json::json!([{ "code": language }]);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {PROFILE_COLUMNS}, (SELECT count(*) FROM availability.mediators) AS pool_size \
+         FROM availability.mediators WHERE languages @> $1 ORDER BY id"
     ))
-    .bind(ids)
-    .fetch_all(db)
+    .bind(&filter)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter().map(ProfileRow::into_parts).collect()
+    let pool_size = match rows.first() {
+        Some(row) => row.pool_size,
+        None => {
+            sqlx::query_scalar("SELECT count(*) FROM availability.mediators")
+                .fetch_one(&mut *conn)
+                .await?
+        }
+    };
+    let others = (pool_size as usize).saturating_sub(rows.len()) as u32;
+    let profiles = rows
+        .into_iter()
+        .map(|row| row.profile.into_parts())
+        .collect::<anyhow::Result<_>>()?;
+    Ok((profiles, others))
 }
 
 /// Reserved minutes per mediator (of this zone) of live reservations starting in

@@ -195,7 +195,7 @@ pub async fn get_for_update(
     id: BookingId,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM booking.bookings WHERE id = $1 FOR UPDATE"
+        "SELECT {COLUMNS} FROM booking.bookings WHERE id = $1 FOR NO KEY UPDATE"
     ))
     .bind(id.as_uuid())
     .fetch_optional(conn)

@@ -75,7 +75,7 @@ pub async fn booking_for_update(
 ) -> anyhow::Result<Option<BookingFacts>> {
     let row: Option<BookingRow> = sqlx::query_as(
         "SELECT booking_id, organisation_id, requested_by, details, mediator_id, state, sequence \
-         FROM notifications.bookings WHERE booking_id = $1 FOR UPDATE",
+         FROM notifications.bookings WHERE booking_id = $1 FOR NO KEY UPDATE",
     )
     .bind(id.as_uuid())
     .fetch_optional(&mut *conn)

@@ -443,7 +443,7 @@ impl Rooms {
         let grant = self.grant(&request.token)?;
         let mut tx = self.pool.begin().await.map_err(internal)?;
         let room: Option<(Uuid, Uuid, String, DateTime<Utc>, Option<i64>)> = sqlx::query_as(
-            "SELECT booking_id, organisation_id, state, valid_until, janus_room FROM sessions.rooms WHERE id = $1 FOR UPDATE",
+            "SELECT booking_id, organisation_id, state, valid_until, janus_room FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
         )
         .bind(grant.room)
         .fetch_optional(&mut *tx)
@@ -623,7 +623,7 @@ impl Rooms {
             return Ok(()); // left before
         };
         let (booking, organisation): (Uuid, Uuid) = sqlx::query_as(
-            "SELECT booking_id, organisation_id FROM sessions.rooms WHERE id = $1 FOR UPDATE",
+            "SELECT booking_id, organisation_id FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
         )
         .bind(room)
         .fetch_one(&mut *tx)

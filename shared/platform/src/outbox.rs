@@ -41,27 +41,63 @@ pub async fn enqueue<T: Event>(
     schema: Schema,
     envelope: &Envelope<T>,
 ) -> Result<(), OutboxError> {
-    let payload = serde_json::to_string(envelope)?;
-    let context = RequestContext::current();
-    let headers = match context {
-        Some(context) => json!({
-            headers::REQUEST_ID: context.request_id,
-            headers::TRACEPARENT: crate::telemetry::new_traceparent(Some(&context.traceparent)),
-        }),
-        None => json!({}),
-    };
-    sqlx::query(&format!(
-        "INSERT INTO {schema}.outbox (id, subject, payload, headers, created_at) \
-         VALUES ($1, $2, $3::json, $4, $5)"
-    ))
-    .bind(envelope.id.as_uuid())
-    .bind(envelope.subject())
-    .bind(payload)
-    .bind(headers)
-    .bind(envelope.occurred_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    let mut batch = Batch::default();
+    batch.add(envelope)?;
+    batch.write(conn, schema).await
+}
+
+/// Several events written to the outbox with one statement (a dispatch wave's
+/// offers, say), in the order they were added.
+#[derive(Debug, Default)]
+pub struct Batch {
+    ids: Vec<Uuid>,
+    subjects: Vec<String>,
+    payloads: Vec<String>,
+    headers: Vec<serde_json::Value>,
+    created: Vec<DateTime<Utc>>,
+}
+
+impl Batch {
+    /// Serialise `envelope` into the batch, with the current request context.
+    pub fn add<T: Event>(&mut self, envelope: &Envelope<T>) -> Result<(), OutboxError> {
+        self.payloads.push(serde_json::to_string(envelope)?);
+        self.ids.push(envelope.id.as_uuid());
+        self.subjects.push(envelope.subject());
+        self.headers.push(match RequestContext::current() {
+            Some(context) => json!({
+                headers::REQUEST_ID: context.request_id,
+                headers::TRACEPARENT: crate::telemetry::new_traceparent(Some(&context.traceparent)),
+            }),
+            None => json!({}),
+        });
+        self.created.push(envelope.occurred_at);
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Insert the batch inside the caller's transaction (nothing when empty).
+    pub async fn write(self, conn: &mut PgConnection, schema: Schema) -> Result<(), OutboxError> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(&format!(
+            "INSERT INTO {schema}.outbox (id, subject, payload, headers, created_at) \
+             SELECT id, subject, payload::json, headers, created_at \
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[]) \
+                  AS e(id, subject, payload, headers, created_at)"
+        ))
+        .bind(&self.ids)
+        .bind(&self.subjects)
+        .bind(&self.payloads)
+        .bind(&self.headers)
+        .bind(&self.created)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Why a relay pass stopped.
@@ -318,18 +354,35 @@ pub async fn unsent_count(pool: &PgPool, schema: Schema) -> Result<i64, sqlx::Er
     .await
 }
 
-/// Wait for the next notification; `false` when the listener is gone.
+/// Wait for the next notification; `false` when the listener is gone. Those that
+/// have arrived as well are taken with it: the one pass that follows covers them all
+/// (each was sent after its rows were committed), instead of a pass each that finds
+/// nothing left.
 async fn wait_for_notification(listener: &mut Option<PgListener>) -> bool {
-    match listener {
-        Some(l) => match l.recv().await {
-            Ok(_) => true,
-            Err(error) => {
-                tracing::warn!(%error, "outbox listener failed");
-                *listener = None;
-                false
+    let Some(l) = listener else {
+        return std::future::pending().await;
+    };
+    match l.recv().await {
+        Ok(_) => {
+            for _ in 0..10_000 {
+                match tokio::time::timeout(Duration::ZERO, l.recv()).await {
+                    Ok(Ok(_)) => continue,
+                    Ok(Err(error)) => {
+                        // The pass runs anyway; the next wait finds the listener gone.
+                        tracing::warn!(%error, "outbox listener failed");
+                        *listener = None;
+                        break;
+                    }
+                    Err(_) => break, // nothing more has arrived
+                }
             }
-        },
-        None => std::future::pending().await,
+            true
+        }
+        Err(error) => {
+            tracing::warn!(%error, "outbox listener failed");
+            *listener = None;
+            false
+        }
     }
 }
 

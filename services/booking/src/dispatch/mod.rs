@@ -228,19 +228,17 @@ impl Dispatcher {
             )
             .await
             .map_err(internal)?;
-            for other in store::close_open_offers(&mut *tx, view.id, None, "withdrawn")
+            let others = store::close_open_offers(&mut *tx, view.id, None, "withdrawn")
                 .await
-                .map_err(internal)?
-            {
-                emit_withdrawn(
-                    &mut tx,
-                    &other,
-                    view.organisation_id,
-                    "a coordinator assigned the booking",
-                )
-                .await
-                .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
-            }
+                .map_err(internal)?;
+            emit_withdrawn(
+                &mut tx,
+                &others,
+                view.organisation_id,
+                "a coordinator assigned the booking",
+            )
+            .await
+            .map_err(internal)?;
             store::cancel_timers(&mut *tx, view.id)
                 .await
                 .map_err(internal)?;
@@ -487,12 +485,12 @@ impl Dispatcher {
             return Ok(()); // already dispatched, assigned or cancelled
         }
         self.release_assignment(tx, id).await?;
-        for offer in store::close_open_offers(&mut *tx, id, None, "withdrawn")
+        let offers = store::close_open_offers(&mut *tx, id, None, "withdrawn")
             .await
-            .map_err(HandleError::retry)?
-        {
-            emit_withdrawn(tx, &offer, row.organisation_id(), "the booking changed").await?;
-        }
+            .map_err(HandleError::retry)?;
+        emit_withdrawn(tx, &offers, row.organisation_id(), "the booking changed")
+            .await
+            .map_err(HandleError::retry)?;
         store::clear_escalation(&mut *tx, id)
             .await
             .map_err(HandleError::retry)?;
@@ -659,34 +657,29 @@ impl Dispatcher {
         } else {
             deadline(now, details.start, wait)
         };
-        for mediator_id in &chosen {
-            let offer_id = OfferId::new();
-            if store::insert_offer(
-                &mut *tx,
-                offer_id,
-                booking.id,
-                *mediator_id,
-                wave,
-                expires_at,
-            )
+        let made = store::insert_offers(&mut *tx, booking.id, &chosen, wave, expires_at)
             .await
-            .map_err(HandleError::retry)?
-            {
-                emit(
-                    tx,
+            .map_err(HandleError::retry)?;
+        let mut events = outbox::Batch::default();
+        for (offer_id, mediator_id) in made {
+            events
+                .add(&Envelope::new(
                     OfferMade {
                         offer_id,
                         booking_id: booking.id,
                         organisation_id: booking.organisation_id,
-                        mediator_id: *mediator_id,
+                        mediator_id,
                         wave,
                         expires_at,
                     },
-                )
-                .await
+                    outbox::root_meta(),
+                ))
                 .map_err(HandleError::retry)?;
-            }
         }
+        events
+            .write(tx, Schema::BOOKING)
+            .await
+            .map_err(HandleError::retry)?;
         if on_demand {
             let waited =
                 (Utc::now() - booking.created_at).num_milliseconds().max(0) as f64 / 1000.0;
@@ -776,12 +769,12 @@ impl Dispatcher {
             return Ok(());
         };
         let organisation = row.organisation_id();
-        for offer in store::close_open_offers(&mut *tx, id, None, "withdrawn")
+        let offers = store::close_open_offers(&mut *tx, id, None, "withdrawn")
             .await
-            .map_err(HandleError::retry)?
-        {
-            emit_withdrawn(tx, &offer, organisation, "the booking was cancelled").await?;
-        }
+            .map_err(HandleError::retry)?;
+        emit_withdrawn(tx, &offers, organisation, "the booking was cancelled")
+            .await
+            .map_err(HandleError::retry)?;
         store::cancel_timers(&mut *tx, id)
             .await
             .map_err(HandleError::retry)?;
@@ -1012,41 +1005,44 @@ impl Dispatcher {
         .await
         .map_err(internal)?;
         let organisation_id = view.organisation_id;
-        emit(
+        let mut events = outbox::Batch::default();
+        events
+            .add(&Envelope::new(
+                OfferAccepted {
+                    offer_id: request.offer_id,
+                    booking_id: view.id,
+                    organisation_id,
+                    mediator_id: request.mediator_id,
+                },
+                outbox::root_meta(),
+            ))
+            .map_err(internal)?;
+        events
+            .add(&Envelope::new(
+                BookingAssigned {
+                    booking_id: view.id,
+                    organisation_id,
+                    mediator_id: request.mediator_id,
+                    assigned_by: None,
+                },
+                outbox::root_meta(),
+            ))
+            .map_err(internal)?;
+        events
+            .write(&mut tx, Schema::BOOKING)
+            .await
+            .map_err(internal)?;
+        let others = store::close_open_offers(&mut *tx, view.id, None, "withdrawn")
+            .await
+            .map_err(internal)?;
+        emit_withdrawn(
             &mut tx,
-            OfferAccepted {
-                offer_id: request.offer_id,
-                booking_id: view.id,
-                organisation_id,
-                mediator_id: request.mediator_id,
-            },
+            &others,
+            organisation_id,
+            "another mediator took the booking",
         )
         .await
         .map_err(internal)?;
-        emit(
-            &mut tx,
-            BookingAssigned {
-                booking_id: view.id,
-                organisation_id,
-                mediator_id: request.mediator_id,
-                assigned_by: None,
-            },
-        )
-        .await
-        .map_err(internal)?;
-        for other in store::close_open_offers(&mut *tx, view.id, None, "withdrawn")
-            .await
-            .map_err(internal)?
-        {
-            emit_withdrawn(
-                &mut tx,
-                &other,
-                organisation_id,
-                "another mediator took the booking",
-            )
-            .await
-            .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
-        }
         store::cancel_timers(&mut *tx, view.id)
             .await
             .map_err(internal)?;
@@ -1130,24 +1126,27 @@ impl Dispatcher {
     }
 }
 
+/// One `OfferWithdrawn` for each of `offers`, written with one statement.
 async fn emit_withdrawn(
     tx: &mut PgConnection,
-    offer: &store::OfferRow,
+    offers: &[store::OfferRow],
     organisation_id: mittler_types::OrganisationId,
     reason: &str,
-) -> Result<(), HandleError> {
-    emit(
-        tx,
-        OfferWithdrawn {
-            offer_id: OfferId(offer.id),
-            booking_id: BookingId(offer.booking_id),
-            organisation_id,
-            mediator_id: MediatorId(offer.mediator_id),
-            reason: reason.to_owned(),
-        },
-    )
-    .await
-    .map_err(HandleError::retry)
+) -> Result<(), outbox::OutboxError> {
+    let mut batch = outbox::Batch::default();
+    for offer in offers {
+        batch.add(&Envelope::new(
+            OfferWithdrawn {
+                offer_id: OfferId(offer.id),
+                booking_id: BookingId(offer.booking_id),
+                organisation_id,
+                mediator_id: MediatorId(offer.mediator_id),
+                reason: reason.to_owned(),
+            },
+            outbox::root_meta(),
+        ))?;
+    }
+    batch.write(tx, Schema::BOOKING).await
 }
 
 /// The slot a booking needs from a mediator.

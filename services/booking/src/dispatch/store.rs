@@ -29,26 +29,37 @@ impl OfferRow {
     }
 }
 
-pub async fn insert_offer(
+/// Open an offer for each of `mediators` in one statement; returns the offers made
+/// (a mediator who holds an open offer for the booking already gets none).
+pub async fn insert_offers(
     db: impl PgExecutor<'_>,
-    id: OfferId,
     booking: BookingId,
-    mediator: MediatorId,
+    mediators: &[MediatorId],
     wave: i32,
     expires_at: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+) -> Result<Vec<(OfferId, MediatorId)>, sqlx::Error> {
+    let ids: Vec<Uuid> = mediators.iter().map(|_| OfferId::new().as_uuid()).collect();
+    let mediators: Vec<Uuid> = mediators.iter().map(|m| m.as_uuid()).collect();
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
         "INSERT INTO booking.offers (id, booking_id, mediator_id, wave, state, expires_at) \
-         VALUES ($1, $2, $3, $4, 'open', $5) ON CONFLICT (booking_id, mediator_id) WHERE state = 'open' DO NOTHING",
+         SELECT o.id, $3, o.mediator_id, $4, 'open', $5 \
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS o(id, mediator_id, n) ORDER BY o.n \
+         ON CONFLICT (booking_id, mediator_id) WHERE state = 'open' DO NOTHING \
+         RETURNING id, mediator_id",
     )
-    .bind(id.as_uuid())
+    .bind(&ids)
+    .bind(&mediators)
     .bind(booking.as_uuid())
-    .bind(mediator.as_uuid())
     .bind(wave)
     .bind(expires_at)
-    .execute(db)
+    .fetch_all(db)
     .await?;
-    Ok(inserted.rows_affected() == 1)
+    // In the order asked (the ranking's), whatever order the rows came back in.
+    let made: HashMap<Uuid, Uuid> = rows.into_iter().map(|(id, m)| (m, id)).collect();
+    Ok(mediators
+        .iter()
+        .filter_map(|m| made.get(m).map(|id| (OfferId(*id), MediatorId(*m))))
+        .collect())
 }
 
 pub async fn offer(db: impl PgExecutor<'_>, id: OfferId) -> Result<Option<OfferRow>, sqlx::Error> {

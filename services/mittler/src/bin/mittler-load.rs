@@ -68,6 +68,10 @@ struct Args {
     reuse: bool,
     #[arg(long, default_value = "mittler-demo")]
     password: String,
+    /// A file created when the set-up is done and the bookings begin (a profiler
+    /// waits for it, so that the sign-ins stay out of the profile).
+    #[arg(long)]
+    started_file: Option<std::path::PathBuf>,
 }
 
 /// Requesting organisations the run adds to the pool, one account each.
@@ -627,6 +631,9 @@ async fn main() -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(7);
     let total = args.rate * args.seconds;
     let interval = StdDuration::from_secs_f64(1.0 / args.rate.max(1) as f64);
+    if let Some(file) = &args.started_file {
+        std::fs::write(file, b"")?;
+    }
     let begin = Instant::now();
     let assigned_before = watch.lock().await.assigned;
     let errors = Arc::new(AtomicU64::new(0));
