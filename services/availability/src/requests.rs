@@ -19,6 +19,7 @@ use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use mittler_types::{MediatorId, Modality, ReservationId};
 use sqlx::PgPool;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The availability service's request handlers.
@@ -26,6 +27,16 @@ use uuid::Uuid;
 pub struct Availability {
     pool: PgPool,
     config: AvailabilityConfig,
+    profiles: Arc<tokio::sync::RwLock<ProfileCache>>,
+}
+
+/// Every mediator's profile as of `version` of `availability.profiles_version`,
+/// kept for matching: a candidates request checks the version (one small read) and
+/// reads the profiles again only when a profile or calendar changed since.
+#[derive(Debug, Default)]
+struct ProfileCache {
+    version: Option<i64>,
+    profiles: Arc<Vec<(MediatorProfile, LocalRules)>>,
 }
 
 fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
@@ -150,7 +161,34 @@ pub fn validate_profile(profile: &MediatorProfile) -> Result<(), RpcFault> {
 
 impl Availability {
     pub fn new(pool: PgPool, config: AvailabilityConfig) -> Self {
-        Self { pool, config }
+        Self {
+            pool,
+            config,
+            profiles: Default::default(),
+        }
+    }
+
+    /// Every profile, from memory while `profiles_version` has not moved.
+    async fn profiles(
+        &self,
+        conn: &mut sqlx::PgConnection,
+    ) -> anyhow::Result<Arc<Vec<(MediatorProfile, LocalRules)>>> {
+        let current = store::profiles_version(&mut *conn).await?;
+        {
+            let cache = self.profiles.read().await;
+            if cache.version == Some(current) {
+                return Ok(cache.profiles.clone());
+            }
+        }
+        let mut cache = self.profiles.write().await;
+        if cache.version != Some(current) {
+            let (version, profiles) = store::all_profiles_versioned(&mut *conn, current).await?;
+            *cache = ProfileCache {
+                version: Some(version),
+                profiles: Arc::new(profiles),
+            };
+        }
+        Ok(cache.profiles.clone())
     }
 
     /// Serve every `availability.rpc.*` request in `tasks`.
@@ -185,10 +223,14 @@ impl Availability {
             return Err(invalid("location", "an on-site booking needs a location"));
         }
         let mut conn = self.pool.acquire().await.map_err(internal)?;
-        // Full profiles only for those who speak the language; the rest are out on language.
-        let (profiles, other_languages) = store::speakers_of(&mut conn, needs.language.as_str())
-            .await
-            .map_err(internal)?;
+        // Only those who speak the language are looked at; the rest are out on language.
+        let everyone = self.profiles(&mut conn).await.map_err(internal)?;
+        let profiles: Vec<(MediatorProfile, LocalRules)> = everyone
+            .iter()
+            .filter(|(p, _)| p.languages.iter().any(|l| l.code == needs.language))
+            .cloned()
+            .collect();
+        let other_languages = (everyone.len() - profiles.len()) as u32;
         let speakers: Vec<Uuid> = profiles.iter().map(|(p, _)| p.id.as_uuid()).collect();
         let around = (
             needs.start - Duration::days(1),
@@ -276,7 +318,7 @@ impl Availability {
     async fn fill_offered_minutes(
         &self,
         eligible: &mut [Candidate],
-        profiles: &[(MediatorProfile, store::LocalRules)],
+        profiles: &[(MediatorProfile, LocalRules)],
         now: chrono::DateTime<Utc>,
     ) -> Result<(), RpcFault> {
         if eligible.is_empty() {
@@ -287,7 +329,7 @@ impl Availability {
         let absences = store::absences(&self.pool, Some(&ids), from, now)
             .await
             .map_err(internal)?;
-        let by_id: HashMap<MediatorId, &(MediatorProfile, store::LocalRules)> =
+        let by_id: HashMap<MediatorId, &(MediatorProfile, LocalRules)> =
             profiles.iter().map(|p| (p.0.id, p)).collect();
         for candidate in eligible {
             if let Some((profile, rules)) = by_id.get(&candidate.mediator_id) {

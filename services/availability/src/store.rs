@@ -450,40 +450,37 @@ pub fn calendar_of(
     }
 }
 
-/// The profiles of everyone who speaks `language` (by the languages index), and how
-/// many mediators of the pool do not.
-pub async fn speakers_of(
-    conn: &mut sqlx::PgConnection,
-    language: &str,
-) -> anyhow::Result<(Vec<(MediatorProfile, LocalRules)>, u32)> {
+/// Every profile, read in one snapshot with the version of `profiles_version` it
+/// belongs to (`read_before`, a version read earlier, when there are none).
+pub async fn all_profiles_versioned(
+    db: impl PgExecutor<'_>,
+    read_before: i64,
+) -> anyhow::Result<(i64, Vec<(MediatorProfile, LocalRules)>)> {
     #[derive(FromRow)]
     struct Row {
         #[sqlx(flatten)]
         profile: ProfileRow,
-        pool_size: i64,
+        version: i64,
     }
-    let filter = serde_json::json!([{ "code": language }]);
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {PROFILE_COLUMNS}, (SELECT count(*) FROM availability.mediators) AS pool_size \
-         FROM availability.mediators WHERE languages @> $1 ORDER BY id"
+        "SELECT {PROFILE_COLUMNS}, (SELECT version FROM availability.profiles_version) AS version \
+         FROM availability.mediators ORDER BY id"
     ))
-    .bind(&filter)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
-    let pool_size = match rows.first() {
-        Some(row) => row.pool_size,
-        None => {
-            sqlx::query_scalar("SELECT count(*) FROM availability.mediators")
-                .fetch_one(&mut *conn)
-                .await?
-        }
-    };
-    let others = (pool_size as usize).saturating_sub(rows.len()) as u32;
+    let version = rows.first().map_or(read_before, |row| row.version);
     let profiles = rows
         .into_iter()
         .map(|row| row.profile.into_parts())
         .collect::<anyhow::Result<_>>()?;
-    Ok((profiles, others))
+    Ok((version, profiles))
+}
+
+/// The version the mediators' rows are at (moved by a trigger on every change).
+pub async fn profiles_version(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT version FROM availability.profiles_version")
+        .fetch_one(db)
+        .await
 }
 
 /// Reserved minutes per mediator (of this zone) of live reservations starting in

@@ -591,3 +591,77 @@ async fn a_calendar_put_is_what_get_returns_and_bad_calendars_are_refused() {
     .expect("count");
     assert_eq!(changed, 3, "one per accepted change");
 }
+
+/// Each replica keeps the profiles in memory for matching; a change made through
+/// another replica (or anywhere in the database) is seen by the next request.
+#[tokio::test]
+async fn a_replica_matches_with_the_profiles_and_calendars_another_replica_just_changed() {
+    let (db, a) = service(90).await;
+    let b = Availability::new(
+        db.pool.clone(),
+        AvailabilityConfig {
+            presence_ttl_secs: 90,
+            travel_speed_kmh: 40.0,
+        },
+    );
+    let at = "2026-12-01T09:00:00Z"; // Tuesday 10:00 in Berlin
+    let uk = needs("uk", Modality::Video, at, 60);
+    let eligible = |answer: &mittler_contracts::availability::CandidatesResponse| {
+        answer
+            .eligible
+            .iter()
+            .map(|c| c.mediator_id)
+            .collect::<Vec<_>>()
+    };
+    let first = profile("First", &[("uk", Qualification::Certified)]);
+    let first_id = add(&b, first.clone(), weekdays_8_to_18()).await;
+    let answer = a.candidates(uk.clone()).await.expect("candidates");
+    assert_eq!(eligible(&answer), [first_id]);
+    assert_eq!(answer.other_languages, 0);
+
+    // A new mediator, added through the other replica.
+    let second_id = add(
+        &b,
+        profile("Second", &[("uk", Qualification::Certified)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let answer = a.candidates(uk.clone()).await.expect("candidates");
+    let mut expected = vec![first_id, second_id];
+    expected.sort_by_key(|id| id.as_uuid());
+    assert_eq!(eligible(&answer), expected);
+
+    // The first stops speaking Ukrainian: counted among the others at once.
+    let mut changed = first.clone();
+    changed.languages = vec![LanguageSkill {
+        code: LanguageTag::parse("ar").expect("tag"),
+        qualification: Qualification::Certified,
+    }];
+    b.put_profile(changed).await.expect("profile");
+    let answer = a.candidates(uk.clone()).await.expect("candidates");
+    assert_eq!(eligible(&answer), [second_id]);
+    assert_eq!(answer.other_languages, 1);
+
+    // The second's calendar no longer covers Tuesdays.
+    let mut mondays = weekdays_8_to_18();
+    mondays.weekly_rules.retain(|r| r.weekday == 1);
+    b.put_calendar(PutCalendarRequest {
+        mediator_id: second_id,
+        calendar: mondays,
+    })
+    .await
+    .expect("calendar");
+    let answer = a.candidates(uk.clone()).await.expect("candidates");
+    assert!(eligible(&answer).is_empty());
+    assert_eq!(answer.excluded.len(), 1);
+    assert_eq!(answer.excluded[0].reasons, [Exclusion::Availability]);
+
+    // And a change made in the database directly (an operator's fix) counts too.
+    sqlx::query("UPDATE availability.mediators SET active = false WHERE id = $1")
+        .bind(second_id.as_uuid())
+        .execute(&db.pool)
+        .await
+        .expect("update");
+    let answer = a.candidates(uk).await.expect("candidates");
+    assert!(answer.excluded[0].reasons.contains(&Exclusion::Inactive));
+}

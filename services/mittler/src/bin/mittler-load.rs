@@ -174,13 +174,13 @@ async fn race(
     coordinator: &str,
     requester: &str,
     signed_in: &HashMap<String, (String, Vec<String>, bool)>,
-    callers: &std::collections::HashSet<String>,
     auto_accept: &std::sync::atomic::AtomicBool,
     n: usize,
 ) -> anyhow::Result<()> {
     let mut by_language: HashMap<&str, Vec<&String>> = HashMap::new();
     for (token, spoken, video) in signed_in.values() {
-        if callers.contains(token) || !video {
+        // The on-demand callers too: they answered no offers during the run.
+        if !video {
             continue;
         }
         for l in spoken {
@@ -771,7 +771,6 @@ async fn main() -> anyhow::Result<()> {
             &coordinator,
             &requesters[0],
             &signed_in,
-            &busy_free,
             &auto_accept,
             args.race,
         )
