@@ -59,6 +59,7 @@ start_stack() {
   pids+=($!)
   export MITTLER__DATABASE__URL="postgres://mittler@127.0.0.1:$pg_port/mittler"
   export MITTLER__DATABASE__MAX_CONNECTIONS=40
+  export MITTLER__DATABASE__MIN_CONNECTIONS=40
   export MITTLER__NATS__URL="nats://127.0.0.1:$nats_port"
   export MITTLER__NOTIFICATIONS__SMTP_PORT="$mail_port"
   export MITTLER__TELEMETRY__FILTER="warn,sqlx=error"

@@ -256,6 +256,8 @@ pub struct DatabaseConfig {
     /// A secret: it may hold a password.
     pub url: SecretString,
     pub max_connections: u32,
+    /// Connections kept open while idle, so that a burst does not wait for new ones.
+    pub min_connections: u32,
     pub acquire_timeout_ms: u64,
 }
 
@@ -264,6 +266,7 @@ impl Default for DatabaseConfig {
         Self {
             url: SecretString::from("postgres://mittler@127.0.0.1:15432/mittler"),
             max_connections: 20,
+            min_connections: 2,
             acquire_timeout_ms: 5_000,
         }
     }

@@ -15,6 +15,7 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(config.max_connections)
+        .min_connections(config.min_connections.min(config.max_connections))
         .acquire_timeout(Duration::from_millis(config.acquire_timeout_ms))
         .connect(config.url.expose_secret())
         .await

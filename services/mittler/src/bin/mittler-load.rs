@@ -219,7 +219,10 @@ async fn race(
             reqwest::Method::POST,
             "/api/v1/bookings",
             Some(requester),
-            Some(&json!({"language": language, "modality": "video", "start": start.to_rfc3339(), "duration_minutes": 60})),
+            Some(
+                &json!({"language": language, "modality": "video", "start": start.to_rfc3339(),
+                "duration_minutes": 60, "min_qualification": "lay"}),
+            ),
         )
         .await?;
     if status != 201 {
