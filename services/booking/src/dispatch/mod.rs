@@ -228,12 +228,9 @@ impl Dispatcher {
             )
             .await
             .map_err(internal)?;
-            let others = store::close_open_offers(&mut *tx, view.id, None, "withdrawn")
-                .await
-                .map_err(internal)?;
-            emit_withdrawn(
+            withdraw_open_offers(
                 &mut tx,
-                &others,
+                view.id,
                 view.organisation_id,
                 "a coordinator assigned the booking",
             )
@@ -485,10 +482,7 @@ impl Dispatcher {
             return Ok(()); // already dispatched, assigned or cancelled
         }
         self.release_assignment(tx, id).await?;
-        let offers = store::close_open_offers(&mut *tx, id, None, "withdrawn")
-            .await
-            .map_err(HandleError::retry)?;
-        emit_withdrawn(tx, &offers, row.organisation_id(), "the booking changed")
+        withdraw_open_offers(tx, id, row.organisation_id(), "the booking changed")
             .await
             .map_err(HandleError::retry)?;
         store::clear_escalation(&mut *tx, id)
@@ -769,10 +763,7 @@ impl Dispatcher {
             return Ok(());
         };
         let organisation = row.organisation_id();
-        let offers = store::close_open_offers(&mut *tx, id, None, "withdrawn")
-            .await
-            .map_err(HandleError::retry)?;
-        emit_withdrawn(tx, &offers, organisation, "the booking was cancelled")
+        withdraw_open_offers(tx, id, organisation, "the booking was cancelled")
             .await
             .map_err(HandleError::retry)?;
         store::cancel_timers(&mut *tx, id)
@@ -1032,12 +1023,9 @@ impl Dispatcher {
             .write(&mut tx, Schema::BOOKING)
             .await
             .map_err(internal)?;
-        let others = store::close_open_offers(&mut *tx, view.id, None, "withdrawn")
-            .await
-            .map_err(internal)?;
-        emit_withdrawn(
+        withdraw_open_offers(
             &mut tx,
-            &others,
+            view.id,
             organisation_id,
             "another mediator took the booking",
         )
@@ -1126,13 +1114,15 @@ impl Dispatcher {
     }
 }
 
-/// One `OfferWithdrawn` for each of `offers`, written with one statement.
-async fn emit_withdrawn(
+/// Withdraw the booking's open offers, with one `OfferWithdrawn` each (written with
+/// one statement).
+async fn withdraw_open_offers(
     tx: &mut PgConnection,
-    offers: &[store::OfferRow],
+    booking: BookingId,
     organisation_id: mittler_types::OrganisationId,
     reason: &str,
-) -> Result<(), outbox::OutboxError> {
+) -> anyhow::Result<()> {
+    let offers = store::close_open_offers(&mut *tx, booking, None, "withdrawn").await?;
     let mut batch = outbox::Batch::default();
     for offer in offers {
         batch.add(&Envelope::new(
@@ -1146,7 +1136,8 @@ async fn emit_withdrawn(
             outbox::root_meta(),
         ))?;
     }
-    batch.write(tx, Schema::BOOKING).await
+    batch.write(tx, Schema::BOOKING).await?;
+    Ok(())
 }
 
 /// The slot a booking needs from a mediator.
