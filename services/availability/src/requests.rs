@@ -225,10 +225,9 @@ impl Availability {
         let mut conn = self.pool.acquire().await.map_err(internal)?;
         // Only those who speak the language are looked at; the rest are out on language.
         let everyone = self.profiles(&mut conn).await.map_err(internal)?;
-        let profiles: Vec<(MediatorProfile, LocalRules)> = everyone
+        let profiles: Vec<&(MediatorProfile, LocalRules)> = everyone
             .iter()
             .filter(|(p, _)| p.languages.iter().any(|l| l.code == needs.language))
-            .cloned()
             .collect();
         let other_languages = (everyone.len() - profiles.len()) as u32;
         let speakers: Vec<Uuid> = profiles.iter().map(|(p, _)| p.id.as_uuid()).collect();
@@ -318,7 +317,7 @@ impl Availability {
     async fn fill_offered_minutes(
         &self,
         eligible: &mut [Candidate],
-        profiles: &[(MediatorProfile, LocalRules)],
+        profiles: &[&(MediatorProfile, LocalRules)],
         now: chrono::DateTime<Utc>,
     ) -> Result<(), RpcFault> {
         if eligible.is_empty() {
@@ -330,7 +329,7 @@ impl Availability {
             .await
             .map_err(internal)?;
         let by_id: HashMap<MediatorId, &(MediatorProfile, LocalRules)> =
-            profiles.iter().map(|p| (p.0.id, p)).collect();
+            profiles.iter().map(|p| (p.0.id, *p)).collect();
         for candidate in eligible {
             if let Some((profile, rules)) = by_id.get(&candidate.mediator_id) {
                 let calendar = store::calendar_of(

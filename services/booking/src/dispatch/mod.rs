@@ -233,6 +233,7 @@ impl Dispatcher {
                 view.id,
                 view.organisation_id,
                 "a coordinator assigned the booking",
+                outbox::Batch::default(),
             )
             .await
             .map_err(internal)?;
@@ -482,9 +483,15 @@ impl Dispatcher {
             return Ok(()); // already dispatched, assigned or cancelled
         }
         self.release_assignment(tx, id).await?;
-        withdraw_open_offers(tx, id, row.organisation_id(), "the booking changed")
-            .await
-            .map_err(HandleError::retry)?;
+        withdraw_open_offers(
+            tx,
+            id,
+            row.organisation_id(),
+            "the booking changed",
+            outbox::Batch::default(),
+        )
+        .await
+        .map_err(HandleError::retry)?;
         store::clear_escalation(&mut *tx, id)
             .await
             .map_err(HandleError::retry)?;
@@ -763,9 +770,15 @@ impl Dispatcher {
             return Ok(());
         };
         let organisation = row.organisation_id();
-        withdraw_open_offers(tx, id, organisation, "the booking was cancelled")
-            .await
-            .map_err(HandleError::retry)?;
+        withdraw_open_offers(
+            tx,
+            id,
+            organisation,
+            "the booking was cancelled",
+            outbox::Batch::default(),
+        )
+        .await
+        .map_err(HandleError::retry)?;
         store::cancel_timers(&mut *tx, id)
             .await
             .map_err(HandleError::retry)?;
@@ -1019,15 +1032,12 @@ impl Dispatcher {
                 outbox::root_meta(),
             ))
             .map_err(internal)?;
-        events
-            .write(&mut tx, Schema::BOOKING)
-            .await
-            .map_err(internal)?;
         withdraw_open_offers(
             &mut tx,
             view.id,
             organisation_id,
             "another mediator took the booking",
+            events,
         )
         .await
         .map_err(internal)?;
@@ -1114,16 +1124,16 @@ impl Dispatcher {
     }
 }
 
-/// Withdraw the booking's open offers, with one `OfferWithdrawn` each (written with
-/// one statement).
+/// Withdraw the booking's open offers, with one `OfferWithdrawn` each, written with
+/// the `events` of the caller's own in one statement.
 async fn withdraw_open_offers(
     tx: &mut PgConnection,
     booking: BookingId,
     organisation_id: mittler_types::OrganisationId,
     reason: &str,
+    mut batch: outbox::Batch,
 ) -> anyhow::Result<()> {
     let offers = store::close_open_offers(&mut *tx, booking, None, "withdrawn").await?;
-    let mut batch = outbox::Batch::default();
     for offer in offers {
         batch.add(&Envelope::new(
             OfferWithdrawn {
