@@ -25,8 +25,10 @@ def run(stack, email):
         # cover the same operations.
         "--phases", "coverage,fuzzing,stateful",
         "--exclude-path", "/api/v1/auth/logout",
-        # A live event stream never ends; services/mittler/tests/notifications.rs reads it.
+        # Live event streams never end; services/mittler/tests/notifications.rs and
+        # services/gateway/tests/reports_api.rs read them.
         "--exclude-path", "/api/v1/notifications/events",
+        "--exclude-path", "/api/v1/queue/events",
         "--header", f"Authorization: Bearer {token}",
         "--request-timeout", "10",
         "--workers", "2",

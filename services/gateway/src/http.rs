@@ -2,7 +2,9 @@
 //! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
-use crate::{auth, bookings, mediators, notifications, offers, organisations, reports, rooms};
+use crate::{
+    auth, bookings, live, mediators, notifications, offers, organisations, reports, rooms,
+};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
@@ -34,7 +36,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back,
         notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
         notifications::deliveries, rooms::links, rooms::signal,
-        reports::queue, reports::my_jobs, reports::statistics,
+        reports::queue, live::queue_events, reports::my_jobs, reports::statistics,
     ),
     modifiers(&Security),
     tags(
@@ -92,6 +94,7 @@ pub fn router(platform: Platform) -> Router {
         .route("/bookings/{id}/give-back", post(offers::give_back))
         .route("/offers", get(offers::list))
         .route("/queue", get(reports::queue))
+        .route("/queue/events", get(live::queue_events))
         .route("/statistics", get(reports::statistics))
         .route("/mediators/me/jobs", get(reports::my_jobs))
         .route("/notifications", get(notifications::feed))

@@ -5,7 +5,7 @@
 //! Layout: `http` builds the router and the OpenAPI document; `auth` signs people in
 //! and says who is asking; `bookings` is the booking API; `mediators` the
 //! mediators' calendars, presence and profiles; `offers` offers and their answers; `directory` the schema's
-//! queries; `json` the body extractor; `problem` the one error type of the HTTP edge
+//! queries; `live` the booking events for server-sent streams (the queue's and the UI's); `json` the body extractor; `problem` the one error type of the HTTP edge
 //! (RFC 9457 problem+json); `seed` the demo data.
 //!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
@@ -16,6 +16,7 @@ pub mod bookings;
 pub mod directory;
 pub mod http;
 pub mod json;
+pub mod live;
 pub mod mediators;
 pub mod notifications;
 pub mod offers;

@@ -630,6 +630,9 @@ async fn the_openapi_document_covers_every_endpoint() {
         ("/api/v1/offers/{id}/accept", "post"),
         ("/api/v1/offers/{id}/decline", "post"),
         ("/api/v1/bookings/{id}/dispatch", "get"),
+        ("/api/v1/queue", "get"),
+        ("/api/v1/queue/events", "get"),
+        ("/api/v1/statistics", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -637,5 +640,11 @@ async fn the_openapi_document_covers_every_endpoint() {
         );
     }
     assert!(doc["components"]["schemas"]["BookingView"].is_object());
+    assert!(doc["components"]["schemas"]["QueueEvent"].is_object());
+    assert!(
+        doc["paths"]["/api/v1/queue/events"]["get"]["responses"]["200"]["content"]
+            ["text/event-stream"]
+            .is_object()
+    );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }

@@ -186,3 +186,74 @@ async fn the_queue_jobs_and_statistics_follow_the_bookings() {
     assert_eq!(empty["total"]["bookings"], 0);
     assert!(empty["total"]["fill_rate"].is_null());
 }
+
+#[tokio::test]
+async fn the_queue_stream_tells_coordinators_of_new_bookings() {
+    let api = Api::start().await;
+    let requester = api.login(REQUESTER_JOBCENTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+
+    // Not signed in: 401; a requester: 403, both as problem+json.
+    let anonymous = api
+        .http
+        .get(api.url("/api/v1/queue/events"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let refused = api
+        .http
+        .get(api.url("/api/v1/queue/events"))
+        .bearer_auth(&requester)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    let mut live = api
+        .http
+        .get(api.url("/api/v1/queue/events"))
+        .bearer_auth(&coordinator)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(live.headers()["content-type"], "text/event-stream");
+
+    let mut body = booking_body(3);
+    body["local_start"] = json!(format!("{}T10:00", working_day(3)));
+    let (status, booking) = api.book(&requester, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    let id = booking["id"].as_str().expect("id").to_owned();
+
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut seen = String::new();
+        while let Some(chunk) = live.chunk().await.expect("stream") {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: booking.booking.requested") && seen.contains(&id) {
+                break;
+            }
+        }
+        seen
+    })
+    .await
+    .expect("a queue event for the new booking");
+    let data: Value = seen
+        .lines()
+        .skip_while(|line| *line != "event: booking.booking.requested")
+        .find_map(|line| line.strip_prefix("data: "))
+        .map(|data| serde_json::from_str(data).expect("json"))
+        .expect("data of the event");
+    assert_eq!(data["type"], "booking.booking.requested");
+    assert_eq!(data["booking_id"], json!(id));
+    assert_eq!(data["organisation_id"], booking["organisation_id"]);
+    // No names, references or notes of people in the stream.
+    assert!(
+        data.get("client").is_none() && data.get("notes").is_none(),
+        "{data}"
+    );
+}

@@ -31,9 +31,9 @@ use chrono::{DateTime, Datelike, Utc};
 use futures::{Stream, StreamExt};
 use i18n::Lang;
 use maud::{DOCTYPE, Markup, html};
+use mittler_contracts::Event as _;
 use mittler_contracts::booking::BookingView;
 use mittler_contracts::notification::FeedItemAdded;
-use mittler_contracts::{Event as _, RawEnvelope};
 use mittler_types::{MediatorId, Role, TimeZone};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -594,23 +594,13 @@ async fn events(
     };
     let me = user.user.mediator_id.map(|id| id.to_string());
     let user_id = user.id();
-    let client = &state.platform.nats.client;
-    let mut subscriptions = Vec::new();
-    let subjects = mittler_contracts::booking::EVENT_SUBJECTS;
-    for subject in subjects.iter().copied().chain([FeedItemAdded::TYPE]) {
-        subscriptions.push(
-            client
-                .subscribe(subject)
-                .await
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("subscribing: {e}")))
-                .or_page(l)?,
-        );
-    }
-    let stream = futures::stream::select_all(subscriptions).filter_map(move |message| {
+    let mut subjects = mittler_contracts::booking::EVENT_SUBJECTS.to_vec();
+    subjects.push(FeedItemAdded::TYPE);
+    let envelopes = crate::live::subscribe(&state, &subjects).await.or_page(l)?;
+    let stream = envelopes.filter_map(move |envelope| {
         let scope = scope.clone();
         let me = me.clone();
         async move {
-            let envelope = RawEnvelope::from_slice(&message.payload).ok()?;
             if envelope.is::<FeedItemAdded>() {
                 let added = envelope.decode::<FeedItemAdded>().ok()?.data;
                 return (added.user_id == user_id)
