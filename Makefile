@@ -1,5 +1,5 @@
 # The commands people type. Scripts live in deploy/local/.
-.PHONY: run test test-faults fuzz stop clean-data deps build bench bench-e2e lint fmt
+.PHONY: run test test-at test-faults fuzz stop clean-data deps build bench bench-e2e lint fmt
 
 run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set), migrate, serve on :8080
 	@deploy/local/run.sh
@@ -18,11 +18,12 @@ fuzz:         ## schemathesis against the running API alone (also part of make t
 stop:         ## stop the private servers in .data (and a running make run)
 	@deploy/local/stop.sh
 
-clean-data: stop  ## delete .data (NATS store and PostgreSQL cluster)
+clean-data: stop  ## delete .data (NATS store and PostgreSQL cluster, wherever pg.sh placed it)
+	@deploy/local/pg.sh remove "$${MITTLER_DATA_DIR:-.data}/pg"
 	rm -rf "$${MITTLER_DATA_DIR:-.data}"
 
-deps:         ## install missing system packages
-	@deploy/local/deps.sh
+deps:         ## install missing system packages, for running and for the tests
+	@deploy/local/deps.sh --test
 
 build:
 	cargo build --workspace

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Install what Mittler needs to build, run and test on Debian, if it is missing.
+# Install what Mittler needs on Debian, if it is missing.
+#   deps.sh          what `make run` needs: NATS, PostgreSQL, the development mail sink
+#   deps.sh --test   and what the tests need besides: the browser, a TURN server, a
+#                    Janus gateway, libfaketime, the Python and npm test packages
 set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tests=0
+[ "${1:-}" = --test ] && tests=1
 
 need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
@@ -8,17 +14,23 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql postgre
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/bin/python3 ] || need+=(python3)
-# The development mail sink and the independent iCalendar parser the tests use.
+# The development mail sink.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
-/usr/bin/python3 -c 'import icalendar' >/dev/null 2>&1 || need+=(python3-icalendar)
-# The browser tests: Debian's chromium, driven by playwright-core under node.
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v node >/dev/null 2>&1 || need+=(nodejs)
-command -v npm >/dev/null 2>&1 || need+=(npm)
-# A TURN server for the relay-only video test.
-command -v turnserver >/dev/null 2>&1 || need+=(coturn)
-# A Janus gateway for the test of the Janus video provider.
-command -v janus >/dev/null 2>&1 || need+=(janus)
+if [ "$tests" = 1 ]; then
+  # The independent iCalendar parser the tests use.
+  /usr/bin/python3 -c 'import icalendar' >/dev/null 2>&1 || need+=(python3-icalendar)
+  # The browser tests: Debian's chromium, driven by playwright-core under node.
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
+  # A TURN server for the relay-only video test.
+  command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+  # A Janus gateway for the test of the Janus video provider.
+  command -v janus >/dev/null 2>&1 || need+=(janus)
+  # The clock that deploy/local/at-date.sh moves (the suite at a chosen date).
+  ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1 || need+=(libfaketime)
+  command -v git >/dev/null 2>&1 || need+=(git)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing: ${need[*]}"
@@ -37,9 +49,15 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# The browser tests' one package (playwright-core), as locked.
-root=$(cd "$(dirname "$0")/../.." && pwd)
-if [ ! -d "$root/tests/browser/node_modules/playwright-core" ]; then
-  echo "==> installing the browser tests' packages"
-  (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+if [ "$tests" = 1 ]; then
+  # The browser tests' one package (playwright-core), as locked.
+  if [ ! -d "$root/tests/browser/node_modules/playwright-core" ]; then
+    echo "==> installing the browser tests' packages"
+    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+  command -v st >/dev/null 2>&1 || "${pip[@]}" schemathesis
+  python3 -c "import yaml" 2>/dev/null || "${pip[@]}" pyyaml
+  command -v cargo-nextest >/dev/null 2>&1 || cargo nextest --version >/dev/null 2>&1 \
+    || echo "cargo-nextest is missing: the Rust tests run with cargo test" >&2
 fi

@@ -53,10 +53,13 @@ def wait_for(what, check, timeout):
 class Stack:
     """`deploy/local/run.sh` in its own session, as a terminal runs a foreground job."""
 
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, root=ROOT, data=None):
+        """`root`: the checkout to run (this one by default); `data`: its data folder
+        (by default a fresh one in a temporary folder)."""
+        self.root = root
         self.work = tempfile.mkdtemp(prefix="mittler-stack-")
         os.chmod(self.work, 0o755)
-        self.data = os.path.join(self.work, "data")
+        self.data = data or os.path.join(self.work, "data")
         self.nats_port, self.pg_port, self.http_port = free_port(), free_port(), free_port()
         self.mail_port, self.mail_web_port = free_port(), free_port()
         self.mail_base = f"http://127.0.0.1:{self.mail_web_port}"
@@ -81,8 +84,8 @@ class Stack:
 
     def start(self, timeout=180):
         self.proc = subprocess.Popen(
-            [os.path.join(ROOT, "deploy/local/run.sh")],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [os.path.join(self.root, "deploy/local/run.sh")],
+            cwd=self.root, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         wait_for("/readyz 200", lambda: request(self.base + "/readyz")[0] == 200, timeout)
 
@@ -105,6 +108,6 @@ class Stack:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=60)
-        subprocess.run([os.path.join(ROOT, "deploy/local/stop.sh")], env=self.env, cwd=ROOT,
+        subprocess.run([os.path.join(self.root, "deploy/local/stop.sh")], env=self.env, cwd=self.root,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(self.work, ignore_errors=True)
