@@ -7,6 +7,11 @@ run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set
 test:         ## every test, against real NATS and PostgreSQL
 	@deploy/local/test.sh
 
+test-at:      ## the Rust tests with every clock moved to DATE (an instant, e.g. DATE=2027-03-28T00:30:00Z)
+	@test -n "$(DATE)" || { echo "usage: make test-at DATE=2027-03-28T00:30:00Z" >&2; exit 2; }
+	@deploy/local/deps.sh --test
+	@deploy/local/at-date.sh "$(DATE)" deploy/local/with-test-pg.sh deploy/local/rust-tests.sh
+
 test-faults:  ## two replicas of every service on a 3-node NATS cluster; kills and restarts under load (also part of make test)
 	cargo build --quiet --bins
 	python3 tests/faults/run.py

@@ -78,7 +78,10 @@ case "$cmd" in
         opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
       fi
       opts="$opts ${PG_OPTS:-}"
-      as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
+      # Under deploy/local/at-date.sh the server's clock shows the chosen date too.
+      faked=()
+      if [ -n "${MITTLER_FAKETIME_LIB:-}" ]; then faked=(env "LD_PRELOAD=$MITTLER_FAKETIME_LIB"); fi
+      as_owner "${faked[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
         || { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
     fi
     for _ in $(seq 1 100); do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test, against real servers: formatting, the Rust tests (each
-# test starts its own nats-server and creates its own database), the smoke test of
+# test starts its own nats-server and creates its own database; once today and at
+# three chosen dates), the smoke test of
 # `make run`, schemathesis against the running API (no 5xx, documented codes), and the
 # fault test (services as separate processes on a NATS cluster, killed under load).
 set -euo pipefail
@@ -8,34 +9,31 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 
-"$here/deps.sh"
+"$here/deps.sh" --test
 
 echo "==> formatting"
 cargo fmt --all -- --check
 
-rust_tests() {
-  if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace --no-fail-fast --failure-output final
-  else
-    cargo test --workspace --no-fail-fast
-  fi
-}
 echo "==> Rust tests"
-"$here/with-test-pg.sh" bash -c "$(declare -f rust_tests); rust_tests"
+"$here/with-test-pg.sh" "$here/rust-tests.sh"
+
+# The same tests on the days where dates go wrong, with every clock moved there
+# (at-date.sh): New Year's Eve shortly before midnight in Berlin (a month's and a
+# year's end, when UTC still shows the old day), and the two daylight-saving
+# Sundays shortly before the clocks change.
+for when in 2026-12-31T22:50:00Z 2026-10-25T00:50:00Z 2027-03-28T00:50:00Z; do
+  echo "==> Rust tests at $when"
+  "$here/at-date.sh" "$when" "$here/with-test-pg.sh" "$here/rust-tests.sh"
+done
 
 echo "==> smoke test of make run"
 cargo build --quiet --bin mittler
 MITTLER_BIN="$root/target/debug/mittler" python3 "$root/tests/smoke/make_run.py"
 
 echo "==> schemathesis against /api/openapi.json"
-if ! command -v st >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore schemathesis
-fi
 MITTLER_BIN="$root/target/debug/mittler" python3 "$root/tests/fuzz/schemathesis_api.py"
 
 echo "==> deployment files"
-python3 -c "import yaml" 2>/dev/null \
-  || python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyyaml
 python3 "$root/tests/deploy/check.py"
 
 echo "==> fault test: two replicas of each service, a 3-node NATS cluster, kills under load"

@@ -4,7 +4,7 @@
 // test (services/mittler/tests/sessions.rs) starts the system and judges.
 //
 //   node room.mjs '{"a": URL, "b": URL, "forged": URL, "expired": URL, "relay": false}'
-import { chromium } from "playwright-core";
+import { launch, newContext } from "./browser.mjs";
 import os from "node:os";
 
 const input = JSON.parse(process.argv[2]);
@@ -17,20 +17,11 @@ if (!input.relay && interfaces.length === 0) {
   process.exit(3);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-  ],
-});
+const browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
 const result = { interfaces };
 try {
   const open = async (url) => {
-    const context = await browser.newContext({ locale: "de-DE" });
+    const context = await newContext(browser, { locale: "de-DE" });
     await context.grantPermissions(["camera", "microphone"]);
     const page = await context.newPage();
     page.on("console", (m) => { if (m.type() === "error") (result.console ??= []).push(m.text()); });
@@ -60,13 +51,9 @@ try {
 
   // Camera and microphone refused: the page says so, and the person can still join.
   if (input.denied) {
-    const strict = await chromium.launch({
-      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-      headless: true,
-      args: ["--use-fake-device-for-media-stream", "--no-sandbox", "--disable-gpu"],
-    });
+    const strict = await launch(["--use-fake-device-for-media-stream"]);
     try {
-      const context = await strict.newContext({ locale: "de-DE" });
+      const context = await newContext(strict, { locale: "de-DE" });
       const page = await context.newPage();
       await page.goto(input.denied);
       await page.waitForFunction(() => window.mittlerRoom && window.mittlerRoom.mediaError, null, { timeout: 15000 });

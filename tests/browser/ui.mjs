@@ -5,7 +5,7 @@
 //
 //   node ui.mjs '{"base": URL, "password": "...", "requester": EMAIL, "coordinator": EMAIL,
 //                 "mediators": {ID: EMAIL}, "start": "YYYY-MM-DDTHH:MM", "screenshots": DIR|null}'
-import { chromium } from "playwright-core";
+import { launch, newContext } from "./browser.mjs";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 
@@ -15,14 +15,10 @@ const input = JSON.parse(process.argv[2]);
 const result = { steps: [], axe: {}, errors: [] };
 const step = (name, detail) => result.steps.push(detail === undefined ? name : { [name]: detail });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu"],
-});
+const browser = await launch();
 
 async function person(email, options) {
-  const context = await browser.newContext({ locale: "de-DE", timezoneId: "Europe/Berlin", ...options });
+  const context = await newContext(browser, { locale: "de-DE", timezoneId: "Europe/Berlin", ...options });
   const page = await context.newPage();
   page.on("pageerror", (e) => result.errors.push(`${email}: ${e.message}`));
   page.on("dialog", (d) => d.accept());
@@ -61,13 +57,14 @@ const pages = {};
 try {
   // The login page itself, in both languages.
   {
-    const context = await browser.newContext({ locale: "de-DE" });
+    const context = await newContext(browser, { locale: "de-DE" });
     const page = await context.newPage();
     await page.goto(`${input.base}/login`);
     await axe(page, "login (de)");
     await page.click("a[hreflang=en]");
     await page.waitForSelector("html[lang=en]");
     result.login_en = await page.textContent("button[type=submit]");
+    result.browser_now = await page.evaluate(() => Date.now());
     await axe(page, "login (en)");
     await page.fill("#email", "nobody@example.org");
     await page.fill("#password", "wrong-password");
@@ -211,7 +208,7 @@ try {
     await coordinator.goto(`${input.base}${path}`);
     await axe(coordinator, name);
   }
-  await coordinator.goto(`${input.base}/statistics`);
+  await coordinator.goto(`${input.base}/statistics${input.statistics_query}`);
   result.statistics_total = Number(await coordinator.textContent("table tbody tr td"));
   await requester.click("a[hreflang=en]");
   await requester.waitForSelector("html[lang=en]");

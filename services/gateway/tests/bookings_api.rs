@@ -203,13 +203,15 @@ async fn lists_filter_and_page_through_bookings() {
             .collect::<Vec<_>>(),
         [ids[4].clone()]
     );
-    let to = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive();
+    // From now to the end of the third day in Berlin: the bookings of days 2 and 3.
+    let to = midnight(mittler_testkit::calendar::today() + chrono::Duration::days(4));
     let (_, page) = api
         .call(
             Method::GET,
             &format!(
-                "/api/v1/bookings?from={}&to={to}T23:59:59Z",
-                chrono::Utc::now().to_rfc3339().replace('+', "%2B")
+                "/api/v1/bookings?from={}&to={}",
+                query_instant(chrono::Utc::now()),
+                query_instant(to)
             ),
             Some(&token),
             None,

@@ -97,7 +97,7 @@ impl Api {
 
 /// A valid video booking body, `days` ahead at 09:30 Berlin time.
 pub fn booking_body(days: i64) -> Value {
-    let date = (chrono::Utc::now() + chrono::Duration::days(days)).date_naive();
+    let date = mittler_testkit::calendar::today() + chrono::Duration::days(days);
     json!({
         "language": "uk",
         "modality": "video",
@@ -121,17 +121,9 @@ pub fn field_errors(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A weekday at least `days` ahead (inside the demo mediators' hours).
-pub fn working_day(days: i64) -> chrono::NaiveDate {
-    use chrono::Datelike as _;
-    let mut day = (chrono::Utc::now() + chrono::Duration::days(days)).date_naive();
-    while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
-        day += chrono::Duration::days(1);
-    }
-    day
-}
+#[allow(unused_imports)] // each test binary uses some of them
+pub use mittler_testkit::calendar::{midnight, month_of, query_instant, working_day};
 
-/// The sign-in of a demo mediator.
 pub fn email_of(mediator_id: &str) -> String {
     mittler_gateway::seed::demo_mediators()
         .find(|(id, _, _)| id.to_string() == mediator_id)

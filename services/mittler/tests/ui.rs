@@ -8,6 +8,7 @@
 mod common;
 
 use common::*;
+use mittler_testkit::calendar;
 
 use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
 use mittler_testkit::{TestApp, TestEnv};
@@ -46,6 +47,13 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         std::fs::create_dir_all(&dir).expect("screenshot directory");
         dir.display().to_string()
     });
+    // The statistics of the bookings' month: near a month's end that is the next one.
+    let (from, to) = calendar::month_of(working_day());
+    let statistics_query = format!(
+        "?from={}&to={}",
+        calendar::query_instant(from),
+        calendar::query_instant(to)
+    );
     let input = json!({
         "base": app.url(""),
         "password": DEMO_PASSWORD,
@@ -54,6 +62,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "mediators": mediators,
         "start": format!("{}T10:00", working_day()),
         "second_start": format!("{}T14:00", working_day()),
+        "statistics_query": statistics_query,
         "deactivate": "Sergej Wolkow",
         "screenshots": screenshots,
     });
@@ -76,6 +85,12 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
 
     // Sign-in: the English switch, and a refusal that says why.
     assert_eq!(result["login_en"], "Sign in");
+    // The pages' clock is the system's, also when make test-at moved it.
+    let browser_now = result["browser_now"].as_i64().expect("the browser's clock");
+    assert!(
+        (chrono::Utc::now().timestamp_millis() - browser_now).abs() < 180_000,
+        "the browser's clock is {browser_now}, not about now"
+    );
     assert!(
         !result["login_refused"]
             .as_str()

@@ -7,7 +7,9 @@
 //! a private one (deploy/local/pg.sh) and sets it. Nothing here touches a server
 //! the test did not ask for.
 //!
-//! Logging: silent unless `TEST_LOG=1`.
+//! Logging: silent unless `TEST_LOG=1`. Dates that hold on any day: [`calendar`].
+
+pub mod calendar;
 
 use anyhow::{Context as _, bail};
 use mittler_platform::Config;

@@ -2,7 +2,6 @@
 //! whole-system tests.
 #![allow(dead_code)]
 
-use chrono::{Datelike, Duration, Utc, Weekday};
 use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -60,13 +59,10 @@ impl Client {
     }
 }
 
-/// The next weekday at least two days ahead (inside the demo mediators' hours).
+/// The first weekday at least two days ahead in Berlin (inside the demo mediators'
+/// hours, whatever day the test runs on).
 pub fn working_day() -> chrono::NaiveDate {
-    let mut day = (Utc::now() + Duration::days(2)).date_naive();
-    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-        day += Duration::days(1);
-    }
-    day
+    mittler_testkit::calendar::working_day(2)
 }
 
 /// The sign-in of a demo mediator.
@@ -84,7 +80,10 @@ pub async fn browser_script(script: &str, input: &Value) -> Value {
         "{}/../../tests/browser/{script}",
         env!("CARGO_MANIFEST_DIR")
     );
+    // Chromium does not run with libfaketime preloaded (make test-at): the browser
+    // keeps the real clock, and tests/browser/browser.mjs moves the pages' clock.
     let out = tokio::process::Command::new("node")
+        .env_remove("LD_PRELOAD")
         .arg(path)
         .arg(input.to_string())
         .output()
