@@ -27,13 +27,13 @@ def port_open(port):
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def request(url, body=None, headers=None, method=None):
+def request(url, body=None, headers=None, method=None, timeout=5):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(req, timeout=5) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
