@@ -1,0 +1,152 @@
+//! A mediator's open offers and declining one; the dispatch explanation for
+//! coordinators; withdrawing a booking's open offers; offers and assignments on
+//! booking views.
+
+use super::{Dispatcher, emit, internal, store};
+use crate::store as bookings;
+use mittler_contracts::Envelope;
+use mittler_contracts::RpcFault;
+use mittler_contracts::booking::{
+    BookingView, DispatchRound, Explanation, GetBookingRequest, MediatorOffer, MyOffersRequest,
+    OfferAnswer, OfferDeclined, OfferWithdrawn, fault,
+};
+use mittler_platform::{Schema, outbox};
+use mittler_types::{BookingId, MediatorId, OfferId};
+use sqlx::{PgConnection, PgPool};
+
+impl Dispatcher {
+    pub async fn my_offers(
+        &self,
+        request: MyOffersRequest,
+    ) -> Result<Vec<MediatorOffer>, RpcFault> {
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let offers = store::open_offers_of(&mut *conn, request.mediator_id)
+            .await
+            .map_err(internal)?;
+        let mut result = Vec::with_capacity(offers.len());
+        for offer in offers {
+            if let Some(row) = bookings::get(&mut conn, BookingId(offer.booking_id))
+                .await
+                .map_err(internal)?
+            {
+                let view = row.into_view().map_err(internal)?;
+                result.push(MediatorOffer {
+                    id: OfferId(offer.id),
+                    booking_id: view.id,
+                    state: offer.state,
+                    expires_at: offer.expires_at,
+                    booking: view.details,
+                });
+            }
+        }
+        Ok(result)
+    }
+
+    pub async fn decline(&self, request: OfferAnswer) -> Result<MediatorOffer, RpcFault> {
+        let offer = store::offer(&self.pool, request.offer_id)
+            .await
+            .map_err(internal)?;
+        let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id.as_uuid()) else {
+            return Err(RpcFault::new(fault::NOT_FOUND, "no such offer"));
+        };
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        if !store::decide_offer(&mut *tx, request.offer_id, "declined")
+            .await
+            .map_err(internal)?
+        {
+            return Err(RpcFault::new(fault::TAKEN, "this offer is no longer open"));
+        }
+        let booking = bookings::get(&mut tx, BookingId(offer.booking_id))
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal(anyhow::anyhow!("offer without booking")))?;
+        let view = booking.into_view().map_err(internal)?;
+        emit(
+            &mut tx,
+            OfferDeclined {
+                offer_id: request.offer_id,
+                booking_id: view.id,
+                organisation_id: view.organisation_id,
+                mediator_id: request.mediator_id,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(MediatorOffer {
+            id: request.offer_id,
+            booking_id: view.id,
+            state: "declined".into(),
+            expires_at: offer.expires_at,
+            booking: view.details,
+        })
+    }
+
+    pub async fn explanation(&self, request: GetBookingRequest) -> Result<Explanation, RpcFault> {
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let row = bookings::get(&mut conn, request.id)
+            .await
+            .map_err(internal)?;
+        let Some(row) = row.filter(|r| request.scope.allows(r.organisation_id())) else {
+            return Err(RpcFault::new(fault::NOT_FOUND, "no such booking"));
+        };
+        let rounds = store::rounds(&mut *conn, row.id())
+            .await
+            .map_err(internal)?;
+        let rounds = rounds
+            .into_iter()
+            .map(|r| {
+                Ok(DispatchRound {
+                    at: r.at,
+                    wave: r.wave,
+                    ranked: serde_json::from_value(r.ranked)?,
+                    excluded: serde_json::from_value(r.excluded)?,
+                    other_languages: r.other_languages.max(0) as u32,
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()
+            .map_err(internal)?;
+        Ok(Explanation {
+            booking_id: row.id(),
+            rounds,
+        })
+    }
+}
+
+/// Withdraw the booking's open offers, with one `OfferWithdrawn` each, written with
+/// the `events` of the caller's own in one statement.
+pub(super) async fn withdraw_open_offers(
+    tx: &mut PgConnection,
+    booking: BookingId,
+    organisation_id: mittler_types::OrganisationId,
+    reason: &str,
+    mut batch: outbox::Batch,
+) -> anyhow::Result<()> {
+    let offers = store::close_open_offers(&mut *tx, booking, None, "withdrawn").await?;
+    for offer in offers {
+        batch.add(&Envelope::new(
+            OfferWithdrawn {
+                offer_id: OfferId(offer.id),
+                booking_id: BookingId(offer.booking_id),
+                organisation_id,
+                mediator_id: MediatorId(offer.mediator_id),
+                reason: reason.to_owned(),
+            },
+            outbox::root_meta(),
+        ))?;
+    }
+    batch.write(tx, Schema::BOOKING).await?;
+    Ok(())
+}
+
+/// Fill in the offers and assignment of booking views.
+pub async fn attach(pool: &PgPool, views: &mut [BookingView]) -> Result<(), sqlx::Error> {
+    let ids: Vec<uuid::Uuid> = views.iter().map(|v| v.id.as_uuid()).collect();
+    let mut offers = store::offers_of(pool, &ids).await?;
+    let mut assignments = store::assignments_of(pool, &ids).await?;
+    for view in views {
+        view.offers = offers.remove(&view.id).unwrap_or_default();
+        view.assignment = assignments.remove(&view.id);
+    }
+    Ok(())
+}
