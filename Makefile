@@ -1,11 +1,17 @@
 # The commands people type. Scripts live in deploy/local/.
-.PHONY: run test test-at test-faults fuzz stop clean-data deps build bench bench-e2e lint fmt
+.PHONY: run test check test-at test-faults fuzz stop clean-data deps build bench bench-e2e lint fmt
 
 run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set), migrate, serve on :8080
 	@deploy/local/run.sh
 
 test:         ## every test, against real NATS and PostgreSQL
 	@deploy/local/test.sh
+
+check:        ## the fast tier for the edit loop: formatting, clippy, the unit tests (no servers)
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	@if cargo nextest --version >/dev/null 2>&1; then cargo nextest run --workspace --lib; \
+	else cargo test --workspace --lib; fi
 
 test-at:      ## the Rust tests with every clock moved to DATE (an instant, e.g. DATE=2027-03-28T00:30:00Z)
 	@test -n "$(DATE)" || { echo "usage: make test-at DATE=2027-03-28T00:30:00Z" >&2; exit 2; }
@@ -39,7 +45,7 @@ bench:        ## benchmarks; figures go to BENCHMARKS.md
 bench-e2e:    ## the whole system under load through its API (mittler-load); figures go to BENCHMARKS.md
 	@deploy/local/bench_e2e.sh
 
-lint:
+lint:         ## formatting and clippy (part of make check and make test)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: every test, against real servers: formatting, the Rust tests (each
+# `make test`: every test, against real servers: formatting, clippy, the Rust tests (each
 # test starts its own nats-server and creates its own database; once today and at
 # three chosen dates), the smoke test of
 # `make run`, schemathesis against the running API (no 5xx, documented codes), and the
@@ -13,6 +13,9 @@ cd "$root"
 
 echo "==> formatting"
 cargo fmt --all -- --check
+
+echo "==> clippy (warnings fail)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "==> Rust tests"
 "$here/with-test-pg.sh" "$here/rust-tests.sh"

@@ -16,7 +16,7 @@ use mittler_contracts::availability::{
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::config::AvailabilityConfig;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
-use mittler_types::{MediatorId, Modality, ReservationId};
+use mittler_types::{MediatorId, Modality};
 use sqlx::PgPool;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -412,7 +412,7 @@ impl Availability {
                 ));
             }
         }
-        let id = request.reservation_id.unwrap_or_else(ReservationId::new);
+        let id = request.reservation_id.unwrap_or_default();
         match store::insert_reservation(
             &mut tx,
             id,

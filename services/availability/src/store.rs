@@ -321,6 +321,7 @@ pub enum InsertReservationError {
     Database(#[from] sqlx::Error),
 }
 
+#[allow(clippy::too_many_arguments)] // one per column of the reservation
 pub async fn insert_reservation(
     conn: &mut sqlx::PgConnection,
     id: ReservationId,

@@ -413,7 +413,9 @@ impl DirectoryRpc {
         let pool_id = organisation.as_ref().map(|o| o.pool_id.unwrap_or(o.id));
         let users: Vec<Uuid> = request.users.iter().map(|u| u.as_uuid()).collect();
         let mediators: Vec<Uuid> = request.mediators.iter().map(|m| m.as_uuid()).collect();
-        let rows: Vec<(Uuid, Option<Uuid>, Uuid, String, String, String, String)> = sqlx::query_as(
+        // id, mediator, organisation, e-mail, name, role, locale
+        type UserRow = (Uuid, Option<Uuid>, Uuid, String, String, String, String);
+        let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT id, mediator_id, organisation_id, email, name, role, locale FROM directory.users \
              WHERE active AND (id = ANY($1) OR mediator_id = ANY($2) \
                 OR ($3::uuid IS NOT NULL AND role = 'coordinator' AND organisation_id = $3)) \

@@ -189,15 +189,19 @@ async fn main() {
         }
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
-    let mut histogram = Histogram::<u64>::new(3).expect("hdr");
-    let (sent, first) = (sent.lock().expect("lock"), first.lock().expect("lock"));
-    for (id, at) in sent.iter() {
-        if let Some(offered) = first.get(id) {
-            histogram
-                .record(offered.duration_since(*at).as_micros() as u64)
-                .ok();
+    // The locks end with this block, before the awaits below.
+    let histogram = {
+        let mut histogram = Histogram::<u64>::new(3).expect("hdr");
+        let (sent, first) = (sent.lock().expect("lock"), first.lock().expect("lock"));
+        for (id, at) in sent.iter() {
+            if let Some(offered) = first.get(id) {
+                histogram
+                    .record(offered.duration_since(*at).as_micros() as u64)
+                    .ok();
+            }
         }
-    }
+        histogram
+    };
     let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
     println!(
         "| booking -> first offer | rate | bookings | with offer | p50 ms | p95 ms | p99 ms | max ms |"
@@ -211,6 +215,5 @@ async fn main() {
         ms(0.99),
         histogram.max() as f64 / 1000.0
     );
-    drop((sent, first));
     app.stop().await.expect("stop");
 }

@@ -546,8 +546,10 @@ mod tests {
             assert!(m.text.contains("Der Termin beginnt um 09:30 Uhr."));
             assert!(m.text.contains("09:30"));
             insta::assert_snapshot!(format!("invitation_{language}"), m.text);
-            let mut f = Facts::default();
-            f.link = Some("https://mittler.example/room/abc".into());
+            let f = Facts {
+                link: Some("https://mittler.example/room/abc".into()),
+                ..Facts::default()
+            };
             let link = templates
                 .compose(Kind::ClientSessionLink, locale, &a, &f)
                 .expect("composed");

@@ -314,7 +314,9 @@ impl Rooms {
 
     /// `session.rpc.links`.
     pub async fn links(&self, request: LinksRequest) -> Result<SessionLinks, RpcFault> {
-        let room: Option<(Uuid, Uuid, String, String, DateTime<Utc>, DateTime<Utc>)> =
+        // id, organisation, provider, state, valid from, valid until
+        type RoomRow = (Uuid, Uuid, String, String, DateTime<Utc>, DateTime<Utc>);
+        let room: Option<RoomRow> =
             sqlx::query_as(
                 "SELECT id, organisation_id, provider, state, valid_from, valid_until FROM sessions.rooms \
                  WHERE booking_id = $1 ORDER BY created_at DESC LIMIT 1",
@@ -442,7 +444,9 @@ impl Rooms {
     pub async fn join(&self, request: JoinRequest) -> Result<Joined, RpcFault> {
         let grant = self.grant(&request.token)?;
         let mut tx = self.pool.begin().await.map_err(internal)?;
-        let room: Option<(Uuid, Uuid, String, DateTime<Utc>, Option<i64>)> = sqlx::query_as(
+        // booking, organisation, state, valid until, Janus room
+        type RoomRow = (Uuid, Uuid, String, DateTime<Utc>, Option<i64>);
+        let room: Option<RoomRow> = sqlx::query_as(
             "SELECT booking_id, organisation_id, state, valid_until, janus_room FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
         )
         .bind(grant.room)
