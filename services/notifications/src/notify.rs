@@ -6,6 +6,7 @@ use crate::compose::{Appointment, Facts, Kind, Templates};
 use crate::ics::{self, Invite, Method, Person};
 use crate::store::{self, BookingFacts, NewMessage};
 use chrono::Utc;
+use mittler_contracts::Envelope;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
     DispatchEscalated, OfferMade,
@@ -13,7 +14,6 @@ use mittler_contracts::booking::{
 use mittler_contracts::directory::{Contact, Contacts, ContactsRequest, ContactsResponse};
 use mittler_contracts::notification::FeedItemAdded;
 use mittler_contracts::session::{ParticipantRole, RoomOpened};
-use mittler_contracts::{Envelope, Event as _};
 use mittler_platform::config::NotificationsConfig;
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_platform::rpc;
@@ -774,19 +774,23 @@ fn sender_address(from: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct NotifyHandler(pub Notifier);
 
+mittler_contracts::consumer_events! {
+    /// What notifications act on.
+    enum Input {
+        Requested(BookingRequested),
+        OfferMade(OfferMade),
+        Assigned(BookingAssigned),
+        Cancelled(BookingCancelled),
+        Rescheduled(BookingRescheduled),
+        Escalated(DispatchEscalated),
+        Returned(AssignmentReturned),
+        RoomOpened(RoomOpened),
+    }
+}
+
 impl Handler for NotifyHandler {
     fn handles(&self, event_type: &str) -> bool {
-        [
-            BookingRequested::TYPE,
-            OfferMade::TYPE,
-            BookingAssigned::TYPE,
-            BookingCancelled::TYPE,
-            BookingRescheduled::TYPE,
-            DispatchEscalated::TYPE,
-            AssignmentReturned::TYPE,
-            RoomOpened::TYPE,
-        ]
-        .contains(&event_type)
+        Input::TYPES.contains(&event_type)
     }
 
     async fn handle(
@@ -797,57 +801,29 @@ impl Handler for NotifyHandler {
         let envelope = &event.envelope;
         let cause = envelope.id.to_string();
         let n = &self.0;
-        if envelope.is::<BookingRequested>() {
-            let requested = envelope
-                .decode::<BookingRequested>()
-                .map_err(HandleError::reject)?
-                .data;
-            store::insert_booking(
-                &mut *tx,
-                requested.booking_id,
-                requested.organisation_id,
-                requested.requested_by,
-                &requested.details,
-            )
-            .await
-            .map_err(HandleError::retry)
-        } else if envelope.is::<OfferMade>() {
-            let offer = envelope
-                .decode::<OfferMade>()
-                .map_err(HandleError::reject)?;
-            n.offer_made(tx, &cause, offer.data).await
-        } else if envelope.is::<BookingAssigned>() {
-            let assigned = envelope
-                .decode::<BookingAssigned>()
-                .map_err(HandleError::reject)?;
-            n.assigned(tx, &cause, assigned.data).await
-        } else if envelope.is::<BookingCancelled>() {
-            let cancelled = envelope
-                .decode::<BookingCancelled>()
-                .map_err(HandleError::reject)?;
-            n.cancelled(tx, &cause, cancelled.data).await
-        } else if envelope.is::<BookingRescheduled>() {
-            let moved = envelope
-                .decode::<BookingRescheduled>()
-                .map_err(HandleError::reject)?;
-            n.rescheduled(tx, &cause, moved.data).await
-        } else if envelope.is::<DispatchEscalated>() {
-            let escalated = envelope
-                .decode::<DispatchEscalated>()
-                .map_err(HandleError::reject)?;
-            n.escalated(tx, &cause, escalated.data).await
-        } else if envelope.is::<RoomOpened>() {
-            let opened = envelope
-                .decode::<RoomOpened>()
-                .map_err(HandleError::reject)?;
-            n.room_opened(tx, &cause, opened.data).await
-        } else if envelope.is::<AssignmentReturned>() {
-            let returned = envelope
-                .decode::<AssignmentReturned>()
-                .map_err(HandleError::reject)?;
-            n.returned(tx, &cause, returned.data).await
-        } else {
-            Ok(())
+        let Some(input) = Input::decode(envelope).map_err(HandleError::reject)? else {
+            return Ok(());
+        };
+        match input {
+            Input::Requested(e) => {
+                let requested = e.data;
+                store::insert_booking(
+                    &mut *tx,
+                    requested.booking_id,
+                    requested.organisation_id,
+                    requested.requested_by,
+                    &requested.details,
+                )
+                .await
+                .map_err(HandleError::retry)
+            }
+            Input::OfferMade(e) => n.offer_made(tx, &cause, e.data).await,
+            Input::Assigned(e) => n.assigned(tx, &cause, e.data).await,
+            Input::Cancelled(e) => n.cancelled(tx, &cause, e.data).await,
+            Input::Rescheduled(e) => n.rescheduled(tx, &cause, e.data).await,
+            Input::Escalated(e) => n.escalated(tx, &cause, e.data).await,
+            Input::RoomOpened(e) => n.room_opened(tx, &cause, e.data).await,
+            Input::Returned(e) => n.returned(tx, &cause, e.data).await,
         }
     }
 }

@@ -694,16 +694,20 @@ impl Rooms {
 #[derive(Clone, Debug)]
 pub struct RoomsHandler(pub Rooms);
 
+mittler_contracts::consumer_events! {
+    /// What the rooms act on.
+    enum Input {
+        Requested(BookingRequested),
+        Assigned(BookingAssigned),
+        Cancelled(BookingCancelled),
+        Rescheduled(BookingRescheduled),
+        Returned(AssignmentReturned),
+    }
+}
+
 impl Handler for RoomsHandler {
     fn handles(&self, event_type: &str) -> bool {
-        [
-            BookingRequested::TYPE,
-            BookingAssigned::TYPE,
-            BookingCancelled::TYPE,
-            BookingRescheduled::TYPE,
-            AssignmentReturned::TYPE,
-        ]
-        .contains(&event_type)
+        Input::TYPES.contains(&event_type)
     }
 
     async fn handle(
@@ -711,58 +715,40 @@ impl Handler for RoomsHandler {
         tx: &mut PgConnection,
         event: &IncomingEvent,
     ) -> Result<(), HandleError> {
-        let envelope = &event.envelope;
         let rooms = &self.0;
-        if envelope.is::<BookingRequested>() {
-            let e = envelope
-                .decode::<BookingRequested>()
-                .map_err(HandleError::reject)?
-                .data;
-            rooms
-                .remember(
-                    tx,
-                    e.booking_id,
-                    e.organisation_id,
-                    e.requested_by,
-                    &e.details,
-                )
-                .await
-        } else if envelope.is::<BookingAssigned>() {
-            let e = envelope
-                .decode::<BookingAssigned>()
-                .map_err(HandleError::reject)?
-                .data;
-            rooms.open(tx, &e).await
-        } else if envelope.is::<BookingCancelled>() {
-            let e = envelope
-                .decode::<BookingCancelled>()
-                .map_err(HandleError::reject)?
-                .data;
-            rooms.close(tx, e.booking_id, "cancelled").await
-        } else if envelope.is::<BookingRescheduled>() {
-            let e = envelope
-                .decode::<BookingRescheduled>()
-                .map_err(HandleError::reject)?
-                .data;
-            rooms.close(tx, e.booking_id, "moved").await?;
-            rooms
-                .remember(
-                    tx,
-                    e.booking_id,
-                    e.organisation_id,
-                    e.rescheduled_by,
-                    &e.details,
-                )
-                .await
-                .map(|_| ())
-        } else if envelope.is::<AssignmentReturned>() {
-            let e = envelope
-                .decode::<AssignmentReturned>()
-                .map_err(HandleError::reject)?
-                .data;
-            rooms.close(tx, e.booking_id, "given back").await
-        } else {
-            Ok(())
+        let Some(input) = Input::decode(&event.envelope).map_err(HandleError::reject)? else {
+            return Ok(());
+        };
+        match input {
+            Input::Requested(e) => {
+                let e = e.data;
+                rooms
+                    .remember(
+                        tx,
+                        e.booking_id,
+                        e.organisation_id,
+                        e.requested_by,
+                        &e.details,
+                    )
+                    .await
+            }
+            Input::Assigned(e) => rooms.open(tx, &e.data).await,
+            Input::Cancelled(e) => rooms.close(tx, e.data.booking_id, "cancelled").await,
+            Input::Rescheduled(e) => {
+                let e = e.data;
+                rooms.close(tx, e.booking_id, "moved").await?;
+                rooms
+                    .remember(
+                        tx,
+                        e.booking_id,
+                        e.organisation_id,
+                        e.rescheduled_by,
+                        &e.details,
+                    )
+                    .await
+                    .map(|_| ())
+            }
+            Input::Returned(e) => rooms.close(tx, e.data.booking_id, "given back").await,
         }
     }
 }

@@ -2,12 +2,21 @@
 //! given back (dispatched again without the giver), cancelled.
 
 use super::Dispatcher;
-use mittler_contracts::Event as _;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingCancelled, BookingRequested, BookingRescheduled,
 };
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use sqlx::PgConnection;
+
+mittler_contracts::consumer_events! {
+    /// What dispatch acts on.
+    pub(super) enum Input {
+        Requested(BookingRequested),
+        Rescheduled(BookingRescheduled),
+        Returned(AssignmentReturned),
+        Cancelled(BookingCancelled),
+    }
+}
 
 /// The consumer of booking lifecycle events.
 #[derive(Clone, Debug)]
@@ -15,13 +24,7 @@ pub(super) struct DispatchHandler(pub(super) Dispatcher);
 
 impl Handler for DispatchHandler {
     fn handles(&self, event_type: &str) -> bool {
-        [
-            BookingRequested::TYPE,
-            BookingRescheduled::TYPE,
-            AssignmentReturned::TYPE,
-            BookingCancelled::TYPE,
-        ]
-        .contains(&event_type)
+        Input::TYPES.contains(&event_type)
     }
 
     async fn handle(
@@ -29,31 +32,18 @@ impl Handler for DispatchHandler {
         tx: &mut PgConnection,
         event: &IncomingEvent,
     ) -> Result<(), HandleError> {
-        let envelope = &event.envelope;
-        if envelope.is::<BookingRequested>() {
-            let requested = envelope
-                .decode::<BookingRequested>()
-                .map_err(HandleError::reject)?;
-            self.0.start(tx, requested.data.booking_id, &[]).await
-        } else if envelope.is::<BookingRescheduled>() {
-            let moved = envelope
-                .decode::<BookingRescheduled>()
-                .map_err(HandleError::reject)?;
-            self.0.start(tx, moved.data.booking_id, &[]).await
-        } else if envelope.is::<AssignmentReturned>() {
-            let returned = envelope
-                .decode::<AssignmentReturned>()
-                .map_err(HandleError::reject)?;
-            self.0
-                .start(tx, returned.data.booking_id, &[returned.data.mediator_id])
-                .await
-        } else if envelope.is::<BookingCancelled>() {
-            let cancelled = envelope
-                .decode::<BookingCancelled>()
-                .map_err(HandleError::reject)?;
-            self.0.cancelled(tx, cancelled.data.booking_id).await
-        } else {
-            Ok(())
+        let Some(input) = Input::decode(&event.envelope).map_err(HandleError::reject)? else {
+            return Ok(());
+        };
+        match input {
+            Input::Requested(e) => self.0.start(tx, e.data.booking_id, &[]).await,
+            Input::Rescheduled(e) => self.0.start(tx, e.data.booking_id, &[]).await,
+            Input::Returned(e) => {
+                self.0
+                    .start(tx, e.data.booking_id, &[e.data.mediator_id])
+                    .await
+            }
+            Input::Cancelled(e) => self.0.cancelled(tx, e.data.booking_id).await,
         }
     }
 }
