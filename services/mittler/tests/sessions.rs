@@ -376,7 +376,7 @@ impl TestTurn {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("turnserver (Debian package coturn; deploy/local/deps.sh installs it)");
+            .expect("turnserver (Debian package coturn; `make deps` (deploy/local/deps.sh --test) installs it)");
         Some(Self {
             child,
             url: format!("turn:{ip}:{port}?transport=udp"),
@@ -511,7 +511,7 @@ loggers: {{ disable = "libjanus_jsonlog.so" }}
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("janus (Debian package janus; deploy/local/deps.sh installs it)");
+            .expect("janus (Debian package janus; `make deps` (deploy/local/deps.sh --test) installs it)");
         let url = format!("http://127.0.0.1:{port}/janus");
         let http = reqwest::Client::new();
         eventually(StdDuration::from_secs(20), "Janus answers", || async {

@@ -15,7 +15,7 @@ fn parsed(text: &str) -> serde_json::Value {
         .arg(script)
         .arg(&path)
         .output()
-        .expect("python3 with python3-icalendar (deploy/local/deps.sh installs it)");
+        .expect("python3 with python3-icalendar (`make deps` (deploy/local/deps.sh --test) installs it)");
     assert!(
         out.status.success(),
         "{}",
