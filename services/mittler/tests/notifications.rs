@@ -152,8 +152,24 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
             .all(|m| m.subject.starts_with("Anfrage: Ukrainisch"))
     );
 
-    // Crash notifications and take the mail server away; the mediator accepts
+    // Crash notifications once the offers are on record as sent (a crash between the
+    // server's acceptance and that record sends a mail again, with the same
+    // Message-ID: decision 0009), and take the mail server away; the mediator accepts
     // meanwhile.
+    eventually(
+        StdDuration::from_secs(10),
+        "offers recorded sent",
+        || async {
+            let sent: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM notifications.messages WHERE state = 'sent'",
+            )
+            .fetch_one(&env.db.pool)
+            .await
+            .ok()?;
+            (sent >= offered.len() as i64).then_some(())
+        },
+    )
+    .await;
     notifications.kill().await;
     let mut smtp = smtp;
     smtp.stop();

@@ -3,17 +3,20 @@
 //! mediators read `de` or `en`, clients their own language and Leichte Sprache).
 //! Adding a language is adding a file and a line in [`STAFF`] or [`CLIENT`].
 
+mod text;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use minijinja::{Environment, Value, context};
 use mittler_types::{LanguageTag, Modality};
 use serde::Deserialize;
 use std::collections::HashMap;
+use text::{paragraphs, tidy};
 
 /// Staff and mediator languages: `(locale, file)`. The first is the fallback.
 const STAFF: &[(&str, &str)] = &[
-    ("de", include_str!("../templates/de.toml")),
-    ("en", include_str!("../templates/en.toml")),
+    ("de", include_str!("../../templates/de.toml")),
+    ("en", include_str!("../../templates/en.toml")),
 ];
 
 /// Client invitation languages: `(locale, file)`. `de-simple` is Leichte Sprache,
@@ -21,18 +24,18 @@ const STAFF: &[(&str, &str)] = &[
 const CLIENT: &[(&str, &str)] = &[
     (
         "de-simple",
-        include_str!("../templates/client/de-simple.toml"),
+        include_str!("../../templates/client/de-simple.toml"),
     ),
-    ("en", include_str!("../templates/client/en.toml")),
-    ("ar", include_str!("../templates/client/ar.toml")),
-    ("uk", include_str!("../templates/client/uk.toml")),
-    ("ru", include_str!("../templates/client/ru.toml")),
-    ("tr", include_str!("../templates/client/tr.toml")),
-    ("fa", include_str!("../templates/client/fa.toml")),
-    ("prs", include_str!("../templates/client/prs.toml")),
+    ("en", include_str!("../../templates/client/en.toml")),
+    ("ar", include_str!("../../templates/client/ar.toml")),
+    ("uk", include_str!("../../templates/client/uk.toml")),
+    ("ru", include_str!("../../templates/client/ru.toml")),
+    ("tr", include_str!("../../templates/client/tr.toml")),
+    ("fa", include_str!("../../templates/client/fa.toml")),
+    ("prs", include_str!("../../templates/client/prs.toml")),
 ];
 
-const LAYOUT: &str = include_str!("../templates/layout.html");
+const LAYOUT: &str = include_str!("../../templates/layout.html");
 
 /// Leichte Sprache: plain German for clients.
 pub const SIMPLE_GERMAN: &str = "de-simple";
@@ -415,65 +418,6 @@ fn context_for(locale: &str, words: &Words, a: &Appointment, facts: &Facts) -> V
 
 fn locale_is_client(words: &Words) -> bool {
     words.words.contains_key("language_name")
-}
-
-/// Trim the ends and collapse runs of blank lines left by `{% if %}` blocks.
-fn tidy(text: &str) -> String {
-    let mut out = String::new();
-    let mut blank = 0;
-    for line in text.trim().lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank += 1;
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(if blank > 0 { "\n\n" } else { "\n" });
-        }
-        blank = 0;
-        out.push_str(line);
-    }
-    out
-}
-
-/// Plain text as HTML paragraphs: escaped, lines kept, links clickable.
-fn paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .map(|paragraph| {
-            let lines: Vec<String> = paragraph.lines().map(linkify).collect();
-            format!("<p style=\"margin:0 0 12px\">{}</p>", lines.join("<br>\n"))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn linkify(line: &str) -> String {
-    line.split(' ')
-        .map(|word| {
-            if word.starts_with("https://") || word.starts_with("http://") {
-                let url = escape(word);
-                format!("<a href=\"{url}\" style=\"color:#0b5cad\">{url}</a>")
-            } else {
-                escape(word)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

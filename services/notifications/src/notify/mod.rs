@@ -1,0 +1,339 @@
+//! From events to messages: the booking stream's events (and the reminders that fall
+//! due) become mails, calendar entries and feed items, each queued in the same
+//! transaction that marks the event handled, so a redelivery queues nothing twice.
+//!
+//! `recipients` decides who is told what (pure); `deliver` composes and queues it;
+//! this module keeps the booking copy current and runs the reminders.
+
+mod deliver;
+pub mod recipients;
+
+use crate::compose::{Kind, Templates};
+use crate::store::{self, BookingFacts};
+use chrono::Utc;
+use mittler_contracts::booking::{
+    AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
+    DispatchEscalated, OfferMade,
+};
+use mittler_contracts::session::RoomOpened;
+use mittler_platform::CancellationToken;
+use mittler_platform::config::NotificationsConfig;
+use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
+use mittler_types::BookingId;
+use recipients::ask;
+use sqlx::{PgConnection, PgPool};
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+/// Who gets what for one cause.
+#[derive(Clone, Debug)]
+pub struct Notifier {
+    pub pool: PgPool,
+    pub nats: async_nats::Client,
+    pub config: NotificationsConfig,
+    pub templates: Arc<Templates>,
+    pub timeout: StdDuration,
+}
+
+impl Notifier {
+    /// Store a new version of the booking's copy and drop the reminders of the old one.
+    async fn advance(
+        &self,
+        tx: &mut PgConnection,
+        booking: &mut BookingFacts,
+        state: &str,
+    ) -> Result<(), HandleError> {
+        booking.state = state.into();
+        booking.sequence += 1;
+        store::update_booking(&mut *tx, booking)
+            .await
+            .map_err(HandleError::retry)?;
+        store::cancel_reminders(&mut *tx, booking.booking_id)
+            .await
+            .map(drop)
+            .map_err(HandleError::retry)
+    }
+
+    fn booking_link(&self, booking: &BookingFacts) -> String {
+        self.link(&format!("/bookings/{}", booking.booking_id))
+    }
+
+    async fn offer_made(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        offer: OfferMade,
+    ) -> Result<(), HandleError> {
+        let booking = self.booking(tx, offer.booking_id).await?;
+        let contacts = self
+            .contacts(ask(&booking, vec![], vec![offer.mediator_id], false))
+            .await?;
+        let link = self.link(&format!("/offers/{}", offer.offer_id));
+        let to = recipients::offer(&contacts, offer.mediator_id, &link, offer.expires_at);
+        self.send(tx, cause, &booking, &contacts, to).await
+    }
+
+    async fn assigned(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        assigned: BookingAssigned,
+    ) -> Result<(), HandleError> {
+        let mut booking = self.booking(tx, assigned.booking_id).await?;
+        booking.mediator_id = Some(assigned.mediator_id);
+        self.advance(tx, &mut booking, "assigned").await?;
+        let contacts = self
+            .contacts(ask(
+                &booking,
+                vec![booking.requested_by],
+                vec![assigned.mediator_id],
+                false,
+            ))
+            .await?;
+        let link = self.booking_link(&booking);
+        let to = recipients::assigned(&booking, &contacts, assigned.mediator_id, &link);
+        self.send(tx, cause, &booking, &contacts, to).await?;
+        self.client(tx, cause, &booking, &contacts, Kind::ClientInvitation)
+            .await?;
+        // Reminders for this version of the booking.
+        let leads = &self.config.reminder_minutes;
+        for (lead, due) in recipients::reminders(booking.details.start, leads, Utc::now()) {
+            store::plan_reminder(&mut *tx, booking.booking_id, booking.sequence, lead, due)
+                .await
+                .map_err(HandleError::retry)?;
+        }
+        Ok(())
+    }
+
+    async fn cancelled(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        cancelled: BookingCancelled,
+    ) -> Result<(), HandleError> {
+        let mut booking = self.booking(tx, cancelled.booking_id).await?;
+        let had_mediator = booking.mediator_id;
+        self.advance(tx, &mut booking, "cancelled").await?;
+        let contacts = self
+            .contacts(ask(
+                &booking,
+                vec![booking.requested_by],
+                had_mediator.into_iter().collect(),
+                false,
+            ))
+            .await?;
+        let to = recipients::cancelled(&booking, &contacts, had_mediator, &cancelled.reason);
+        self.send(tx, cause, &booking, &contacts, to).await?;
+        if had_mediator.is_some() {
+            self.client(tx, cause, &booking, &contacts, Kind::ClientCancelled)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn rescheduled(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        moved: BookingRescheduled,
+    ) -> Result<(), HandleError> {
+        let mut booking = self.booking(tx, moved.booking_id).await?;
+        let had_mediator = booking.mediator_id.take();
+        booking.details = moved.details;
+        self.advance(tx, &mut booking, "requested").await?;
+        let contacts = self
+            .contacts(ask(
+                &booking,
+                vec![booking.requested_by],
+                had_mediator.into_iter().collect(),
+                false,
+            ))
+            .await?;
+        let link = self.booking_link(&booking);
+        let to = recipients::rescheduled(&booking, &contacts, had_mediator, &link);
+        self.send(tx, cause, &booking, &contacts, to).await
+    }
+
+    async fn escalated(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        escalated: DispatchEscalated,
+    ) -> Result<(), HandleError> {
+        let booking = self.booking(tx, escalated.booking_id).await?;
+        let contacts = self.contacts(ask(&booking, vec![], vec![], true)).await?;
+        let link = self.link(&format!("/queue?booking={}", booking.booking_id));
+        let to = recipients::escalated(&contacts, &escalated.reason, &link);
+        self.send(tx, cause, &booking, &contacts, to).await
+    }
+
+    async fn returned(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        returned: AssignmentReturned,
+    ) -> Result<(), HandleError> {
+        let mut booking = self.booking(tx, returned.booking_id).await?;
+        booking.mediator_id = None;
+        self.advance(tx, &mut booking, "requested").await?;
+        let contacts = self
+            .contacts(ask(
+                &booking,
+                vec![booking.requested_by],
+                vec![returned.mediator_id],
+                false,
+            ))
+            .await?;
+        let link = self.booking_link(&booking);
+        let to = recipients::returned(
+            &booking,
+            &contacts,
+            returned.mediator_id,
+            &returned.reason,
+            &link,
+        );
+        self.send(tx, cause, &booking, &contacts, to).await
+    }
+
+    /// A video room opened: everyone gets their own link.
+    async fn room_opened(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        opened: RoomOpened,
+    ) -> Result<(), HandleError> {
+        let booking = self.booking(tx, opened.booking_id).await?;
+        let users = opened.links.iter().filter_map(|l| l.user_id).collect();
+        let mediators = opened.links.iter().filter_map(|l| l.mediator_id).collect();
+        let contacts = self
+            .contacts(ask(&booking, users, mediators, false))
+            .await?;
+        let to = recipients::room(&contacts, &opened.links);
+        self.send(tx, cause, &booking, &contacts, to).await?;
+        if let Some(link) = recipients::client_link(&opened.links) {
+            self.client_with(
+                tx,
+                cause,
+                &booking,
+                &contacts,
+                Kind::ClientSessionLink,
+                Some(link),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Send the reminders that are due, until `shutdown`.
+    pub async fn run_reminders(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let poll = StdDuration::from_millis(self.config.poll_ms);
+        loop {
+            match self.remind_next().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "reminder failed; retrying")
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+
+    /// Queue the next due reminder; false when none is due. A booking that was
+    /// cancelled or moved since gets none.
+    pub async fn remind_next(&self) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some(due) = store::claim_reminder(&mut tx).await? else {
+            return Ok(false);
+        };
+        let booking = store::booking_for_update(&mut tx, BookingId(due.booking_id)).await?;
+        let holds = booking
+            .as_ref()
+            .and_then(|b| recipients::reminder_holds(b, due.sequence));
+        let (Some(booking), Some(mediator)) = (booking, holds) else {
+            store::finish_reminder(&mut *tx, due.id, "cancelled").await?;
+            tx.commit().await?;
+            return Ok(true);
+        };
+        let contacts = self
+            .contacts(ask(
+                &booking,
+                vec![booking.requested_by],
+                vec![mediator],
+                false,
+            ))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let link = self.booking_link(&booking);
+        let lead = i64::from(due.lead_minutes);
+        let to = recipients::reminder(&booking, &contacts, mediator, lead, &link);
+        let cause = format!("reminder/{}", due.id);
+        self.send(&mut tx, &cause, &booking, &contacts, to)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        store::finish_reminder(&mut *tx, due.id, "sent").await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// The consumer of the booking stream.
+#[derive(Clone, Debug)]
+pub struct NotifyHandler(pub Notifier);
+
+mittler_contracts::consumer_events! {
+    /// What notifications act on.
+    enum Input {
+        Requested(BookingRequested),
+        OfferMade(OfferMade),
+        Assigned(BookingAssigned),
+        Cancelled(BookingCancelled),
+        Rescheduled(BookingRescheduled),
+        Escalated(DispatchEscalated),
+        Returned(AssignmentReturned),
+        RoomOpened(RoomOpened),
+    }
+}
+
+impl Handler for NotifyHandler {
+    fn handles(&self, event_type: &str) -> bool {
+        Input::TYPES.contains(&event_type)
+    }
+
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandleError> {
+        let envelope = &event.envelope;
+        let cause = envelope.id.to_string();
+        let n = &self.0;
+        let Some(input) = Input::decode(envelope).map_err(HandleError::reject)? else {
+            return Ok(());
+        };
+        match input {
+            Input::Requested(e) => {
+                let requested = e.data;
+                store::insert_booking(
+                    &mut *tx,
+                    requested.booking_id,
+                    requested.organisation_id,
+                    requested.requested_by,
+                    &requested.details,
+                )
+                .await
+                .map_err(HandleError::retry)
+            }
+            Input::OfferMade(e) => n.offer_made(tx, &cause, e.data).await,
+            Input::Assigned(e) => n.assigned(tx, &cause, e.data).await,
+            Input::Cancelled(e) => n.cancelled(tx, &cause, e.data).await,
+            Input::Rescheduled(e) => n.rescheduled(tx, &cause, e.data).await,
+            Input::Escalated(e) => n.escalated(tx, &cause, e.data).await,
+            Input::RoomOpened(e) => n.room_opened(tx, &cause, e.data).await,
+            Input::Returned(e) => n.returned(tx, &cause, e.data).await,
+        }
+    }
+}
