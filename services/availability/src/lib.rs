@@ -10,6 +10,7 @@ pub mod eligibility;
 pub mod requests;
 pub mod seed;
 pub mod store;
+pub mod validation;
 
 use mittler_contracts::system::PingAvailability;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks};

@@ -4,9 +4,9 @@
 //! per e-mail address and per client address.
 
 use crate::directory::{self, SessionKind, User};
-use crate::http::AppState;
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError};
+use crate::state::AppState;
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Json;
@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
-use mittler_contracts::booking::Scope;
 use mittler_types::{MediatorId, OrganisationId, Role, UserId};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -129,7 +128,7 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::Unauthenticated);
         }
         let hash = token_hash(&token);
-        let session = directory::session(&state.platform.pool, &hash, kind)
+        let session = directory::session(state.pool(), &hash, kind)
             .await
             .map_err(ApiError::Internal)?
             .ok_or(ApiError::Unauthenticated)?;
@@ -160,38 +159,6 @@ impl AuthUser {
 
     pub fn role(&self) -> Role {
         self.user.role
-    }
-
-    /// Refuse unless the user has one of `roles`.
-    pub fn require(&self, roles: &[Role], what: &'static str) -> Result<(), ApiError> {
-        if roles.contains(&self.user.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(what))
-        }
-    }
-
-    /// The mediator profile of a mediator's account; `what` says why others are refused.
-    pub fn own_mediator(&self, what: &'static str) -> Result<MediatorId, ApiError> {
-        self.require(&[Role::Mediator], what)?;
-        self.user
-            .mediator_id
-            .ok_or(ApiError::Forbidden("this account has no mediator profile"))
-    }
-
-    /// The organisations whose bookings this user may see: a requester its own, a
-    /// coordinator its pool's, an admin all. Mediators see offers, not bookings.
-    pub async fn booking_scope(&self, state: &AppState) -> Result<Scope, ApiError> {
-        match self.user.role {
-            Role::Requester => Ok(Scope::only(vec![self.user.organisation_id])),
-            Role::Coordinator => Ok(Scope::only(
-                directory::pool_members(&state.platform.pool, self.user.organisation_id).await?,
-            )),
-            Role::Admin => Ok(Scope::all()),
-            Role::Mediator => Err(ApiError::Forbidden(
-                "mediators see their offers, not bookings",
-            )),
-        }
     }
 }
 
@@ -279,7 +246,7 @@ pub async fn login(
         return Err(ApiError::Validation(errors));
     }
     let auth = &state.platform.config.auth;
-    let pool = &state.platform.pool;
+    let pool = state.pool();
     let window = Duration::minutes(auth.failed_login_window_minutes);
     let (by_email, by_ip) =
         directory::recent_failures(pool, &email, client_ip.as_deref(), Utc::now() - window).await?;
@@ -365,7 +332,7 @@ fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<Response, ApiError> {
-    directory::delete_session(&state.platform.pool, &user.token_hash).await?;
+    directory::delete_session(state.pool(), &user.token_hash).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -387,12 +354,9 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Me
     let mut me = Me::from(&user.user);
     if let Some(mediator_id) = user.user.mediator_id {
         let request = mittler_contracts::availability::MediatorRef { mediator_id };
-        let profile = mittler_platform::rpc::call::<mittler_contracts::availability::GetProfile>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await;
+        let profile = state
+            .call::<mittler_contracts::availability::GetProfile>(&request)
+            .await;
         me.languages = Some(match profile {
             Ok(profile) => profile.languages,
             Err(mittler_platform::rpc::RpcError::Fault(_)) => Vec::new(),

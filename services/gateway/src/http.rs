@@ -2,6 +2,7 @@
 //! OpenAPI document, and problem+json for every path that does not exist.
 
 use crate::problem::ApiError;
+use crate::state::AppState;
 use crate::{
     auth, bookings, live, mediators, notifications, offers, organisations, reports, rooms,
 };
@@ -12,12 +13,6 @@ use axum::routing::{get, post};
 use mittler_platform::{Platform, ops};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-
-/// What every handler may reach.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub platform: Platform,
-}
 
 /// The largest request body the API accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

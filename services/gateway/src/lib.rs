@@ -2,8 +2,11 @@
 //! live updates for the coordinators' queue. Owns the `directory` schema
 //! (organisations, users, credentials); reaches the other services over NATS only.
 //!
-//! Layout: `http` builds the router and the OpenAPI document; `auth` signs people in
-//! and says who is asking; `bookings` is the booking API; `mediators` the
+//! Layout: `http` builds the router and the OpenAPI document; `state` is what every
+//! handler reaches (and `AppState::call` the one way to ask a service); `auth` signs
+//! people in and says who is asking; `tenancy` says what they may reach (the tenant
+//! scope's one home); `bookings` is the booking API (`bookings::intake` checks what
+//! people send); `mediators` the
 //! mediators' calendars, presence and profiles; `offers` offers and their answers; `directory` the schema's
 //! queries; `live` the booking events for server-sent streams (the queue's and the UI's); `json` the body extractor; `problem` the one error type of the HTTP edge
 //! (RFC 9457 problem+json); `seed` the demo data.
@@ -25,6 +28,8 @@ pub mod problem;
 pub mod reports;
 pub mod rooms;
 pub mod seed;
+pub mod state;
+pub mod tenancy;
 pub mod ui;
 
 use anyhow::Context as _;

@@ -3,8 +3,8 @@
 //! events; the web UI's own stream (`/ui/events`) uses the same subscription.
 
 use crate::auth::AuthUser;
-use crate::http::AppState;
 use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use chrono::{DateTime, Utc};

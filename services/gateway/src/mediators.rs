@@ -3,9 +3,9 @@
 
 use crate::auth::{AuthUser, hash_password};
 use crate::directory::{self, User};
-use crate::http::AppState;
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,7 +15,6 @@ use mittler_contracts::availability::{
     MediatorRef, Presence, ProfileInput, PutCalendar, PutCalendarRequest, PutProfile, SetPresence,
     SetPresenceRequest,
 };
-use mittler_platform::rpc;
 use mittler_types::{MediatorId, Role, UserId};
 use serde::Deserialize;
 
@@ -35,12 +34,9 @@ fn mediator_id(raw: &str) -> Result<MediatorId, ApiError> {
 }
 
 async fn calendar_of(state: &AppState, mediator_id: MediatorId) -> Result<Calendar, ApiError> {
-    Ok(rpc::call::<GetCalendar>(
-        &state.platform.nats.client,
-        &MediatorRef { mediator_id },
-        state.platform.request_timeout(),
-    )
-    .await?)
+    Ok(state
+        .call::<GetCalendar>(&MediatorRef { mediator_id })
+        .await?)
 }
 
 async fn put_calendar_of(
@@ -52,12 +48,7 @@ async fn put_calendar_of(
         mediator_id,
         calendar,
     };
-    Ok(rpc::call::<PutCalendar>(
-        &state.platform.nats.client,
-        &request,
-        state.platform.request_timeout(),
-    )
-    .await?)
+    Ok(state.call::<PutCalendar>(&request).await?)
 }
 
 /// My weekly rules, date overrides and absences.
@@ -74,7 +65,12 @@ pub async fn get_my_availability(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<Calendar>, ApiError> {
-    Ok(Json(calendar_of(&state, own_mediator(&user)?).await?))
+    own_calendar(&state, &user).await.map(Json)
+}
+
+/// The signed-in mediator's calendar.
+pub async fn own_calendar(state: &AppState, user: &AuthUser) -> Result<Calendar, ApiError> {
+    calendar_of(state, own_mediator(user)?).await
 }
 
 /// Replace my weekly rules, overrides and absences (a PUT of what GET returned is accepted).
@@ -174,14 +170,7 @@ pub async fn put_my_presence(
         mediator_id,
         online: body.value.online,
     };
-    Ok(Json(
-        rpc::call::<SetPresence>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(Json(state.call::<SetPresence>(&request).await?))
 }
 
 /// Every mediator's profile (coordinators).
@@ -198,15 +187,13 @@ pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<Vec<MediatorProfile>>, ApiError> {
-    coordinator(&user)?;
-    Ok(Json(
-        rpc::call::<ListProfiles>(
-            &state.platform.nats.client,
-            &ListProfilesRequest {},
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    profiles(&state, &user).await.map(Json)
+}
+
+/// Every mediator's profile (coordinators).
+pub async fn profiles(state: &AppState, user: &AuthUser) -> Result<Vec<MediatorProfile>, ApiError> {
+    coordinator(user)?;
+    Ok(state.call::<ListProfiles>(&ListProfilesRequest {}).await?)
 }
 
 /// A new mediator: the profile and a sign-in account.
@@ -249,7 +236,7 @@ pub async fn create(
             "at least 12 characters",
         ));
     }
-    let pool = &state.platform.pool;
+    let pool = state.pool();
     if directory::user_by_email(pool, profile.email.trim())
         .await
         .map_err(ApiError::Internal)?
@@ -278,12 +265,7 @@ pub async fn create(
     // The account is committed only once the profile exists.
     let mut tx = pool.begin().await?;
     directory::insert_user(&mut *tx, &account).await?;
-    let stored = rpc::call::<PutProfile>(
-        &state.platform.nats.client,
-        &profile,
-        state.platform.request_timeout(),
-    )
-    .await?;
+    let stored = state.call::<PutProfile>(&profile).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
@@ -308,12 +290,9 @@ pub async fn get(
     coordinator(&user)?;
     let mediator_id = mediator_id(&id)?;
     Ok(Json(
-        rpc::call::<GetProfile>(
-            &state.platform.nats.client,
-            &MediatorRef { mediator_id },
-            state.platform.request_timeout(),
-        )
-        .await?,
+        state
+            .call::<GetProfile>(&MediatorRef { mediator_id })
+            .await?,
     ))
 }
 
@@ -341,12 +320,14 @@ pub async fn put(
 ) -> Result<Json<MediatorProfile>, ApiError> {
     coordinator(&user)?;
     let mediator_id = mediator_id(&id)?;
-    let client = &state.platform.nats.client;
-    let timeout = state.platform.request_timeout();
     // Editing, not creating: the profile must exist.
-    rpc::call::<GetProfile>(client, &MediatorRef { mediator_id }, timeout).await?;
+    state
+        .call::<GetProfile>(&MediatorRef { mediator_id })
+        .await?;
     Ok(Json(
-        rpc::call::<PutProfile>(client, &body.value.into_profile(mediator_id), timeout).await?,
+        state
+            .call::<PutProfile>(&body.value.into_profile(mediator_id))
+            .await?,
     ))
 }
 

@@ -3,8 +3,8 @@
 //! coordinators to see mails that could not be delivered.
 
 use crate::auth::AuthUser;
-use crate::http::AppState;
 use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -14,7 +14,6 @@ use mittler_contracts::notification::{
     MarkRead, MarkReadRequest,
 };
 use mittler_contracts::{Event as _, RawEnvelope};
-use mittler_platform::rpc;
 use mittler_types::Role;
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
@@ -45,19 +44,21 @@ pub async fn feed(
     user: AuthUser,
     Query(query): Query<FeedQuery>,
 ) -> Result<Json<Feed>, ApiError> {
+    feed_of(&state, &user, &query).await.map(Json)
+}
+
+/// The signed-in user's feed.
+pub async fn feed_of(
+    state: &AppState,
+    user: &AuthUser,
+    query: &FeedQuery,
+) -> Result<Feed, ApiError> {
     let request = FeedRequest {
         user_id: user.id(),
         unread_only: query.unread,
         limit: query.limit.unwrap_or(50).clamp(1, 200),
     };
-    Ok(Json(
-        rpc::call::<GetFeed>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(state.call::<GetFeed>(&request).await?)
 }
 
 /// How many items became read.
@@ -67,15 +68,12 @@ pub struct Marked {
 }
 
 async fn mark(state: &AppState, user: &AuthUser, id: Option<uuid::Uuid>) -> Result<u64, ApiError> {
-    Ok(rpc::call::<MarkRead>(
-        &state.platform.nats.client,
-        &MarkReadRequest {
+    Ok(state
+        .call::<MarkRead>(&MarkReadRequest {
             user_id: user.id(),
             id,
-        },
-        state.platform.request_timeout(),
-    )
-    .await?)
+        })
+        .await?)
 }
 
 /// Mark one of my notifications read.
@@ -193,12 +191,5 @@ pub async fn deliveries(
         state: query.state,
         limit: query.limit.unwrap_or(100).clamp(1, 500),
     };
-    Ok(Json(
-        rpc::call::<ListDeliveries>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(Json(state.call::<ListDeliveries>(&request).await?))
 }

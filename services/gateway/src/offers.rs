@@ -2,15 +2,14 @@
 //! the same request) and decline; and the dispatch explanation for coordinators.
 
 use crate::auth::AuthUser;
-use crate::http::AppState;
 use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use mittler_contracts::booking::{
     AcceptOffer, BookingView, DeclineOffer, DispatchExplanation, Explanation, GetBookingRequest,
     MediatorOffer, MyOffers, MyOffersRequest, OfferAnswer,
 };
-use mittler_platform::rpc;
 use mittler_types::{MediatorId, OfferId, Role};
 
 fn mediator(user: &AuthUser) -> Result<MediatorId, ApiError> {
@@ -35,15 +34,15 @@ pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<Vec<MediatorOffer>>, ApiError> {
-    let mediator_id = mediator(&user)?;
-    Ok(Json(
-        rpc::call::<MyOffers>(
-            &state.platform.nats.client,
-            &MyOffersRequest { mediator_id },
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    offers_of(&state, &user).await.map(Json)
+}
+
+/// The signed-in mediator's open offers.
+pub async fn offers_of(state: &AppState, user: &AuthUser) -> Result<Vec<MediatorOffer>, ApiError> {
+    let mediator_id = mediator(user)?;
+    Ok(state
+        .call::<MyOffers>(&MyOffersRequest { mediator_id })
+        .await?)
 }
 
 /// Take the booking: 200 when it is yours, 409 when someone else was faster, the
@@ -69,14 +68,7 @@ pub async fn accept(
         offer_id: offer_id(&id)?,
         mediator_id: mediator(&user)?,
     };
-    Ok(Json(
-        rpc::call::<AcceptOffer>(
-            &state.platform.nats.client,
-            &answer,
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(Json(state.call::<AcceptOffer>(&answer).await?))
 }
 
 /// Decline an offer.
@@ -101,14 +93,7 @@ pub async fn decline(
         offer_id: offer_id(&id)?,
         mediator_id: mediator(&user)?,
     };
-    Ok(Json(
-        rpc::call::<DeclineOffer>(
-            &state.platform.nats.client,
-            &answer,
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(Json(state.call::<DeclineOffer>(&answer).await?))
 }
 
 /// Why each mediator was or was not asked (coordinators).
@@ -128,20 +113,20 @@ pub async fn explanation(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<Explanation>, ApiError> {
+    explain(&state, &user, &id).await.map(Json)
+}
+
+/// Why dispatch asked whom for booking `id` (coordinators).
+pub async fn explain(state: &AppState, user: &AuthUser, id: &str) -> Result<Explanation, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
         "only coordinators see the dispatch explanation",
     )?;
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
-    let scope = user.booking_scope(&state).await?;
-    Ok(Json(
-        rpc::call::<DispatchExplanation>(
-            &state.platform.nats.client,
-            &GetBookingRequest { id, scope },
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    let scope = user.booking_scope(state).await?;
+    Ok(state
+        .call::<DispatchExplanation>(&GetBookingRequest { id, scope })
+        .await?)
 }
 
 /// Whom a coordinator assigns.
@@ -188,12 +173,9 @@ pub async fn assign(
         by: user.id(),
     };
     Ok(Json(
-        rpc::call::<mittler_contracts::booking::AssignBooking>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await?,
+        state
+            .call::<mittler_contracts::booking::AssignBooking>(&request)
+            .await?,
     ))
 }
 
@@ -236,11 +218,8 @@ pub async fn give_back(
         reason: body.value.reason,
     };
     Ok(Json(
-        rpc::call::<mittler_contracts::booking::GiveBack>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await?,
+        state
+            .call::<mittler_contracts::booking::GiveBack>(&request)
+            .await?,
     ))
 }

@@ -4,9 +4,9 @@
 
 use crate::auth::AuthUser;
 use crate::directory;
-use crate::http::AppState;
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -33,7 +33,7 @@ pub async fn in_force(
     state: &AppState,
     organisation: OrganisationId,
 ) -> Result<DispatchPolicy, ApiError> {
-    let (own, pool) = directory::dispatch_policies(&state.platform.pool, organisation)
+    let (own, pool) = directory::dispatch_policies(state.pool(), organisation)
         .await
         .map_err(ApiError::Internal)?
         .ok_or(ApiError::NotFound)?;
@@ -63,7 +63,7 @@ async fn visible(state: &AppState, user: &AuthUser, id: &str) -> Result<Organisa
 }
 
 async fn view(state: &AppState, id: OrganisationId) -> Result<PolicyView, ApiError> {
-    let (own, inherited) = directory::dispatch_policies(&state.platform.pool, id)
+    let (own, inherited) = directory::dispatch_policies(state.pool(), id)
         .await
         .map_err(ApiError::Internal)?
         .ok_or(ApiError::NotFound)?;
@@ -130,7 +130,7 @@ pub async fn put_dispatch_policy(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    if !directory::set_dispatch_policy(&state.platform.pool, id, &policy)
+    if !directory::set_dispatch_policy(state.pool(), id, &policy)
         .await
         .map_err(ApiError::Internal)?
     {
@@ -213,7 +213,7 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let pool = &state.platform.pool;
+    let pool = state.pool();
     match directory::organisation(pool, pool_id)
         .await
         .map_err(ApiError::Internal)?
@@ -300,7 +300,7 @@ pub async fn add_user(
     if !user.booking_scope(&state).await?.allows(id) {
         return Err(ApiError::NotFound);
     }
-    let pool = &state.platform.pool;
+    let pool = state.pool();
     let organisation = directory::organisation(pool, id)
         .await
         .map_err(ApiError::Internal)?

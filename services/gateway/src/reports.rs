@@ -4,8 +4,8 @@
 
 use crate::auth::AuthUser;
 use crate::directory;
-use crate::http::AppState;
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -13,7 +13,6 @@ use mittler_contracts::booking::{
     BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Statistics,
     StatisticsReport, StatisticsRequest,
 };
-use mittler_platform::rpc;
 use mittler_types::{Role, TimeZone};
 use serde::Deserialize;
 
@@ -32,19 +31,19 @@ pub async fn queue(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<Vec<QueueItem>>, ApiError> {
+    queue_items(&state, &user).await.map(Json)
+}
+
+/// The queue of bookings that need a coordinator, for the user's pool.
+pub async fn queue_items(state: &AppState, user: &AuthUser) -> Result<Vec<QueueItem>, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
         "only coordinators see the queue",
     )?;
-    let scope = user.booking_scope(&state).await?;
-    Ok(Json(
-        rpc::call::<Queue>(
-            &state.platform.nats.client,
-            &QueueRequest { scope, limit: 500 },
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    let scope = user.booking_scope(state).await?;
+    Ok(state
+        .call::<Queue>(&QueueRequest { scope, limit: 500 })
+        .await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -81,17 +80,21 @@ pub async fn my_jobs(
     user: AuthUser,
     Query(query): Query<JobsQuery>,
 ) -> Result<Json<Vec<BookingView>>, ApiError> {
+    jobs(&state, &user, &query).await.map(Json)
+}
+
+/// A mediator's jobs that end after `query.since`.
+pub async fn jobs(
+    state: &AppState,
+    user: &AuthUser,
+    query: &JobsQuery,
+) -> Result<Vec<BookingView>, ApiError> {
     let mediator_id = user.own_mediator("only mediators have jobs")?;
     let since =
         instant("since", query.since.as_deref())?.unwrap_or_else(|| Utc::now() - Duration::days(7));
-    Ok(Json(
-        rpc::call::<MyJobs>(
-            &state.platform.nats.client,
-            &MyJobsRequest { mediator_id, since },
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(state
+        .call::<MyJobs>(&MyJobsRequest { mediator_id, since })
+        .await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -130,11 +133,20 @@ pub async fn statistics(
     user: AuthUser,
     Query(query): Query<StatisticsQuery>,
 ) -> Result<Json<StatisticsReport>, ApiError> {
+    statistics_report(&state, &user, &query).await.map(Json)
+}
+
+/// Fill rate and time to assign for the user's pool, over the query's period.
+pub async fn statistics_report(
+    state: &AppState,
+    user: &AuthUser,
+    query: &StatisticsQuery,
+) -> Result<StatisticsReport, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
         "only coordinators see statistics",
     )?;
-    let zone = directory::organisation(&state.platform.pool, user.user.organisation_id)
+    let zone = directory::organisation(state.pool(), user.user.organisation_id)
         .await?
         .map(|org| org.time_zone)
         .unwrap_or(TimeZone::BERLIN);
@@ -148,20 +160,15 @@ pub async fn statistics(
             "must lie after `from`, at most three years later",
         )]));
     }
-    let scope = user.booking_scope(&state).await?;
-    Ok(Json(
-        rpc::call::<Statistics>(
-            &state.platform.nats.client,
-            &StatisticsRequest {
-                scope,
-                from,
-                to,
-                time_zone: zone,
-            },
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    let scope = user.booking_scope(state).await?;
+    Ok(state
+        .call::<Statistics>(&StatisticsRequest {
+            scope,
+            from,
+            to,
+            time_zone: zone,
+        })
+        .await?)
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@
 //! `GET /api/v1/bookings/{id}/session` lists the links a caller may use.
 
 use crate::auth::AuthUser;
-use crate::http::AppState;
 use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -73,6 +73,15 @@ pub async fn links(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<SessionLinks>, ApiError> {
+    session_links(&state, &user, &id).await.map(Json)
+}
+
+/// The links of booking `id`'s room that the user may see.
+pub async fn session_links(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+) -> Result<SessionLinks, ApiError> {
     let booking_id = id.parse().map_err(|_| ApiError::NotFound)?;
     let request = match user.role() {
         Role::Mediator => LinksRequest {
@@ -83,25 +92,18 @@ pub async fn links(
         },
         Role::Requester => LinksRequest {
             booking_id,
-            scope: user.booking_scope(&state).await?,
+            scope: user.booking_scope(state).await?,
             only: vec![ParticipantRole::Requester, ParticipantRole::Client],
             mediator_id: None,
         },
         Role::Coordinator | Role::Admin => LinksRequest {
             booking_id,
-            scope: user.booking_scope(&state).await?,
+            scope: user.booking_scope(state).await?,
             only: vec![],
             mediator_id: None,
         },
     };
-    Ok(Json(
-        rpc::call::<GetLinks>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(state.call::<GetLinks>(&request).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,14 +146,10 @@ pub async fn signal(
     let timeout = state.platform.request_timeout();
     let request = JoinRequest { token: query.token };
     let Ok(upgrade) = upgrade else {
-        let role = rpc::call::<Check>(client, &request, timeout)
-            .await
-            .map_err(refused)?;
+        let role = state.call::<Check>(&request).await.map_err(refused)?;
         return Ok(Json(serde_json::json!({ "role": role })).into_response());
     };
-    let joined = rpc::call::<Join>(client, &request, timeout)
-        .await
-        .map_err(refused)?;
+    let joined = state.call::<Join>(&request).await.map_err(refused)?;
     let nats = client.clone();
     Ok(upgrade.on_upgrade(move |socket| relay(socket, nats, timeout, joined)))
 }

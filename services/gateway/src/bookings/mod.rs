@@ -1,293 +1,30 @@
 //! `/api/v1/bookings`: create (with `Idempotency-Key`), list, get, cancel,
-//! reschedule. Every field is parsed into a domain type here; what reaches the
+//! reschedule. `intake` parses what people send into domain types; what reaches the
 //! booking service is already valid.
+
+mod intake;
+
+pub use intake::{ClientBody, NewBookingBody};
+use intake::{check_text, when};
 
 use crate::auth::AuthUser;
 use crate::directory;
-use crate::http::AppState;
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use mittler_contracts::booking::{
-    BookingDetails, BookingPage, BookingView, CancelBooking, CancelBookingRequest, ClientInfo,
-    CreateBooking, CreateBookingRequest, GetBooking, GetBookingRequest, ListBookings,
-    ListBookingsRequest, Location, RescheduleBooking, RescheduleBookingRequest,
+    BookingPage, BookingView, CancelBooking, CancelBookingRequest, CreateBooking,
+    CreateBookingRequest, GetBooking, GetBookingRequest, ListBookings, ListBookingsRequest,
+    RescheduleBooking, RescheduleBookingRequest,
 };
 use mittler_platform::rpc;
-use mittler_types::time::parse_local_datetime;
-use mittler_types::{
-    BookingId, BookingKind, BookingMinutes, BookingState, GenderPreference, LanguageTag, Modality,
-    Qualification, Role, SubjectArea, TimeZone,
-};
+use mittler_types::{BookingId, BookingMinutes, BookingState, LanguageTag, Role};
 use serde::Deserialize;
-
-/// A start time may lie this far in the past (clocks differ a little).
-const START_TOLERANCE: Duration = Duration::minutes(1);
-
-/// A new booking, as a requester sends it.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewBookingBody {
-    /// BCP 47 tag; ISO 639-3 where a dialect matters (`apc`, `prs`, `kmr`, `ckb`, `gsg`).
-    #[schema(example = "apc")]
-    pub language: String,
-    pub modality: Modality,
-    #[serde(default = "scheduled")]
-    pub kind: BookingKind,
-    /// RFC 3339 instant with offset; or give `local_start` and `time_zone`.
-    #[schema(example = "2026-12-03T09:30:00+01:00")]
-    pub start: Option<String>,
-    /// `YYYY-MM-DDTHH:MM[:SS]` in `time_zone`.
-    #[schema(example = "2026-12-03T09:30")]
-    pub local_start: Option<String>,
-    /// IANA zone; the organisation's zone when left out.
-    #[schema(example = "Europe/Berlin")]
-    pub time_zone: Option<String>,
-    /// 15 to 600.
-    #[schema(example = 60)]
-    pub duration_minutes: i64,
-    /// Required for on-site bookings.
-    pub location: Option<Location>,
-    #[serde(default = "other_area")]
-    pub subject_area: SubjectArea,
-    #[serde(default = "lay")]
-    pub min_qualification: Qualification,
-    #[serde(default)]
-    pub mediator_gender: GenderPreference,
-    pub client: Option<ClientBody>,
-    pub notes: Option<String>,
-}
-
-fn scheduled() -> BookingKind {
-    BookingKind::Scheduled
-}
-fn other_area() -> SubjectArea {
-    SubjectArea::Other
-}
-fn lay() -> Qualification {
-    Qualification::Lay
-}
-
-/// The client, pseudonymous.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClientBody {
-    pub reference: String,
-    pub email: Option<String>,
-    /// The language of the client's invitation.
-    pub language: Option<String>,
-}
-
-/// Resolve `start` / `local_start` + `time_zone` to an instant, collecting errors.
-fn resolve_start(
-    start: Option<&str>,
-    local_start: Option<&str>,
-    zone: TimeZone,
-    errors: &mut Vec<FieldError>,
-) -> Option<DateTime<Utc>> {
-    match (start, local_start) {
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new(
-                "local_start",
-                "give either start or local_start, not both",
-            ));
-            None
-        }
-        (Some(start), None) => match DateTime::parse_from_rfc3339(start.trim()) {
-            Ok(at) => Some(at.with_timezone(&Utc)),
-            Err(_) => {
-                errors.push(FieldError::new(
-                    "start",
-                    "not an RFC 3339 instant with offset (2026-12-03T09:30:00+01:00)",
-                ));
-                None
-            }
-        },
-        (None, Some(local)) => match parse_local_datetime(local) {
-            Some(local) => match zone.resolve(local) {
-                Ok(at) => Some(at),
-                Err(error) => {
-                    errors.push(FieldError::new("local_start", error));
-                    None
-                }
-            },
-            None => {
-                errors.push(FieldError::new(
-                    "local_start",
-                    "not a local time of the form YYYY-MM-DDTHH:MM[:SS]",
-                ));
-                None
-            }
-        },
-        (None, None) => None,
-    }
-}
-
-/// When a booking takes place: `time_zone` (or `default_zone`), and `start` or
-/// `local_start` resolved in it; `when_missing` stands in when neither is given
-/// (on-demand: now), otherwise that is an error. A start in the past is refused.
-fn when(
-    start: Option<&str>,
-    local_start: Option<&str>,
-    time_zone: Option<&str>,
-    default_zone: TimeZone,
-    when_missing: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-    errors: &mut Vec<FieldError>,
-) -> (Option<TimeZone>, Option<DateTime<Utc>>) {
-    let zone = match time_zone {
-        Some(name) => TimeZone::parse(name)
-            .map_err(|e| errors.push(FieldError::new("time_zone", e)))
-            .ok(),
-        None => Some(default_zone),
-    };
-    let mut at = zone.and_then(|zone| resolve_start(start, local_start, zone, errors));
-    if start.is_none() && local_start.is_none() {
-        match when_missing {
-            Some(instant) => at = Some(instant),
-            None => errors.push(FieldError::new("start", "start or local_start is required")),
-        }
-    }
-    if let Some(instant) = at
-        && instant < now - START_TOLERANCE
-    {
-        let field = if local_start.is_some() {
-            "local_start"
-        } else {
-            "start"
-        };
-        errors.push(FieldError::new(field, "lies in the past"));
-    }
-    (zone, at)
-}
-
-fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(field, format!("at most {max} characters")));
-    }
-}
-
-fn looks_like_email(value: &str) -> bool {
-    let value = value.trim();
-    let Some((local, domain)) = value.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && value.len() <= 254
-        && !value.chars().any(char::is_whitespace)
-}
-
-impl NewBookingBody {
-    /// Every field checked; all problems reported at once.
-    pub fn parse(
-        self,
-        default_zone: TimeZone,
-        now: DateTime<Utc>,
-    ) -> Result<BookingDetails, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let language = LanguageTag::parse(&self.language)
-            .map_err(|e| errors.push(FieldError::new("language", e)))
-            .ok();
-        let duration = BookingMinutes::new(self.duration_minutes)
-            .map_err(|e| errors.push(FieldError::new("duration_minutes", e)))
-            .ok();
-        let (zone, start) = when(
-            self.start.as_deref(),
-            self.local_start.as_deref(),
-            self.time_zone.as_deref(),
-            default_zone,
-            (self.kind == BookingKind::OnDemand).then_some(now),
-            now,
-            &mut errors,
-        );
-        if self.kind == BookingKind::OnDemand && self.modality == Modality::OnSite {
-            errors.push(FieldError::new(
-                "modality",
-                "an on-demand booking is by video or phone",
-            ));
-        }
-        match (&self.location, self.modality) {
-            (None, Modality::OnSite) => errors.push(FieldError::new(
-                "location",
-                "an on-site booking needs a location",
-            )),
-            (Some(location), _) => {
-                check_text(&mut errors, "location.address", &location.address, 300);
-                let postal = location.postal_code.trim();
-                if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
-                    errors.push(FieldError::new(
-                        "location.postal_code",
-                        "a German postal code has five digits",
-                    ));
-                }
-                if !(-90.0..=90.0).contains(&location.latitude) {
-                    errors.push(FieldError::new("location.latitude", "between -90 and 90"));
-                }
-                if !(-180.0..=180.0).contains(&location.longitude) {
-                    errors.push(FieldError::new(
-                        "location.longitude",
-                        "between -180 and 180",
-                    ));
-                }
-            }
-            (None, _) => {}
-        }
-        let client = self.client.map(|client| {
-            check_text(&mut errors, "client.reference", &client.reference, 100);
-            if let Some(email) = &client.email
-                && !looks_like_email(email)
-            {
-                errors.push(FieldError::new("client.email", "not an e-mail address"));
-            }
-            let language = client.language.as_deref().and_then(|tag| {
-                LanguageTag::parse(tag)
-                    .map_err(|e| errors.push(FieldError::new("client.language", e)))
-                    .ok()
-            });
-            ClientInfo {
-                reference: client.reference.trim().to_owned(),
-                email: client.email.map(|e| e.trim().to_owned()),
-                language,
-            }
-        });
-        if let Some(notes) = &self.notes
-            && notes.chars().count() > 2000
-        {
-            errors.push(FieldError::new("notes", "at most 2000 characters"));
-        }
-        match (language, zone, duration, start) {
-            (Some(language), Some(time_zone), Some(duration_minutes), Some(start))
-                if errors.is_empty() =>
-            {
-                Ok(BookingDetails {
-                    language,
-                    modality: self.modality,
-                    kind: self.kind,
-                    start,
-                    end: start + duration_minutes.as_duration(),
-                    time_zone,
-                    duration_minutes,
-                    location: self.location,
-                    subject_area: self.subject_area,
-                    min_qualification: self.min_qualification,
-                    mediator_gender: self.mediator_gender,
-                    client,
-                    notes: self.notes.filter(|n| !n.trim().is_empty()),
-                })
-            }
-            _ => Err(errors),
-        }
-    }
-}
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
@@ -328,7 +65,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     user.require(&[Role::Requester], "only requesters book mediators")?;
     let key = idempotency_key(&headers)?;
-    let organisation = directory::organisation(&state.platform.pool, user.user.organisation_id)
+    let organisation = directory::organisation(state.pool(), user.user.organisation_id)
         .await
         .map_err(ApiError::Internal)?
         .ok_or(ApiError::Forbidden("your organisation no longer exists"))?;
@@ -344,12 +81,7 @@ pub async fn create(
         details,
         policy: crate::organisations::in_force(&state, organisation.id).await?,
     };
-    let created = rpc::call::<CreateBooking>(
-        &state.platform.nats.client,
-        &request,
-        state.platform.request_timeout(),
-    )
-    .await?;
+    let created = state.call::<CreateBooking>(&request).await?;
     let location = format!("/api/v1/bookings/{}", created.booking.id);
     let mut response = (StatusCode::CREATED, Json(created.booking)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -412,7 +144,16 @@ pub async fn list(
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<BookingPage>, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let scope = user.booking_scope(&state).await?;
+    bookings(&state, &user, params).await.map(Json)
+}
+
+/// One page of the bookings the user may see, filtered by `params`.
+pub async fn bookings(
+    state: &AppState,
+    user: &AuthUser,
+    params: ListParams,
+) -> Result<BookingPage, ApiError> {
+    let scope = user.booking_scope(state).await?;
     let mut errors = Vec::new();
     let booking_state = params.state.as_deref().and_then(|s| {
         s.parse::<BookingState>()
@@ -451,14 +192,8 @@ pub async fn list(
         cursor: params.cursor,
         limit,
     };
-    match rpc::call::<ListBookings>(
-        &state.platform.nats.client,
-        &request,
-        state.platform.request_timeout(),
-    )
-    .await
-    {
-        Ok(page) => Ok(Json(page)),
+    match state.call::<ListBookings>(&request).await {
+        Ok(page) => Ok(page),
         Err(rpc::RpcError::Fault(fault))
             if fault.code == mittler_contracts::booking::fault::INVALID =>
         {
@@ -498,15 +233,16 @@ pub async fn get(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<BookingView>, ApiError> {
-    let id = booking_id(&id)?;
-    let scope = user.booking_scope(&state).await?;
-    let booking = rpc::call::<GetBooking>(
-        &state.platform.nats.client,
-        &GetBookingRequest { id, scope },
-        state.platform.request_timeout(),
-    )
-    .await?;
-    Ok(Json(booking))
+    booking(&state, &user, &id).await.map(Json)
+}
+
+/// One booking the user may see.
+pub async fn booking(state: &AppState, user: &AuthUser, id: &str) -> Result<BookingView, ApiError> {
+    let id = booking_id(id)?;
+    let scope = user.booking_scope(state).await?;
+    Ok(state
+        .call::<GetBooking>(&GetBookingRequest { id, scope })
+        .await?)
 }
 
 /// Why a booking is cancelled.
@@ -558,14 +294,7 @@ pub async fn cancel(
         by: user.id(),
         reason,
     };
-    Ok(Json(
-        rpc::call::<CancelBooking>(
-            &state.platform.nats.client,
-            &request,
-            state.platform.request_timeout(),
-        )
-        .await?,
-    ))
+    Ok(Json(state.call::<CancelBooking>(&request).await?))
 }
 
 /// A new time for a booking.
@@ -608,17 +337,12 @@ pub async fn reschedule(
         "mediators give jobs back instead",
     )?;
     let scope = user.booking_scope(&state).await?;
-    let client = &state.platform.nats.client;
-    let timeout = state.platform.request_timeout();
-    let current = rpc::call::<GetBooking>(
-        client,
-        &GetBookingRequest {
+    let current = state
+        .call::<GetBooking>(&GetBookingRequest {
             id,
             scope: scope.clone(),
-        },
-        timeout,
-    )
-    .await?;
+        })
+        .await?;
     let body = body.value;
     let mut errors = Vec::new();
     let duration = match body.duration_minutes {
@@ -649,9 +373,7 @@ pub async fn reschedule(
         duration_minutes,
         time_zone,
     };
-    Ok(Json(
-        rpc::call::<RescheduleBooking>(client, &request, timeout).await?,
-    ))
+    Ok(Json(state.call::<RescheduleBooking>(&request).await?))
 }
 
 /// The organisations the caller may see.
@@ -667,95 +389,10 @@ pub async fn organisations(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<Vec<directory::Organisation>>, ApiError> {
-    let pool = &state.platform.pool;
-    let scope = match user.role() {
-        Role::Admin => None,
-        Role::Coordinator => Some(directory::pool_members(pool, user.user.organisation_id).await?),
-        Role::Requester | Role::Mediator => Some(vec![user.user.organisation_id]),
-    };
+    let scope = user.organisation_scope(&state).await?;
     Ok(Json(
-        directory::organisations(pool, scope.as_deref())
+        directory::organisations(state.pool(), scope.as_deref())
             .await
             .map_err(ApiError::Internal)?,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body(json: serde_json::Value) -> NewBookingBody {
-        serde_json::from_value(json).expect("shape")
-    }
-
-    fn now() -> DateTime<Utc> {
-        "2026-10-20T10:00:00Z".parse().expect("time")
-    }
-
-    fn fields(errors: Vec<FieldError>) -> Vec<String> {
-        errors.into_iter().map(|e| e.field).collect()
-    }
-
-    #[test]
-    fn a_local_start_resolves_in_the_zone_across_daylight_saving() {
-        let summer = body(serde_json::json!({
-            "language": "uk", "modality": "video", "local_start": "2026-10-24T09:00", "duration_minutes": 60
-        }))
-        .parse(TimeZone::BERLIN, now())
-        .expect("valid");
-        assert_eq!(summer.start.to_rfc3339(), "2026-10-24T07:00:00+00:00");
-        let winter = body(serde_json::json!({
-            "language": "uk", "modality": "video", "local_start": "2026-10-26T09:00", "duration_minutes": 60
-        }))
-        .parse(TimeZone::BERLIN, now())
-        .expect("valid");
-        assert_eq!(winter.start.to_rfc3339(), "2026-10-26T08:00:00+00:00");
-        assert_eq!(winter.end.to_rfc3339(), "2026-10-26T09:00:00+00:00");
-    }
-
-    #[test]
-    fn the_autumn_fold_asks_for_an_offset_and_every_problem_is_reported() {
-        let errors = body(serde_json::json!({
-            "language": "klingon", "modality": "on_site", "local_start": "2026-10-25T02:30",
-            "duration_minutes": 5, "client": {"reference": " ", "email": "nope", "language": "xx"}
-        }))
-        .parse(TimeZone::BERLIN, now())
-        .expect_err("invalid");
-        let text = format!("{errors:?}");
-        assert!(text.contains("explicit offset"), "{text}");
-        assert_eq!(
-            fields(errors),
-            [
-                "language",
-                "duration_minutes",
-                "local_start",
-                "location",
-                "client.reference",
-                "client.email",
-                "client.language"
-            ]
-        );
-    }
-
-    #[test]
-    fn past_starts_and_missing_starts_are_refused_on_demand_starts_now() {
-        let past = body(serde_json::json!({
-            "language": "ar", "modality": "phone", "start": "2026-10-20T09:00:00+02:00", "duration_minutes": 30
-        }))
-        .parse(TimeZone::BERLIN, now())
-        .expect_err("past");
-        assert_eq!(fields(past), ["start"]);
-        let missing = body(
-            serde_json::json!({"language": "ar", "modality": "phone", "duration_minutes": 30}),
-        )
-        .parse(TimeZone::BERLIN, now())
-        .expect_err("missing");
-        assert_eq!(fields(missing), ["start"]);
-        let now_call = body(serde_json::json!({
-            "language": "ar", "modality": "video", "kind": "on_demand", "duration_minutes": 30
-        }))
-        .parse(TimeZone::BERLIN, now())
-        .expect("on demand starts now");
-        assert_eq!(now_call.start, now());
-    }
 }

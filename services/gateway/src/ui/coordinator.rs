@@ -5,8 +5,8 @@
 use super::{
     OrPage, Page, QUALIFICATIONS, UiError, code, iso, layout, options, place, state_badge, when,
 };
-use crate::http::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -40,7 +40,7 @@ pub async fn organisation_names(
 ) -> Result<HashMap<OrganisationId, String>, UiError> {
     let scope = page.user.booking_scope(state).await.or_page(page.l)?;
     let organisations =
-        crate::directory::organisations(&state.platform.pool, scope.organisation_ids.as_deref())
+        crate::directory::organisations(state.pool(), scope.organisation_ids.as_deref())
             .await
             .map_err(ApiError::Internal)
             .or_page(page.l)?;
@@ -50,10 +50,9 @@ pub async fn organisation_names(
 async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
     let l = page.l;
     require_coordinator(&page)?;
-    let items = crate::reports::queue(State(state.clone()), page.user.clone())
+    let items = crate::reports::queue_items(&state, &page.user)
         .await
-        .or_page(l)?
-        .0;
+        .or_page(l)?;
     let organisations = organisation_names(&state, &page).await?;
     let escalated = items.iter().filter(|i| i.escalated_at.is_some()).count();
     let content = html! {
@@ -123,14 +122,9 @@ pub async fn assign_section(
 ) -> Result<Markup, UiError> {
     let l = page.l;
     let id = booking.id.to_string();
-    let explanation = crate::offers::explanation(
-        State(state.clone()),
-        page.user.clone(),
-        axum::extract::Path(id.clone()),
-    )
-    .await
-    .or_page(l)?
-    .0;
+    let explanation = crate::offers::explain(state, &page.user, &id)
+        .await
+        .or_page(l)?;
     let names: HashMap<_, _> = profiles
         .iter()
         .map(|p| (p.id, p.display_name.clone()))
@@ -238,10 +232,9 @@ fn language_rows(l: super::i18n::Lang, n: &str) -> Markup {
 async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
     let l = page.l;
     require_coordinator(&page)?;
-    let profiles = crate::mediators::list(State(state), page.user.clone())
+    let profiles = crate::mediators::profiles(&state, &page.user)
         .await
-        .or_page(l)?
-        .0;
+        .or_page(l)?;
     let content = html! {
         p class="lead" { (l.tn("mediators.count", profiles.len(), &[])) }
         div class="table-wrap" {
@@ -321,7 +314,7 @@ async fn organisations_page(State(state): State<AppState>, page: Page) -> Result
     require_coordinator(&page)?;
     let scope = page.user.booking_scope(&state).await.or_page(l)?;
     let organisations =
-        crate::directory::organisations(&state.platform.pool, scope.organisation_ids.as_deref())
+        crate::directory::organisations(state.pool(), scope.organisation_ids.as_deref())
             .await
             .map_err(ApiError::Internal)
             .or_page(l)?;
@@ -458,10 +451,9 @@ async fn statistics_page(
 ) -> Result<Markup, UiError> {
     let l = page.l;
     require_coordinator(&page)?;
-    let report = crate::reports::statistics(State(state), page.user.clone(), Query(query))
+    let report = crate::reports::statistics_report(&state, &page.user, &query)
         .await
-        .or_page(l)?
-        .0;
+        .or_page(l)?;
     let zone = mittler_types::TimeZone::BERLIN;
     let content = html! {
         p class="lead" {

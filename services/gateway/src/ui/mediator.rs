@@ -3,9 +3,9 @@
 //! hours and absences).
 
 use super::{OrPage, Page, UiError, code, iso, layout, place, state_badge, when};
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use maud::{Markup, html};
 use mittler_contracts::booking::MediatorOffer;
@@ -78,10 +78,9 @@ async fn offers_view(
     highlight: Option<String>,
 ) -> Result<Markup, UiError> {
     let l = page.l;
-    let offers = crate::offers::list(State(state), page.user.clone())
+    let offers = crate::offers::offers_of(&state, &page.user)
         .await
-        .or_page(l)?
-        .0;
+        .or_page(l)?;
     let content = html! {
         (presence_switch(l))
         section data-live="offers" aria-label=(l.t("nav.offers")) {
@@ -114,14 +113,10 @@ async fn offer_page(
 
 async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
     let l = page.l;
-    let jobs = crate::reports::my_jobs(
-        State(state.clone()),
-        page.user.clone(),
-        Query(crate::reports::JobsQuery { since: None }),
-    )
-    .await
-    .or_page(l)?
-    .0;
+    let since = crate::reports::JobsQuery { since: None };
+    let jobs = crate::reports::jobs(&state, &page.user, &since)
+        .await
+        .or_page(l)?;
     let now = chrono::Utc::now();
     let mut links = std::collections::HashMap::new();
     for job in &jobs {
@@ -215,10 +210,9 @@ fn rule_row(l: super::i18n::Lang, n: &str, weekday: u8, start: &str, end: &str) 
 
 async fn availability_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
     let l = page.l;
-    let calendar = crate::mediators::get_my_availability(State(state), page.user.clone())
+    let calendar = crate::mediators::own_calendar(&state, &page.user)
         .await
-        .or_page(l)?
-        .0;
+        .or_page(l)?;
     let zone = calendar.time_zone;
     let overrides = serde_json::to_string(&calendar.overrides).unwrap_or_else(|_| "[]".into());
     let absences = serde_json::to_string(&calendar.absences).unwrap_or_else(|_| "[]".into());

@@ -4,36 +4,38 @@
 //! counts down deadlines. No build step: the pages work on old office PCs and phones.
 //!
 //! Layout: `i18n` the words (German by default, English switchable); this module the
-//! page frame, sign-in, language switch, the notification feed and live events;
+//! page frame, sign-in, language switch and the notification feed; `events` the live
+//! events of the pages; `problems` API problems in German;
 //! `requester` booking pages; `mediator` offers, jobs and the calendar;
 //! `coordinator` the queue, manual assignment, administration and statistics.
 //!
-//! Pages read through the same handlers as the API, so that one set of rules decides
-//! who sees what.
+//! Pages read through the same application functions as the API handlers
+//! (`bookings::bookings`, `reports::queue_items`, …), and scope comes from
+//! `tenancy`, so that one set of rules decides who sees what.
 
 pub mod coordinator;
+mod events;
 pub mod i18n;
 pub mod mediator;
+mod problems;
 pub mod requester;
+
+pub use problems::problems_in_language;
 
 use crate::auth::AuthUser;
 use crate::directory::SessionKind;
-use crate::http::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Datelike, Utc};
-use futures::{Stream, StreamExt};
 use i18n::Lang;
 use maud::{DOCTYPE, Markup, html};
-use mittler_contracts::Event as _;
 use mittler_contracts::booking::BookingView;
-use mittler_contracts::notification::FeedItemAdded;
 use mittler_types::{MediatorId, Role, TimeZone};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -49,7 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page))
         .route("/lang/{code}", get(switch_language))
         .route("/feed", get(feed_page))
-        .route("/ui/events", get(events))
+        .route("/ui/events", get(events::events))
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(style))
         .merge(requester::router())
@@ -354,13 +356,12 @@ pub async fn mediator_names(
     unique.sort_by_key(|id| id.as_uuid());
     unique.dedup();
     let calls = unique.into_iter().map(|mediator_id| async move {
-        let profile = mittler_platform::rpc::call::<mittler_contracts::availability::GetProfile>(
-            &state.platform.nats.client,
-            &mittler_contracts::availability::MediatorRef { mediator_id },
-            state.platform.request_timeout(),
-        )
-        .await
-        .ok()?;
+        let profile = state
+            .call::<mittler_contracts::availability::GetProfile>(
+                &mittler_contracts::availability::MediatorRef { mediator_id },
+            )
+            .await
+            .ok()?;
         Some((mediator_id, profile.display_name))
     });
     futures::future::join_all(calls)
@@ -446,14 +447,13 @@ async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery
 
 async fn feed_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
     let l = page.l;
-    let query = Query(crate::notifications::FeedQuery {
+    let query = crate::notifications::FeedQuery {
         unread: false,
         limit: Some(100),
-    });
-    let feed = crate::notifications::feed(State(state), page.user.clone(), query)
+    };
+    let feed = crate::notifications::feed_of(&state, &page.user, &query)
         .await
-        .or_page(l)?
-        .0;
+        .or_page(l)?;
     Ok(layout(
         &page,
         &l.t("feed.title"),
@@ -512,114 +512,4 @@ async fn style() -> Response {
         APP_CSS,
     )
         .into_response()
-}
-
-// ---------------------------------------------------------------- problems in German
-
-/// Whether the request asks for German first (`Accept-Language: de…`).
-fn wants_german(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|first| {
-            let tag = first.split(';').next().unwrap_or_default().trim();
-            tag.eq_ignore_ascii_case("de") || tag.to_ascii_lowercase().starts_with("de-")
-        })
-        .unwrap_or(false)
-}
-
-/// API problems in German for clients that ask for it (the web UI does): the
-/// `title`, `detail` and field messages that the catalogue knows are translated;
-/// the rest stays English. Answers other than problems pass untouched.
-pub async fn problems_in_language(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let german = wants_german(request.headers());
-    let response = next.run(request).await;
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !german || !is_problem {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "problem body unreadable").into_response();
-    };
-    let Ok(mut problem) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, axum::body::Body::from(bytes));
-    };
-    let translate = |value: &mut serde_json::Value| {
-        if let Some(german) = value.as_str().and_then(i18n::problem_in_german) {
-            *value = serde_json::Value::String(german);
-        }
-    };
-    if let Some(value) = problem.get_mut("title") {
-        translate(value);
-    }
-    if let Some(value) = problem.get_mut("detail") {
-        translate(value);
-    }
-    if let Some(errors) = problem.get_mut("errors").and_then(|e| e.as_array_mut()) {
-        for error in errors {
-            if let Some(value) = error.get_mut("message") {
-                translate(value);
-            }
-        }
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("de"));
-    Response::from_parts(parts, axum::body::Body::from(problem.to_string()))
-}
-
-// ---------------------------------------------------------------- live events
-
-/// Server-sent events for live pages: `changed` when a booking the user may see
-/// changes (no details: the page fetches itself again), `notification` when the
-/// user's feed grows. Each carries a word of data: browsers drop events without data.
-async fn events(
-    State(state): State<AppState>,
-    page: Page,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, UiError> {
-    let l = page.l;
-    let user = page.user;
-    let scope = match user.role() {
-        Role::Mediator => None,
-        _ => Some(user.booking_scope(&state).await.or_page(l)?),
-    };
-    let me = user.user.mediator_id.map(|id| id.to_string());
-    let user_id = user.id();
-    let mut subjects = mittler_contracts::booking::EVENT_SUBJECTS.to_vec();
-    subjects.push(FeedItemAdded::TYPE);
-    let envelopes = crate::live::subscribe(&state, &subjects).await.or_page(l)?;
-    let stream = envelopes.filter_map(move |envelope| {
-        let scope = scope.clone();
-        let me = me.clone();
-        async move {
-            if envelope.is::<FeedItemAdded>() {
-                let added = envelope.decode::<FeedItemAdded>().ok()?.data;
-                return (added.user_id == user_id)
-                    .then(|| Ok(SseEvent::default().event("notification").data("feed")));
-            }
-            let relevant = match (&scope, &me) {
-                (Some(scope), _) => envelope.organisation_id.is_some_and(|id| scope.allows(id)),
-                // Mediators: their own offers, and any change of a booking (their jobs).
-                (None, Some(me)) => match envelope.data.get("mediator_id") {
-                    Some(id) => id.as_str() == Some(me.as_str()),
-                    None => mittler_contracts::subjects::subject_matches(
-                        mittler_contracts::booking::EVENT_SUBJECTS[0],
-                        &envelope.event_type,
-                    ),
-                },
-                (None, None) => false,
-            };
-            relevant.then(|| Ok(SseEvent::default().event("changed").data("booking")))
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -6,7 +6,7 @@ use super::{
     OrPage, Page, QUALIFICATIONS, UiError, code, iso, layout, mediator_names, options, place,
     state_badge, when,
 };
-use crate::http::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -129,12 +129,10 @@ async fn list_page(
         cursor: None,
         limit: Some("200".into()),
     };
-    let bookings =
-        crate::bookings::list(State(state.clone()), page.user.clone(), Ok(Query(params)))
-            .await
-            .or_page(l)?
-            .0
-            .items;
+    let bookings = crate::bookings::bookings(&state, &page.user, params)
+        .await
+        .or_page(l)?
+        .items;
     let names = mediator_names(
         &state,
         bookings
@@ -201,20 +199,18 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
     page.user
         .require(&[Role::Requester], "only requesters book mediators")
         .or_page(l)?;
-    let organisation =
-        crate::directory::organisation(&state.platform.pool, page.user.user.organisation_id)
-            .await
-            .map_err(crate::problem::ApiError::Internal)
-            .or_page(l)?;
+    let organisation = crate::directory::organisation(state.pool(), page.user.user.organisation_id)
+        .await
+        .map_err(crate::problem::ApiError::Internal)
+        .or_page(l)?;
     let zone = organisation
         .as_ref()
         .map(|o| o.time_zone)
         .unwrap_or(TimeZone::BERLIN);
-    let site =
-        crate::directory::organisation_place(&state.platform.pool, page.user.user.organisation_id)
-            .await
-            .map_err(crate::problem::ApiError::Internal)
-            .or_page(l)?;
+    let site = crate::directory::organisation_place(state.pool(), page.user.user.organisation_id)
+        .await
+        .map_err(crate::problem::ApiError::Internal)
+        .or_page(l)?;
     let tomorrow = zone.local(Utc::now() + Duration::days(1)).date();
     let default_start = format!("{tomorrow}T09:00");
     let content = html! {
@@ -341,17 +337,15 @@ async fn detail_page(
     Path(id): Path<String>,
 ) -> Result<Markup, UiError> {
     let l = page.l;
-    let booking = crate::bookings::get(State(state.clone()), page.user.clone(), Path(id.clone()))
+    let booking = crate::bookings::booking(&state, &page.user, &id)
         .await
-        .or_page(l)?
-        .0;
+        .or_page(l)?;
     let coordinator = matches!(page.user.role(), Role::Coordinator | Role::Admin);
     // Coordinators read every profile (for the assignment); others ask for the few named.
     let profiles = if coordinator {
-        crate::mediators::list(State(state.clone()), page.user.clone())
+        crate::mediators::profiles(&state, &page.user)
             .await
             .or_page(l)?
-            .0
     } else {
         Vec::new()
     };
@@ -374,10 +368,9 @@ async fn detail_page(
     let links = if booking.details.modality == mittler_types::Modality::Video
         && booking.assignment.is_some()
     {
-        crate::rooms::links(State(state.clone()), page.user.clone(), Path(id.clone()))
+        crate::rooms::session_links(&state, &page.user, &id)
             .await
             .ok()
-            .map(|links| links.0)
     } else {
         None
     };

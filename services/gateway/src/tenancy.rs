@@ -1,0 +1,62 @@
+//! Whose data a signed-in user may reach — the one home of the tenant scope.
+//!
+//! A requester reaches its own organisation's bookings; a coordinator its pool's
+//! and those of every organisation the pool serves; an admin everything. Mediators
+//! reach their own offers and jobs, never other bookings. Every handler and page
+//! asks here, and passes the answer on to the service it calls, which filters by it.
+
+use crate::auth::AuthUser;
+use crate::directory;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use mittler_contracts::booking::Scope;
+use mittler_types::{MediatorId, OrganisationId, Role};
+
+impl AuthUser {
+    /// Refuse unless the user has one of `roles`; `what` says what was refused.
+    pub fn require(&self, roles: &[Role], what: &'static str) -> Result<(), ApiError> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(what))
+        }
+    }
+
+    /// The mediator profile of a mediator's account; `what` says why others are refused.
+    pub fn own_mediator(&self, what: &'static str) -> Result<MediatorId, ApiError> {
+        self.require(&[Role::Mediator], what)?;
+        self.user
+            .mediator_id
+            .ok_or(ApiError::Forbidden("this account has no mediator profile"))
+    }
+
+    /// The organisations whose bookings this user may see: a requester its own, a
+    /// coordinator its pool's, an admin all. Mediators see offers, not bookings.
+    pub async fn booking_scope(&self, state: &AppState) -> Result<Scope, ApiError> {
+        match self.user.role {
+            Role::Requester => Ok(Scope::only(vec![self.user.organisation_id])),
+            Role::Coordinator => Ok(Scope::only(
+                directory::pool_members(state.pool(), self.user.organisation_id).await?,
+            )),
+            Role::Admin => Ok(Scope::all()),
+            Role::Mediator => Err(ApiError::Forbidden(
+                "mediators see their offers, not bookings",
+            )),
+        }
+    }
+
+    /// The organisations this user may list (`None`: all): like
+    /// [`booking_scope`](Self::booking_scope), and a mediator their own.
+    pub async fn organisation_scope(
+        &self,
+        state: &AppState,
+    ) -> Result<Option<Vec<OrganisationId>>, ApiError> {
+        Ok(match self.user.role {
+            Role::Admin => None,
+            Role::Coordinator => {
+                Some(directory::pool_members(state.pool(), self.user.organisation_id).await?)
+            }
+            Role::Requester | Role::Mediator => Some(vec![self.user.organisation_id]),
+        })
+    }
+}

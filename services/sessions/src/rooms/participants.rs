@@ -1,0 +1,325 @@
+//! Who is in a room: links checked, participants let in (through Janus where it
+//! is the provider) and kept alive, the sweeper for those who vanished, and the time
+//! record that begins when the mediator and someone else are in and ends when the
+//! room is empty again.
+
+use super::{Rooms, emit, fault, internal};
+use crate::tokens::{self, Grant, TokenError};
+use chrono::{DateTime, Duration, Utc};
+use mittler_contracts::RpcFault;
+use mittler_contracts::session::{
+    IceServer, JanusJoin, JoinRequest, Joined, LeaveRequest, ParticipantJoined, ParticipantLeft,
+    ParticipantRole, Peer, SessionEnded, SessionStarted,
+};
+use mittler_platform::CancellationToken;
+use mittler_types::{BookingId, OrganisationId};
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+impl Rooms {
+    fn ice_servers(&self, peer: Uuid, until: DateTime<Utc>) -> Vec<IceServer> {
+        let mut servers = Vec::new();
+        if !self.config.stun_urls.is_empty() {
+            servers.push(IceServer {
+                urls: self.config.stun_urls.clone(),
+                username: None,
+                credential: None,
+            });
+        }
+        if let (false, Some(secret)) = (self.config.turn_urls.is_empty(), &self.config.turn_secret)
+        {
+            let expires = (Utc::now() + Duration::seconds(self.config.turn_ttl_secs))
+                .min(until + Duration::seconds(self.config.turn_ttl_secs));
+            let (username, credential) = tokens::turn_credentials(
+                secret.expose_secret().as_bytes(),
+                &peer.to_string(),
+                expires,
+            );
+            servers.push(IceServer {
+                urls: self.config.turn_urls.clone(),
+                username: Some(username),
+                credential: Some(credential),
+            });
+        }
+        servers
+    }
+
+    fn grant(&self, token: &str) -> Result<Grant, RpcFault> {
+        tokens::verify(&self.key, token, Utc::now()).map_err(|e| match e {
+            TokenError::Malformed | TokenError::Forged => {
+                RpcFault::new(fault::FORBIDDEN, e.to_string())
+            }
+            TokenError::NotYet(_) | TokenError::Expired(_) => {
+                RpcFault::new(fault::EXPIRED, e.to_string())
+            }
+        })
+    }
+
+    /// `session.rpc.check`: whether a link opens its room now, without entering.
+    pub async fn check(&self, request: JoinRequest) -> Result<ParticipantRole, RpcFault> {
+        let grant = self.grant(&request.token)?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM sessions.rooms WHERE id = $1")
+                .bind(grant.room)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?;
+        match state.as_deref() {
+            None => Err(RpcFault::new(fault::NOT_FOUND, "no such room")),
+            Some("open") => Ok(grant.role),
+            Some(_) => Err(RpcFault::new(
+                fault::CLOSED,
+                "this appointment was cancelled or moved; the link no longer opens the room",
+            )),
+        }
+    }
+
+    /// `session.rpc.join`: a link's holder enters the room.
+    pub async fn join(&self, request: JoinRequest) -> Result<Joined, RpcFault> {
+        let grant = self.grant(&request.token)?;
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        // booking, organisation, state, valid until, Janus room
+        type RoomRow = (Uuid, Uuid, String, DateTime<Utc>, Option<i64>);
+        let room: Option<RoomRow> = sqlx::query_as(
+            "SELECT booking_id, organisation_id, state, valid_until, janus_room FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
+        )
+        .bind(grant.room)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let Some((booking, organisation, state, valid_until, janus_room)) = room else {
+            return Err(RpcFault::new(fault::NOT_FOUND, "no such room"));
+        };
+        if state != "open" {
+            return Err(RpcFault::new(
+                fault::CLOSED,
+                "this appointment was cancelled or moved; the link no longer opens the room",
+            ));
+        }
+        let peer = Uuid::now_v7();
+        let peers: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT peer_id, role FROM sessions.participants WHERE room_id = $1 AND left_at IS NULL ORDER BY joined_at",
+        )
+        .bind(grant.room)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if peers.len() >= self.config.max_participants {
+            return Err(RpcFault::new(fault::CLOSED, "the room is full"));
+        }
+        sqlx::query(
+            "INSERT INTO sessions.participants (peer_id, room_id, link_id, role) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(peer)
+        .bind(grant.room)
+        .bind(grant.link)
+        .bind(grant.role.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let now = Utc::now();
+        let booking = BookingId(booking);
+        let organisation = OrganisationId(organisation);
+        emit(
+            &mut tx,
+            ParticipantJoined {
+                room_id: grant.room,
+                booking_id: booking,
+                organisation_id: organisation,
+                peer_id: peer,
+                role: grant.role,
+                at: now,
+            },
+        )
+        .await
+        .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        // The session starts when the mediator and someone to mediate for are in.
+        let mut roles: Vec<&str> = peers.iter().map(|(_, r)| r.as_str()).collect();
+        roles.push(grant.role.as_str());
+        let mediating = roles.contains(&"mediator") && roles.iter().any(|r| *r != "mediator");
+        if mediating {
+            let started = sqlx::query(
+                "INSERT INTO sessions.records (room_id, booking_id, started_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (room_id) DO NOTHING",
+            )
+            .bind(grant.room)
+            .bind(booking.as_uuid())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            if started.rows_affected() == 1 {
+                emit(
+                    &mut tx,
+                    SessionStarted {
+                        room_id: grant.room,
+                        booking_id: booking,
+                        organisation_id: organisation,
+                        started_at: now,
+                    },
+                )
+                .await
+                .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+            }
+        }
+        let janus = match janus_room {
+            Some(number) => {
+                let token: Option<String> =
+                    sqlx::query_scalar("SELECT janus_token FROM sessions.links WHERE id = $1")
+                        .bind(grant.link)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(internal)?;
+                Some(JanusJoin {
+                    url: self.config.janus_public_url.clone(),
+                    room: number as u64,
+                    token: token.unwrap_or_default(),
+                })
+            }
+            None => None,
+        };
+        tx.commit().await.map_err(internal)?;
+        let peers = peers
+            .into_iter()
+            .filter_map(|(peer_id, role)| {
+                Some(Peer {
+                    peer_id,
+                    role: role.parse().ok()?,
+                })
+            })
+            .collect();
+        Ok(Joined {
+            room_id: grant.room,
+            booking_id: booking,
+            peer_id: peer,
+            role: grant.role,
+            peers,
+            ice_servers: self.ice_servers(peer, valid_until),
+            janus,
+        })
+    }
+
+    /// `session.rpc.alive`.
+    pub async fn alive(&self, request: LeaveRequest) -> Result<(), RpcFault> {
+        sqlx::query(
+            "UPDATE sessions.participants SET seen_at = now() WHERE peer_id = $1 AND left_at IS NULL",
+        )
+        .bind(request.peer_id)
+        .execute(&self.pool)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    /// Let go of participants whose connection went silent (their gateway died),
+    /// until `shutdown`.
+    pub async fn run_sweeper(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let every = std::time::Duration::from_secs(
+            (self.config.presence_timeout_secs / 3).clamp(1, 20) as u64,
+        );
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(every) => {}
+            }
+            let silent: Vec<Uuid> = match sqlx::query_scalar(
+                "SELECT peer_id FROM sessions.participants WHERE left_at IS NULL \
+                 AND seen_at < now() - make_interval(secs => $1)",
+            )
+            .bind(self.config.presence_timeout_secs as f64)
+            .fetch_all(&self.pool)
+            .await
+            {
+                Ok(silent) => silent,
+                Err(error) => {
+                    tracing::warn!(%error, "presence sweep failed");
+                    continue;
+                }
+            };
+            for peer_id in silent {
+                tracing::info!(%peer_id, "participant went silent; leaving");
+                if let Err(fault) = self.leave(LeaveRequest { peer_id }).await {
+                    tracing::warn!(%fault, %peer_id, "could not let a silent participant go");
+                }
+            }
+        }
+    }
+
+    /// `session.rpc.leave`: a participant's connection ended. The last one out ends
+    /// the session and its time record.
+    pub async fn leave(&self, request: LeaveRequest) -> Result<(), RpcFault> {
+        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let left: Option<(Uuid, String)> = sqlx::query_as(
+            "UPDATE sessions.participants SET left_at = now() WHERE peer_id = $1 AND left_at IS NULL \
+             RETURNING room_id, role",
+        )
+        .bind(request.peer_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let Some((room, role)) = left else {
+            return Ok(()); // left before
+        };
+        let (booking, organisation): (Uuid, Uuid) = sqlx::query_as(
+            "SELECT booking_id, organisation_id FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
+        )
+        .bind(room)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let now = Utc::now();
+        let (booking, organisation) = (BookingId(booking), OrganisationId(organisation));
+        emit(
+            &mut tx,
+            ParticipantLeft {
+                room_id: room,
+                booking_id: booking,
+                organisation_id: organisation,
+                peer_id: request.peer_id,
+                role: role
+                    .parse()
+                    .map_err(|e: String| internal(anyhow::anyhow!(e)))?,
+                at: now,
+            },
+        )
+        .await
+        .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        let present: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sessions.participants WHERE room_id = $1 AND left_at IS NULL",
+        )
+        .bind(room)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if present == 0 {
+            let ended: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "UPDATE sessions.records SET ended_at = $2, \
+                 minutes = ceil(extract(epoch FROM ($2 - started_at)) / 60)::integer \
+                 WHERE room_id = $1 AND ended_at IS NULL RETURNING started_at",
+            )
+            .bind(room)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+            if let Some(started_at) = ended {
+                let millis = (now - started_at).num_milliseconds().max(0);
+                emit(
+                    &mut tx,
+                    SessionEnded {
+                        room_id: room,
+                        booking_id: booking,
+                        organisation_id: organisation,
+                        started_at,
+                        ended_at: now,
+                        minutes: (millis + 59_999) / 60_000,
+                    },
+                )
+                .await
+                .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+            }
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+}
