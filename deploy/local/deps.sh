@@ -2,7 +2,8 @@
 # Install what Mittler needs on Debian, if it is missing.
 #   deps.sh          what `make run` needs: NATS, PostgreSQL, the development mail sink
 #   deps.sh --test   and what the tests need besides: the browser, a TURN server, a
-#                    Janus gateway, libfaketime, the Python and npm test packages
+#                    Janus gateway, libfaketime, the Python and npm test packages,
+#                    cargo-deny and its advisory database
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tests=0
@@ -45,7 +46,7 @@ fi
 # and leaves that one alone.
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "cargo is missing: install a Rust toolchain (1.85 or newer) with rustup, then run this again." >&2
+  echo "cargo is missing: install a Rust toolchain (1.88 or newer) with rustup, then run this again." >&2
   exit 1
 fi
 
@@ -60,4 +61,10 @@ if [ "$tests" = 1 ]; then
   python3 -c "import yaml" 2>/dev/null || "${pip[@]}" pyyaml
   command -v cargo-nextest >/dev/null 2>&1 || cargo nextest --version >/dev/null 2>&1 \
     || echo "cargo-nextest is missing: the Rust tests run with cargo test" >&2
+  # The dependency check (deny.toml): licences, sources, and known advisories.
+  if ! cargo deny --version >/dev/null 2>&1; then
+    echo "==> installing cargo-deny"
+    cargo install --locked --quiet cargo-deny --version 0.20.2
+  fi
+  "$root/deploy/local/advisory-db.sh" fetch || true
 fi

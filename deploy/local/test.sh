@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: every test, against real servers: formatting, clippy, the Rust tests (each
+# `make test`: every test, against real servers: formatting, clippy, the dependency
+# check (cargo deny), the Rust tests (each
 # test starts its own nats-server and creates its own database; once today and at
 # three chosen dates), the smoke test of
 # `make run`, schemathesis against the running API (no 5xx, documented codes), and the
@@ -16,6 +17,15 @@ cargo fmt --all -- --check
 
 echo "==> clippy (warnings fail)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "==> dependencies: licences, sources, advisories (deny.toml)"
+if "$here/advisory-db.sh" have; then
+  cargo deny --offline check
+else
+  # Without the database no advisory can be checked; say so loudly, check the rest.
+  echo "WARNING: no advisory database on this machine (deploy/local/advisory-db.sh fetch): advisories NOT checked" >&2
+  cargo deny --offline check licenses bans sources
+fi
 
 echo "==> Rust tests"
 "$here/with-test-pg.sh" "$here/rust-tests.sh"
