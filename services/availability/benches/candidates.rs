@@ -142,7 +142,7 @@ async fn main() {
     let client = nats.client().await;
     let shutdown = CancellationToken::new();
     let served = service.clone();
-    tokio::spawn(rpc::serve::<Candidates, _, _>(
+    tokio::spawn(rpc::serve::<Candidates, _, _, _>(
         client.clone(),
         8,
         move |n| {

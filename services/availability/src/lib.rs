@@ -7,6 +7,7 @@
 
 pub mod calendar;
 pub mod eligibility;
+pub mod error;
 pub mod requests;
 pub mod seed;
 pub mod store;

@@ -4,15 +4,17 @@
 
 use crate::calendar;
 use crate::eligibility::{self, MediatorState};
+use crate::error::AvailabilityError;
 use crate::store::{self, InsertReservationError, LocalRules};
 use crate::validation::{invalid, validate_calendar, validate_profile};
 use chrono::{Duration, Utc};
+use mittler_contracts::FaultCode;
 use mittler_contracts::availability::{
     Absence, Calendar, CalendarChanged, Candidate, Candidates, CandidatesResponse, Excluded,
     GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile, MediatorRef,
     Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest, PutProfile,
     Release, ReleaseRequest, Released, Reservation, ReservationMade, ReservationReleased, Reserve,
-    ReserveRequest, SetPresence, SetPresenceRequest, fault,
+    ReserveRequest, SetPresence, SetPresenceRequest,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::config::AvailabilityConfig;
@@ -40,24 +42,14 @@ struct ProfileCache {
     profiles: Arc<Vec<(MediatorProfile, LocalRules)>>,
 }
 
-fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
-    let error = error.into();
-    tracing::error!(error = %format!("{error:#}"), "availability request failed");
-    RpcFault::internal()
-}
-
-fn not_found() -> RpcFault {
-    RpcFault::new(fault::NOT_FOUND, "no such mediator or reservation")
-}
-
-async fn emit<E: Event>(tx: &mut sqlx::PgConnection, event: E) -> Result<(), RpcFault> {
+async fn emit<E: Event>(tx: &mut sqlx::PgConnection, event: E) -> Result<(), AvailabilityError> {
     outbox::enqueue(
         tx,
         Schema::AVAILABILITY,
         &Envelope::new(event, outbox::root_meta()),
     )
-    .await
-    .map_err(internal)
+    .await?;
+    Ok(())
 }
 
 impl Availability {
@@ -116,16 +108,16 @@ impl Availability {
 
     /// Every mediator, eligible or excluded with reasons.
     #[tracing::instrument(skip_all, fields(language = %needs.language))]
-    pub async fn candidates(&self, needs: Needs) -> Result<CandidatesResponse, RpcFault> {
+    pub async fn candidates(&self, needs: Needs) -> Result<CandidatesResponse, AvailabilityError> {
         if needs.start >= needs.end {
-            return Err(invalid("end", "must be after start"));
+            return Err(invalid("end", "must be after start").into());
         }
         if needs.modality == Modality::OnSite && needs.location.is_none() {
-            return Err(invalid("location", "an on-site booking needs a location"));
+            return Err(invalid("location", "an on-site booking needs a location").into());
         }
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.pool.acquire().await?;
         // Only those who speak the language are looked at; the rest are out on language.
-        let everyone = self.profiles(&mut conn).await.map_err(internal)?;
+        let everyone = self.profiles(&mut conn).await?;
         let profiles: Vec<&(MediatorProfile, LocalRules)> = everyone
             .iter()
             .filter(|(p, _)| p.languages.iter().any(|l| l.code == needs.language))
@@ -136,18 +128,11 @@ impl Availability {
             needs.start - Duration::days(1),
             needs.end + Duration::days(1),
         );
-        let absences = store::absences(&mut *conn, Some(&speakers), around.0, around.1)
-            .await
-            .map_err(internal)?;
+        let absences = store::absences(&mut *conn, Some(&speakers), around.0, around.1).await?;
         let reservations =
-            store::live_reservations(&mut *conn, Some(&speakers), around.0, around.1)
-                .await
-                .map_err(internal)?;
-        let online: HashSet<MediatorId> = store::online_now(&mut *conn)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .collect();
+            store::live_reservations(&mut *conn, Some(&speakers), around.0, around.1).await?;
+        let online: HashSet<MediatorId> =
+            store::online_now(&mut *conn).await?.into_iter().collect();
         // Weekly minutes: one aggregate per time zone in use (usually one).
         let mut week_minutes: HashMap<MediatorId, i64> = HashMap::new();
         let mut zones_done = HashSet::new();
@@ -168,8 +153,7 @@ impl Availability {
                     to,
                     needs.booking_id,
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
                 week_minutes.extend(minutes);
             }
         }
@@ -220,15 +204,13 @@ impl Availability {
         eligible: &mut [Candidate],
         profiles: &[&(MediatorProfile, LocalRules)],
         now: chrono::DateTime<Utc>,
-    ) -> Result<(), RpcFault> {
+    ) -> Result<(), AvailabilityError> {
         if eligible.is_empty() {
             return Ok(());
         }
         let from = now - Duration::days(30);
         let ids: Vec<Uuid> = eligible.iter().map(|c| c.mediator_id.as_uuid()).collect();
-        let absences = store::absences(&self.pool, Some(&ids), from, now)
-            .await
-            .map_err(internal)?;
+        let absences = store::absences(&self.pool, Some(&ids), from, now).await?;
         let by_id: HashMap<MediatorId, &(MediatorProfile, LocalRules)> =
             profiles.iter().map(|p| (p.0.id, *p)).collect();
         for candidate in eligible {
@@ -252,21 +234,16 @@ impl Availability {
     /// on-site jobs (checked under the mediator's row lock). Reserving the same booking
     /// again for the same mediator and time returns the existing reservation.
     #[tracing::instrument(skip_all, fields(mediator_id = %request.mediator_id, booking_id = %request.booking_id))]
-    pub async fn reserve(&self, request: ReserveRequest) -> Result<Reservation, RpcFault> {
+    pub async fn reserve(&self, request: ReserveRequest) -> Result<Reservation, AvailabilityError> {
         if request.start >= request.end {
-            return Err(invalid("end", "must be after start"));
+            return Err(invalid("end", "must be after start").into());
         }
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        if !store::lock_mediator(&mut *tx, request.mediator_id)
-            .await
-            .map_err(internal)?
-        {
-            return Err(not_found());
+        let mut tx = self.pool.begin().await?;
+        if !store::lock_mediator(&mut *tx, request.mediator_id).await? {
+            return Err(AvailabilityError::NotFound);
         }
         if let Some((id, mediator, start, end)) =
-            store::live_reservation_of_booking(&mut *tx, request.booking_id)
-                .await
-                .map_err(internal)?
+            store::live_reservation_of_booking(&mut *tx, request.booking_id).await?
         {
             if mediator == request.mediator_id && start == request.start && end == request.end {
                 return Ok(Reservation {
@@ -278,9 +255,10 @@ impl Availability {
                 });
             }
             return Err(RpcFault::new(
-                fault::OVERLAP,
+                FaultCode::Overlap,
                 "the booking already holds another reservation",
-            ));
+            )
+            .into());
         }
         if request.modality == Modality::OnSite
             && let Some(place) = request.location
@@ -293,8 +271,7 @@ impl Availability {
                 request.start - horizon,
                 request.end + horizon,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             let booked = nearby
                 .get(&request.mediator_id)
                 .map(Vec::as_slice)
@@ -308,9 +285,10 @@ impl Availability {
                 None,
             ) {
                 return Err(RpcFault::new(
-                    fault::TRAVEL,
+                    FaultCode::Travel,
                     "not enough time to travel from or to another on-site job",
-                ));
+                )
+                .into());
             }
         }
         let id = request.reservation_id.unwrap_or_default();
@@ -329,17 +307,19 @@ impl Availability {
             Ok(()) => {}
             Err(InsertReservationError::Overlap) => {
                 return Err(RpcFault::new(
-                    fault::OVERLAP,
+                    FaultCode::Overlap,
                     "the mediator already holds overlapping work",
-                ));
+                )
+                .into());
             }
             Err(InsertReservationError::BookingHeld(_)) => {
                 return Err(RpcFault::new(
-                    fault::OVERLAP,
+                    FaultCode::Overlap,
                     "the booking already holds another reservation",
-                ));
+                )
+                .into());
             }
-            Err(InsertReservationError::Database(error)) => return Err(internal(error)),
+            Err(InsertReservationError::Database(error)) => return Err(error.into()),
         }
         emit(
             &mut tx,
@@ -352,7 +332,7 @@ impl Availability {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(Reservation {
             id,
             mediator_id: request.mediator_id,
@@ -363,12 +343,9 @@ impl Availability {
     }
 
     /// Give a reservation back; releasing twice is not an error.
-    pub async fn release(&self, request: ReleaseRequest) -> Result<Released, RpcFault> {
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        match store::release(&mut *tx, request.reservation_id)
-            .await
-            .map_err(internal)?
-        {
+    pub async fn release(&self, request: ReleaseRequest) -> Result<Released, AvailabilityError> {
+        let mut tx = self.pool.begin().await?;
+        match store::release(&mut *tx, request.reservation_id).await? {
             Some((mediator_id, booking_id)) => {
                 emit(
                     &mut tx,
@@ -379,35 +356,29 @@ impl Availability {
                     },
                 )
                 .await?;
-                tx.commit().await.map_err(internal)?;
+                tx.commit().await?;
                 Ok(Released { released_now: true })
             }
-            None if store::reservation_exists(&mut *tx, request.reservation_id)
-                .await
-                .map_err(internal)? =>
-            {
+            None if store::reservation_exists(&mut *tx, request.reservation_id).await? => {
                 Ok(Released {
                     released_now: false,
                 })
             }
-            None => Err(not_found()),
+            None => Err(AvailabilityError::NotFound),
         }
     }
 
-    pub async fn get_calendar(&self, request: MediatorRef) -> Result<Calendar, RpcFault> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
+    pub async fn get_calendar(&self, request: MediatorRef) -> Result<Calendar, AvailabilityError> {
+        let mut conn = self.pool.acquire().await?;
         let (profile, rules) = store::profile(&mut *conn, request.mediator_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(not_found)?;
+            .await?
+            .ok_or(AvailabilityError::NotFound)?;
         let far = (
             Utc::now() - Duration::days(3650),
             Utc::now() + Duration::days(3650),
         );
         let one = [request.mediator_id.as_uuid()];
-        let mut absences = store::absences(&mut *conn, Some(&one), far.0, far.1)
-            .await
-            .map_err(internal)?;
+        let mut absences = store::absences(&mut *conn, Some(&one), far.0, far.1).await?;
         Ok(store::calendar_of(
             &profile,
             rules,
@@ -415,25 +386,23 @@ impl Availability {
         ))
     }
 
-    pub async fn put_calendar(&self, request: PutCalendarRequest) -> Result<Calendar, RpcFault> {
+    pub async fn put_calendar(
+        &self,
+        request: PutCalendarRequest,
+    ) -> Result<Calendar, AvailabilityError> {
         validate_calendar(&request.calendar)?;
         let calendar = request.calendar;
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let mut tx = self.pool.begin().await?;
         let rules = LocalRules {
             weekly_rules: calendar.weekly_rules.clone(),
             overrides: calendar.overrides.clone(),
         };
-        if !store::set_calendar(&mut *tx, request.mediator_id, calendar.time_zone, &rules)
-            .await
-            .map_err(internal)?
-        {
-            return Err(not_found());
+        if !store::set_calendar(&mut *tx, request.mediator_id, calendar.time_zone, &rules).await? {
+            return Err(AvailabilityError::NotFound);
         }
         let mut absences: Vec<Absence> = calendar.absences.clone();
         absences.sort_by_key(|a| (a.start, a.end));
-        store::replace_absences(&mut tx, request.mediator_id, &absences)
-            .await
-            .map_err(internal)?;
+        store::replace_absences(&mut tx, request.mediator_id, &absences).await?;
         emit(
             &mut tx,
             CalendarChanged {
@@ -441,7 +410,7 @@ impl Availability {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         self.get_calendar(MediatorRef {
             mediator_id: request.mediator_id,
         })
@@ -450,21 +419,19 @@ impl Availability {
 
     /// A heartbeat: online until now + TTL; offline at once. An event only when the
     /// state flips, not on every heartbeat.
-    pub async fn set_presence(&self, request: SetPresenceRequest) -> Result<Presence, RpcFault> {
+    pub async fn set_presence(
+        &self,
+        request: SetPresenceRequest,
+    ) -> Result<Presence, AvailabilityError> {
         let ttl = Duration::seconds(self.config.presence_ttl_secs);
         let now = Utc::now();
         let expires_at = if request.online { now + ttl } else { now };
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        if !store::lock_mediator(&mut *tx, request.mediator_id)
-            .await
-            .map_err(internal)?
-        {
-            return Err(not_found());
+        let mut tx = self.pool.begin().await?;
+        if !store::lock_mediator(&mut *tx, request.mediator_id).await? {
+            return Err(AvailabilityError::NotFound);
         }
         let was_online =
-            store::set_presence(&mut tx, request.mediator_id, request.online, expires_at)
-                .await
-                .map_err(internal)?;
+            store::set_presence(&mut tx, request.mediator_id, request.online, expires_at).await?;
         if was_online != request.online {
             emit(
                 &mut tx,
@@ -475,26 +442,30 @@ impl Availability {
             )
             .await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(Presence {
             online: request.online,
             expires_at: request.online.then_some(expires_at),
         })
     }
 
-    pub async fn get_profile(&self, request: MediatorRef) -> Result<MediatorProfile, RpcFault> {
-        let found = store::profile(&self.pool, request.mediator_id)
-            .await
-            .map_err(internal)?;
-        found.map(|(profile, _)| profile).ok_or_else(not_found)
+    pub async fn get_profile(
+        &self,
+        request: MediatorRef,
+    ) -> Result<MediatorProfile, AvailabilityError> {
+        let found = store::profile(&self.pool, request.mediator_id).await?;
+        found
+            .map(|(profile, _)| profile)
+            .ok_or(AvailabilityError::NotFound)
     }
 
-    pub async fn put_profile(&self, profile: MediatorProfile) -> Result<MediatorProfile, RpcFault> {
+    pub async fn put_profile(
+        &self,
+        profile: MediatorProfile,
+    ) -> Result<MediatorProfile, AvailabilityError> {
         validate_profile(&profile)?;
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        store::upsert_profile(&mut *tx, &profile)
-            .await
-            .map_err(internal)?;
+        let mut tx = self.pool.begin().await?;
+        store::upsert_profile(&mut *tx, &profile).await?;
         emit(
             &mut tx,
             ProfileChanged {
@@ -503,7 +474,7 @@ impl Availability {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         self.get_profile(MediatorRef {
             mediator_id: profile.id,
         })
@@ -513,10 +484,9 @@ impl Availability {
     pub async fn list_profiles(
         &self,
         _request: ListProfilesRequest,
-    ) -> Result<Vec<MediatorProfile>, RpcFault> {
+    ) -> Result<Vec<MediatorProfile>, AvailabilityError> {
         Ok(store::profiles(&self.pool)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|(p, _)| p)
             .collect())

@@ -2,12 +2,12 @@
 //! limits on the number of rules, valid times and ranges, known languages.
 
 use mittler_contracts::RpcFault;
-use mittler_contracts::availability::{Calendar, MediatorProfile, fault};
+use mittler_contracts::availability::{Calendar, MediatorProfile};
 use std::collections::HashSet;
 
 /// A refusal naming the field.
 pub(crate) fn invalid(field: &str, message: impl std::fmt::Display) -> RpcFault {
-    RpcFault::new(fault::INVALID, format!("{field}: {message}"))
+    RpcFault::invalid_field(field, message.to_string())
 }
 
 const MAX_RULES: usize = 64;

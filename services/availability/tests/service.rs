@@ -4,8 +4,9 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use mittler_availability::requests::Availability;
 use mittler_contracts::availability::{
     Absence, Calendar, Exclusion, GeoPoint, LanguageSkill, MediatorProfile, MediatorRef, Needs,
-    PutCalendarRequest, ReleaseRequest, ReserveRequest, SetPresenceRequest, WeeklyRule, fault,
+    PutCalendarRequest, ReleaseRequest, ReserveRequest, SetPresenceRequest, WeeklyRule,
 };
+use mittler_contracts::{FaultCode, RpcFault};
 use mittler_platform::config::AvailabilityConfig;
 use mittler_testkit::{TestDb, eventually};
 use mittler_types::{
@@ -158,7 +159,7 @@ async fn fifty_concurrent_reservations_of_overlapping_slots_give_exactly_one() {
         results
             .iter()
             .filter_map(|r| r.as_ref().err())
-            .all(|f| f.code == fault::OVERLAP)
+            .all(|f| f.code() == FaultCode::Overlap)
     );
     let live: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM availability.reservations WHERE released_at IS NULL",
@@ -209,7 +210,7 @@ async fn travel_time_refuses_a_back_to_back_on_site_job_30_km_away_but_not_a_vid
         ))
         .await
         .expect_err("no time to travel 30 km");
-    assert_eq!(refused.code, fault::TRAVEL);
+    assert_eq!(refused.code(), FaultCode::Travel);
     service
         .reserve(reserve(
             mediator,
@@ -294,7 +295,7 @@ async fn release_is_idempotent_and_frees_the_slot() {
             reservation_id: mittler_types::ReservationId::new(),
         })
         .await;
-    assert_eq!(unknown.expect_err("unknown").code, fault::NOT_FOUND);
+    assert_eq!(unknown.expect_err("unknown").code(), FaultCode::NotFound);
 }
 
 #[tokio::test]
@@ -566,8 +567,8 @@ async fn a_calendar_put_is_what_get_returns_and_bad_calendars_are_refused() {
             })
             .await
             .expect_err("bad")
-            .code,
-        fault::INVALID
+            .code(),
+        FaultCode::Invalid
     );
     let mut bad = stored.clone();
     bad.absences[0].reason = "vacation".into();
@@ -578,10 +579,11 @@ async fn a_calendar_put_is_what_get_returns_and_bad_calendars_are_refused() {
         })
         .await
         .expect_err("bad");
-    assert!(
-        error.message.starts_with("absences[0].reason"),
-        "{}",
-        error.message
+    let fault = RpcFault::from(error);
+    assert_eq!(
+        fault.field.as_deref(),
+        Some("absences[0].reason"),
+        "{fault}"
     );
     let changed: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM availability.outbox WHERE subject = 'availability.calendar.changed'",

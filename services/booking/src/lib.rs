@@ -12,6 +12,7 @@
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
 pub mod dispatch;
+pub mod error;
 pub mod lifecycle;
 pub mod reports;
 pub mod requests;

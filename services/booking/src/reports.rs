@@ -1,12 +1,14 @@
 //! Read-only answers for the web UI: the coordinators' queue, a mediator's jobs and
 //! the statistics (fill rate and time to assign, by language and by month).
 
+use crate::error::BookingError;
 use crate::store;
 use chrono::Utc;
+use mittler_contracts::FaultCode;
 use mittler_contracts::RpcFault;
 use mittler_contracts::booking::{
     BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Scope, Statistics,
-    StatisticsLine, StatisticsReport, StatisticsRequest, fault,
+    StatisticsLine, StatisticsReport, StatisticsRequest,
 };
 use mittler_platform::{CancellationToken, Platform, Tasks};
 use sqlx::{FromRow, PgPool};
@@ -18,12 +20,6 @@ const MAX_ITEMS: u32 = 500;
 #[derive(Clone, Debug)]
 pub struct Reports {
     pool: PgPool,
-}
-
-fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
-    let error = error.into();
-    tracing::error!(error = %format!("{error:#}"), "booking report failed");
-    RpcFault::internal()
 }
 
 fn scope_ids(scope: &Scope) -> Option<Vec<Uuid>> {
@@ -79,20 +75,17 @@ impl Reports {
         );
     }
 
-    pub async fn queue(&self, request: QueueRequest) -> Result<Vec<QueueItem>, RpcFault> {
+    pub async fn queue(&self, request: QueueRequest) -> Result<Vec<QueueItem>, BookingError> {
         let limit = i64::from(request.limit.clamp(1, MAX_ITEMS));
-        let rows = store::unassigned(&self.pool, scope_ids(&request.scope), Utc::now(), limit)
-            .await
-            .map_err(internal)?;
+        let rows =
+            store::unassigned(&self.pool, scope_ids(&request.scope), Utc::now(), limit).await?;
         let mut escalated = Vec::with_capacity(rows.len());
         let mut views = Vec::with_capacity(rows.len());
         for (row, at) in rows {
-            views.push(row.into_view().map_err(internal)?);
+            views.push(row.into_view()?);
             escalated.push(at);
         }
-        crate::dispatch::attach(&self.pool, &mut views)
-            .await
-            .map_err(internal)?;
+        crate::dispatch::attach(&self.pool, &mut views).await?;
         Ok(views
             .into_iter()
             .zip(escalated)
@@ -103,32 +96,28 @@ impl Reports {
             .collect())
     }
 
-    pub async fn my_jobs(&self, request: MyJobsRequest) -> Result<Vec<BookingView>, RpcFault> {
+    pub async fn my_jobs(&self, request: MyJobsRequest) -> Result<Vec<BookingView>, BookingError> {
         let rows = store::assigned_to(
             &self.pool,
             request.mediator_id,
             request.since,
             i64::from(MAX_ITEMS),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let mut views = rows
             .into_iter()
             .map(store::BookingRow::into_view)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(internal)?;
-        crate::dispatch::attach(&self.pool, &mut views)
-            .await
-            .map_err(internal)?;
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::dispatch::attach(&self.pool, &mut views).await?;
         Ok(views)
     }
 
     pub async fn statistics(
         &self,
         request: StatisticsRequest,
-    ) -> Result<StatisticsReport, RpcFault> {
+    ) -> Result<StatisticsReport, BookingError> {
         if request.to <= request.from {
-            return Err(RpcFault::new(fault::INVALID, "`to` must lie after `from`"));
+            return Err(RpcFault::new(FaultCode::Invalid, "`to` must lie after `from`").into());
         }
         let rows: Vec<LineRow> = sqlx::query_as(
             "WITH b AS ( \
@@ -154,8 +143,7 @@ impl Reports {
         .bind(scope_ids(&request.scope))
         .bind(request.time_zone.name())
         .fetch_all(&self.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
         let mut total = None;
         let mut by_language = Vec::new();
         let mut by_month = Vec::new();

@@ -1,14 +1,16 @@
 //! Answers to `booking.rpc.*`: create (idempotent), list, get, cancel, reschedule.
 //! Every state change and its event are written in one transaction.
 
+use crate::error::BookingError;
 use crate::lifecycle;
 use crate::store::{self, Cursor};
 use chrono::{Duration, Utc};
+use mittler_contracts::FaultCode;
 use mittler_contracts::booking::{
     BookingCancelled, BookingPage, BookingRequested, BookingRescheduled, BookingView,
     CancelBooking, CancelBookingRequest, CreateBooking, CreateBookingRequest,
     CreateBookingResponse, GetBooking, GetBookingRequest, ListBookings, ListBookingsRequest,
-    RescheduleBooking, RescheduleBookingRequest, Scope, fault,
+    RescheduleBooking, RescheduleBookingRequest, Scope,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
@@ -24,16 +26,6 @@ pub const MAX_PAGE: u32 = 200;
 #[derive(Clone, Debug)]
 pub struct Bookings {
     pool: PgPool,
-}
-
-fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
-    let error = error.into();
-    tracing::error!(error = %format!("{error:#}"), "booking request failed");
-    RpcFault::internal()
-}
-
-fn not_found() -> RpcFault {
-    RpcFault::new(fault::NOT_FOUND, "no such booking")
 }
 
 impl Bookings {
@@ -63,26 +55,22 @@ impl Bookings {
     pub async fn create(
         &self,
         request: CreateBookingRequest,
-    ) -> Result<CreateBookingResponse, RpcFault> {
+    ) -> Result<CreateBookingResponse, BookingError> {
         let mut details = request.details;
         if details.start < Utc::now() - START_TOLERANCE {
-            return Err(RpcFault::new(fault::INVALID, "start lies in the past"));
+            return Err(RpcFault::invalid("start lies in the past").into());
         }
         if details.modality == Modality::OnSite && details.location.is_none() {
-            return Err(RpcFault::new(
-                fault::INVALID,
-                "an on-site booking needs a location",
-            ));
+            return Err(
+                RpcFault::new(FaultCode::Invalid, "an on-site booking needs a location").into(),
+            );
         }
         if let Some((field, message)) = request.policy.problems().into_iter().next() {
-            return Err(RpcFault::new(
-                fault::INVALID,
-                format!("policy.{field}: {message}"),
-            ));
+            return Err(RpcFault::invalid_field(format!("policy.{field}"), message).into());
         }
         details.end = details.start + details.duration_minutes.as_duration();
 
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let mut tx = self.pool.begin().await?;
         let id = BookingId::new();
         if let Some(key) = &request.idempotency_key {
             let claimed = store::claim_idempotency_key(
@@ -92,26 +80,26 @@ impl Bookings {
                 &request.fingerprint,
                 id,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             if !claimed {
                 let (fingerprint, existing) =
                     store::find_idempotent(&mut tx, request.requested_by, key)
-                        .await
-                        .map_err(internal)?
-                        .ok_or_else(|| internal(anyhow::anyhow!("idempotency key vanished")))?;
+                        .await?
+                        .ok_or_else(|| {
+                            BookingError::Internal(anyhow::anyhow!("idempotency key vanished"))
+                        })?;
                 if fingerprint != request.fingerprint {
                     return Err(RpcFault::new(
-                        fault::IDEMPOTENCY_MISMATCH,
+                        FaultCode::IdempotencyMismatch,
                         "this Idempotency-Key was used for a different request",
-                    ));
+                    )
+                    .into());
                 }
                 let row = store::get(&mut tx, existing)
-                    .await
-                    .map_err(internal)?
-                    .ok_or_else(not_found)?;
+                    .await?
+                    .ok_or(BookingError::NotFound)?;
                 return Ok(CreateBookingResponse {
-                    booking: row.into_view().map_err(internal)?,
+                    booking: row.into_view()?,
                     replayed: true,
                 });
             }
@@ -124,8 +112,7 @@ impl Bookings {
             &details,
             &request.policy,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let event = BookingRequested {
             booking_id: id,
             organisation_id: request.organisation_id,
@@ -137,29 +124,26 @@ impl Bookings {
             Schema::BOOKING,
             &Envelope::new(event, outbox::root_meta()),
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         tracing::info!(booking_id = %id, "booking requested");
         Ok(CreateBookingResponse {
-            booking: row.into_view().map_err(internal)?,
+            booking: row.into_view()?,
             replayed: false,
         })
     }
 
-    pub async fn list(&self, request: ListBookingsRequest) -> Result<BookingPage, RpcFault> {
-        let after = match &request.cursor {
-            Some(text) => Some(
-                Cursor::decode(text)
-                    .ok_or_else(|| RpcFault::new(fault::INVALID, "cursor is not valid"))?,
-            ),
-            None => None,
-        };
+    pub async fn list(&self, request: ListBookingsRequest) -> Result<BookingPage, BookingError> {
+        let after =
+            match &request.cursor {
+                Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
+                    RpcFault::invalid_field("cursor", "not a cursor of this list")
+                })?),
+                None => None,
+            };
         let limit = i64::from(request.limit.clamp(1, MAX_PAGE));
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
-        let mut rows = store::list(&mut conn, &request, after, limit)
-            .await
-            .map_err(internal)?;
+        let mut conn = self.pool.acquire().await?;
+        let mut rows = store::list(&mut conn, &request, after, limit).await?;
         let next = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last().map(|row| {
@@ -176,37 +160,32 @@ impl Bookings {
         let mut items: Vec<BookingView> = rows
             .into_iter()
             .map(store::BookingRow::into_view)
-            .collect::<Result<_, _>>()
-            .map_err(internal)?;
-        crate::dispatch::attach(&self.pool, &mut items)
-            .await
-            .map_err(internal)?;
+            .collect::<Result<_, _>>()?;
+        crate::dispatch::attach(&self.pool, &mut items).await?;
         Ok(BookingPage { items, next })
     }
 
-    pub async fn get(&self, request: GetBookingRequest) -> Result<BookingView, RpcFault> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
+    pub async fn get(&self, request: GetBookingRequest) -> Result<BookingView, BookingError> {
+        let mut conn = self.pool.acquire().await?;
         let row = store::get(&mut conn, request.id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(not_found)?;
+            .await?
+            .ok_or(BookingError::NotFound)?;
         visible(&request.scope, &row)?;
         drop(conn);
-        let mut view = row.into_view().map_err(internal)?;
-        crate::dispatch::attach(&self.pool, std::slice::from_mut(&mut view))
-            .await
-            .map_err(internal)?;
+        let mut view = row.into_view()?;
+        crate::dispatch::attach(&self.pool, std::slice::from_mut(&mut view)).await?;
         Ok(view)
     }
 
     #[tracing::instrument(skip_all, fields(booking_id = %request.id))]
-    pub async fn cancel(&self, request: CancelBookingRequest) -> Result<BookingView, RpcFault> {
+    pub async fn cancel(&self, request: CancelBookingRequest) -> Result<BookingView, BookingError> {
         let reason = request.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 1000 {
             return Err(RpcFault::new(
-                fault::INVALID,
+                FaultCode::Invalid,
                 "a reason of 1 to 1000 characters is required",
-            ));
+            )
+            .into());
         }
         let by = request.by;
         self.transition(
@@ -236,29 +215,28 @@ impl Bookings {
         to: BookingState,
         cancel_reason: Option<&str>,
         make_event: impl FnOnce(&BookingView, BookingState) -> E,
-    ) -> Result<BookingView, RpcFault> {
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+    ) -> Result<BookingView, BookingError> {
+        let mut tx = self.pool.begin().await?;
         let row = store::get_for_update(&mut tx, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(not_found)?;
+            .await?
+            .ok_or(BookingError::NotFound)?;
         visible(scope, &row)?;
-        let from = row.state().map_err(internal)?;
-        lifecycle::check(from, to).map_err(illegal)?;
+        let from = row.state()?;
+        lifecycle::check(from, to)?;
         let row = store::set_state(&mut tx, id, from, to, cancel_reason)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| internal(anyhow::anyhow!("locked booking changed state")))?;
-        let view = row.into_view().map_err(internal)?;
+            .await?
+            .ok_or_else(|| {
+                BookingError::Internal(anyhow::anyhow!("locked booking changed state"))
+            })?;
+        let view = row.into_view()?;
         let event = make_event(&view, from);
         outbox::enqueue(
             &mut tx,
             Schema::BOOKING,
             &Envelope::new(event, outbox::root_meta()),
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         tracing::info!(from = from.as_str(), "booking state changed");
         Ok(view)
     }
@@ -267,19 +245,18 @@ impl Bookings {
     pub async fn reschedule(
         &self,
         request: RescheduleBookingRequest,
-    ) -> Result<BookingView, RpcFault> {
+    ) -> Result<BookingView, BookingError> {
         if request.start < Utc::now() - START_TOLERANCE {
-            return Err(RpcFault::new(fault::INVALID, "start lies in the past"));
+            return Err(RpcFault::invalid("start lies in the past").into());
         }
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let mut tx = self.pool.begin().await?;
         let row = store::get_for_update(&mut tx, request.id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(not_found)?;
+            .await?
+            .ok_or(BookingError::NotFound)?;
         visible(&request.scope, &row)?;
-        let from = row.state().map_err(internal)?;
-        let previous = row.into_view().map_err(internal)?;
-        lifecycle::check(from, BookingState::Requested).map_err(illegal)?;
+        let from = row.state()?;
+        let previous = row.into_view()?;
+        lifecycle::check(from, BookingState::Requested)?;
         let row = store::reschedule(
             &mut tx,
             request.id,
@@ -288,10 +265,9 @@ impl Bookings {
             request.duration_minutes,
             request.time_zone,
         )
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("locked booking changed state")))?;
-        let view = row.into_view().map_err(internal)?;
+        .await?
+        .ok_or_else(|| BookingError::Internal(anyhow::anyhow!("locked booking changed state")))?;
+        let view = row.into_view()?;
         let event = BookingRescheduled {
             booking_id: view.id,
             organisation_id: view.organisation_id,
@@ -305,23 +281,18 @@ impl Bookings {
             Schema::BOOKING,
             &Envelope::new(event, outbox::root_meta()),
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         tracing::info!(previous = from.as_str(), "booking rescheduled");
         Ok(view)
     }
 }
 
 /// A booking outside the caller's scope does not exist for the caller.
-fn visible(scope: &Scope, row: &store::BookingRow) -> Result<(), RpcFault> {
+fn visible(scope: &Scope, row: &store::BookingRow) -> Result<(), BookingError> {
     if scope.allows(row.organisation_id()) {
         Ok(())
     } else {
-        Err(not_found())
+        Err(BookingError::NotFound)
     }
-}
-
-fn illegal(error: lifecycle::IllegalTransition) -> RpcFault {
-    RpcFault::new(fault::ILLEGAL_TRANSITION, error.to_string())
 }

@@ -20,10 +20,7 @@ async fn move_to<E: Event>(
     to: BookingState,
     event: impl FnOnce() -> E,
 ) -> Result<bool, HandleError> {
-    let Some(row) = store::get_for_update(tx, id)
-        .await
-        .map_err(HandleError::retry)?
-    else {
+    let Some(row) = store::get_for_update(tx, id).await? else {
         return Ok(false);
     };
     let from = row.state().map_err(HandleError::reject)?;
@@ -32,16 +29,13 @@ async fn move_to<E: Event>(
         tracing::info!(booking_id = %id, from = from.as_str(), to = to.as_str(), "session event ignored");
         return Ok(false);
     }
-    store::set_state(tx, id, from, to, None)
-        .await
-        .map_err(HandleError::retry)?;
+    store::set_state(tx, id, from, to, None).await?;
     outbox::enqueue(
         tx,
         Schema::BOOKING,
         &Envelope::new(event(), outbox::root_meta()),
     )
-    .await
-    .map_err(HandleError::retry)?;
+    .await?;
     Ok(true)
 }
 
@@ -84,9 +78,7 @@ impl Handler for SessionEvents {
             })
             .await?
             {
-                store::record_worked(tx, s.booking_id, s.minutes)
-                    .await
-                    .map_err(HandleError::retry)?;
+                store::record_worked(tx, s.booking_id, s.minutes).await?;
             }
             Ok(())
         } else {

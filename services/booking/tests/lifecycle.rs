@@ -3,9 +3,10 @@
 
 use chrono::Utc;
 use mittler_booking::requests::Bookings;
+use mittler_contracts::FaultCode;
 use mittler_contracts::booking::{
     BookingAssigned, BookingCompleted, BookingOffering, BookingSessionStarted, BookingUnfilled,
-    CancelBookingRequest, CreateBookingRequest, Scope, fault,
+    CancelBookingRequest, CreateBookingRequest, Scope,
 };
 use mittler_contracts::examples::booking_details;
 use mittler_testkit::TestDb;
@@ -102,9 +103,9 @@ async fn the_happy_path_writes_one_event_per_transition() {
         })
         .await
         .expect_err("illegal");
-    assert_eq!(refused.code, fault::ILLEGAL_TRANSITION);
+    assert_eq!(refused.code(), FaultCode::IllegalTransition);
     assert_eq!(
-        refused.message,
+        refused.to_string(),
         "a booking that is completed cannot become cancelled"
     );
     assert_eq!(outbox_subjects(&db).await.len(), 5);
@@ -128,7 +129,7 @@ async fn unfilled_bookings_can_be_cancelled_but_not_offered_and_scope_is_enforce
         .transition(id, &foreign, BookingState::Unfilled, None, unfilled)
         .await
         .expect_err("hidden");
-    assert_eq!(hidden.code, fault::NOT_FOUND);
+    assert_eq!(hidden.code(), FaultCode::NotFound);
 
     bookings
         .transition(
@@ -149,7 +150,7 @@ async fn unfilled_bookings_can_be_cancelled_but_not_offered_and_scope_is_enforce
         })
         .await
         .expect_err("illegal");
-    assert_eq!(offering.code, fault::ILLEGAL_TRANSITION);
+    assert_eq!(offering.code(), FaultCode::IllegalTransition);
     let cancelled = bookings
         .cancel(CancelBookingRequest {
             id,
@@ -189,7 +190,7 @@ async fn concurrent_cancels_cancel_once() {
         results
             .iter()
             .filter_map(|r| r.as_ref().err())
-            .all(|f| f.code == fault::ILLEGAL_TRANSITION)
+            .all(|f| f.code() == FaultCode::IllegalTransition)
     );
     assert_eq!(
         outbox_subjects(&db)

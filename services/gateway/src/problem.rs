@@ -5,8 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mittler_contracts::availability::fault as availability_fault;
-use mittler_contracts::booking::fault;
+use mittler_contracts::FaultCode;
 use mittler_platform::rpc::RpcError;
 use serde::Serialize;
 
@@ -230,15 +229,18 @@ fn problem(
 impl From<RpcError> for ApiError {
     fn from(error: RpcError) -> Self {
         match error {
-            RpcError::Fault(fault) => match fault.code.as_str() {
-                fault::NOT_FOUND => ApiError::NotFound,
-                fault::ILLEGAL_TRANSITION | fault::TAKEN => ApiError::Conflict(fault.message),
-                "unavailable" => ApiError::Unavailable,
-                fault::IDEMPOTENCY_MISMATCH => ApiError::field("Idempotency-Key", fault.message),
-                fault::INVALID => ApiError::Validation(vec![field_error_of(&fault.message)]),
-                availability_fault::OVERLAP | availability_fault::TRAVEL => {
+            RpcError::Fault(fault) => match fault.code {
+                FaultCode::NotFound => ApiError::NotFound,
+                FaultCode::IllegalTransition | FaultCode::Taken => {
                     ApiError::Conflict(fault.message)
                 }
+                FaultCode::Unavailable => ApiError::Unavailable,
+                FaultCode::IdempotencyMismatch => ApiError::field("Idempotency-Key", fault.message),
+                FaultCode::Invalid => ApiError::Validation(vec![FieldError::new(
+                    fault.field.as_deref().unwrap_or("body"),
+                    fault.message,
+                )]),
+                FaultCode::Overlap | FaultCode::Travel => ApiError::Conflict(fault.message),
                 _ => ApiError::Internal(anyhow::anyhow!("service fault: {fault}")),
             },
             RpcError::NoResponders { .. } | RpcError::Timeout { .. } => {
@@ -247,21 +249,6 @@ impl From<RpcError> for ApiError {
             }
             other => ApiError::Internal(other.into()),
         }
-    }
-}
-
-/// A service's `invalid` fault reads `field: message` where it names a field.
-fn field_error_of(message: &str) -> FieldError {
-    match message.split_once(": ") {
-        Some((field, rest))
-            if !field.is_empty()
-                && field
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)) =>
-        {
-            FieldError::new(field, rest)
-        }
-        _ => FieldError::new("body", message),
     }
 }
 

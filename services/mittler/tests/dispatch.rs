@@ -3,12 +3,13 @@
 
 use chrono::{Duration, NaiveTime, Utc};
 use mittler_availability::requests::Availability;
+use mittler_contracts::FaultCode;
 use mittler_contracts::availability::{
     Calendar, GeoPoint, LanguageSkill, MediatorProfile, PutCalendarRequest, WeeklyRule,
 };
 use mittler_contracts::booking::{
     AcceptOffer, CancelBooking, CancelBookingRequest, CreateBooking, CreateBookingRequest,
-    DispatchExplanation, GetBookingRequest, MyOffers, MyOffersRequest, OfferAnswer, Scope, fault,
+    DispatchExplanation, GetBookingRequest, MyOffers, MyOffersRequest, OfferAnswer, Scope,
 };
 use mittler_contracts::examples::booking_details;
 use mittler_platform::Config;
@@ -221,7 +222,7 @@ async fn fifty_concurrent_accepts_of_one_booking_give_exactly_one_assignment() {
     assert_eq!(winners[0].state, BookingState::Assigned);
     for loser in results.iter().filter_map(|r| r.as_ref().err()) {
         assert!(
-            matches!(loser, RpcError::Fault(f) if f.code == fault::TAKEN),
+            matches!(loser, RpcError::Fault(f) if f.code == FaultCode::Taken),
             "{loser}"
         );
     }
@@ -477,7 +478,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
     .await
     .expect_err("double booking");
     assert!(
-        matches!(&refused, RpcError::Fault(f) if f.code == fault::TAKEN),
+        matches!(&refused, RpcError::Fault(f) if f.code == FaultCode::Taken),
         "{refused}"
     );
     let unknown = rpc::call::<AssignBooking>(
@@ -493,7 +494,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
     .await
     .expect_err("unknown mediator");
     assert!(
-        matches!(&unknown, RpcError::Fault(f) if f.code == fault::INVALID),
+        matches!(&unknown, RpcError::Fault(f) if f.code == FaultCode::Invalid),
         "{unknown}"
     );
 
@@ -509,7 +510,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
     )
     .await
     .expect_err("not theirs");
-    assert!(matches!(&wrong, RpcError::Fault(f) if f.code == fault::NOT_FOUND));
+    assert!(matches!(&wrong, RpcError::Fault(f) if f.code == FaultCode::NotFound));
     let returned = rpc::call::<GiveBack>(
         &client,
         &GiveBackRequest {

@@ -11,6 +11,7 @@
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
 pub mod compose;
+pub mod error;
 pub mod ics;
 pub mod mailer;
 pub mod notify;

@@ -1,5 +1,6 @@
 //! Answers to `notification.rpc.*`: a user's feed, marking it read, the delivery log.
 
+use crate::error::NotificationsError;
 use crate::store;
 use mittler_contracts::RpcFault;
 use mittler_contracts::notification::{
@@ -12,12 +13,6 @@ use sqlx::PgPool;
 #[derive(Clone, Debug)]
 pub struct Requests {
     pub pool: PgPool,
-}
-
-fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
-    let error = error.into();
-    tracing::error!(error = %format!("{error:#}"), "notifications request failed");
-    RpcFault::internal()
 }
 
 impl Requests {
@@ -36,33 +31,34 @@ impl Requests {
         );
     }
 
-    pub async fn feed(&self, request: FeedRequest) -> Result<Feed, RpcFault> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
+    pub async fn feed(&self, request: FeedRequest) -> Result<Feed, NotificationsError> {
+        let mut conn = self.pool.acquire().await?;
         let (items, unread) = store::feed(
             &mut conn,
             request.user_id,
             request.unread_only,
             request.limit.clamp(1, 200),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(Feed { items, unread })
     }
 
-    pub async fn mark_read(&self, request: MarkReadRequest) -> Result<u64, RpcFault> {
+    pub async fn mark_read(&self, request: MarkReadRequest) -> Result<u64, NotificationsError> {
         store::mark_read(&self.pool, request.user_id, request.id)
             .await
-            .map_err(internal)
+            .map_err(NotificationsError::from)
     }
 
-    pub async fn deliveries(&self, request: DeliveriesRequest) -> Result<Vec<Delivery>, RpcFault> {
+    pub async fn deliveries(
+        &self,
+        request: DeliveriesRequest,
+    ) -> Result<Vec<Delivery>, NotificationsError> {
         if let Some(state) = &request.state
             && !["queued", "sent", "failed", "dead"].contains(&state.as_str())
         {
-            return Err(RpcFault::new(
-                "invalid",
-                "state: one of queued, sent, failed, dead",
-            ));
+            return Err(
+                RpcFault::invalid_field("state", "one of queued, sent, failed, dead").into(),
+            );
         }
         store::deliveries(
             &self.pool,
@@ -71,6 +67,6 @@ impl Requests {
             request.limit.clamp(1, 500),
         )
         .await
-        .map_err(internal)
+        .map_err(NotificationsError::from)
     }
 }

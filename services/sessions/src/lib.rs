@@ -10,6 +10,7 @@
 //! listener (tests use port 0); [`run_with`] runs the service's work on an existing
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
+pub mod error;
 pub mod janus;
 pub mod rooms;
 pub mod tokens;

@@ -443,16 +443,6 @@ impl Rpc for ListProfiles {
     type Response = Vec<MediatorProfile>;
 }
 
-/// Fault codes of `availability.rpc.*`.
-pub mod fault {
-    pub const NOT_FOUND: &str = "not_found";
-    /// The slot overlaps another reservation of the mediator.
-    pub const OVERLAP: &str = "overlap";
-    /// Not enough time to travel from or to a neighbouring on-site job.
-    pub const TRAVEL: &str = "travel";
-    pub const INVALID: &str = "invalid";
-}
-
 // ---------------------------------------------------------------- events
 
 /// `availability.calendar.changed`.

@@ -440,20 +440,6 @@ impl Rpc for RescheduleBooking {
     type Response = BookingView;
 }
 
-/// Fault codes of `booking.rpc.*`.
-pub mod fault {
-    /// No such booking in the caller's scope.
-    pub const NOT_FOUND: &str = "not_found";
-    /// The booking's state does not allow this (e.g. cancelling a completed booking).
-    pub const ILLEGAL_TRANSITION: &str = "illegal_transition";
-    /// An `Idempotency-Key` was reused with a different request.
-    pub const IDEMPOTENCY_MISMATCH: &str = "idempotency_mismatch";
-    /// The request's values are not acceptable (e.g. a start in the past).
-    pub const INVALID: &str = "invalid";
-    /// Someone else took the booking, the offer lapsed, or the mediator is busy then.
-    pub const TAKEN: &str = "taken";
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,7 +75,7 @@ pub mod subjects;
 pub mod system;
 
 pub use envelope::{DecodeError, Envelope, Event, EventMeta, RawEnvelope};
-pub use rpc::{Rpc, RpcFault, RpcReply};
+pub use rpc::{FaultCode, Rpc, RpcFault, RpcReply};
 pub use subjects::Service;
 
 #[cfg(test)]

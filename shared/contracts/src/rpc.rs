@@ -24,28 +24,141 @@ pub enum RpcReply<T> {
     Error(RpcFault),
 }
 
-/// A refused or failed request. `code` is stable (`conflict`, `invalid`,
-/// `not_found`, `internal`); `message` is for people.
+/// Why a request was refused or failed: stable codes a caller acts on. On the wire
+/// as `snake_case` strings; a code this build does not know reads as `Unknown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultCode {
+    /// Nothing of that id in the caller's scope.
+    NotFound,
+    /// A value is not acceptable; `field` names it where there is one.
+    Invalid,
+    /// The state does not allow this (e.g. cancelling a completed booking).
+    IllegalTransition,
+    /// An `Idempotency-Key` was reused with a different request.
+    IdempotencyMismatch,
+    /// Someone else took the booking, the offer lapsed, or the mediator is busy then.
+    Taken,
+    /// The slot overlaps another reservation of the mediator.
+    Overlap,
+    /// Not enough time to travel from or to a neighbouring on-site job.
+    Travel,
+    /// A link is forged or malformed.
+    Forbidden,
+    /// A link's window has not begun or is over.
+    Expired,
+    /// A room was closed (its booking cancelled or moved).
+    Closed,
+    /// Another service this one needs did not answer.
+    Unavailable,
+    /// A conflicting change (tests of the RPC layer).
+    Conflict,
+    /// The service failed; its log says why.
+    Internal,
+    /// A code of a newer peer.
+    #[serde(other)]
+    Unknown,
+}
+
+impl FaultCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::Invalid => "invalid",
+            Self::IllegalTransition => "illegal_transition",
+            Self::IdempotencyMismatch => "idempotency_mismatch",
+            Self::Taken => "taken",
+            Self::Overlap => "overlap",
+            Self::Travel => "travel",
+            Self::Forbidden => "forbidden",
+            Self::Expired => "expired",
+            Self::Closed => "closed",
+            Self::Unavailable => "unavailable",
+            Self::Conflict => "conflict",
+            Self::Internal => "internal",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for FaultCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refused or failed request: a stable `code`, a `message` for people, and for
+/// `invalid` the `field` it concerns, as its own value (not inside the message).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct RpcFault {
-    pub code: String,
+    pub code: FaultCode,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl RpcFault {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: FaultCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
+            field: None,
         }
     }
 
+    /// A refusal without a field to name.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new("invalid", message)
+        Self::new(FaultCode::Invalid, message)
+    }
+
+    /// A refusal of one field's value.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..Self::invalid(message)
+        }
     }
 
     pub fn internal() -> Self {
-        Self::new("internal", "the service failed to answer; see its log")
+        Self::new(
+            FaultCode::Internal,
+            "the service failed to answer; see its log",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_keep_their_wire_form_and_carry_the_field_apart() {
+        let reply: RpcReply<()> = RpcReply::Error(RpcFault::invalid_field("reason", "too long"));
+        assert_eq!(
+            serde_json::to_string(&reply).expect("json"),
+            r#"{"outcome":"error","body":{"code":"invalid","message":"too long","field":"reason"}}"#
+        );
+        let plain = RpcFault::new(FaultCode::IllegalTransition, "no");
+        assert_eq!(
+            serde_json::to_string(&plain).expect("json"),
+            r#"{"code":"illegal_transition","message":"no"}"#
+        );
+        for code in [
+            FaultCode::NotFound,
+            FaultCode::IdempotencyMismatch,
+            FaultCode::Unavailable,
+        ] {
+            let json = serde_json::to_string(&code).expect("json");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_code_of_a_newer_peer_reads_as_unknown() {
+        let fault: RpcFault =
+            serde_json::from_str(r#"{"code":"rate_limited","message":"later"}"#).expect("json");
+        assert_eq!(fault.code, FaultCode::Unknown);
+        assert_eq!(fault.field, None);
     }
 }

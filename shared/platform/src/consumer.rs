@@ -43,6 +43,27 @@ pub enum HandleError {
     Reject(anyhow::Error),
 }
 
+/// A database failure is worth another try: the transaction rolled back.
+impl From<sqlx::Error> for HandleError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::retry(error)
+    }
+}
+
+/// So is an outbox write (it is a database write).
+impl From<crate::outbox::OutboxError> for HandleError {
+    fn from(error: crate::outbox::OutboxError) -> Self {
+        Self::retry(error)
+    }
+}
+
+/// And a call to another service that failed or was refused: it may answer later.
+impl From<crate::rpc::RpcError> for HandleError {
+    fn from(error: crate::rpc::RpcError) -> Self {
+        Self::retry(error)
+    }
+}
+
 impl HandleError {
     pub fn retry(error: impl Into<anyhow::Error>) -> Self {
         Self::Retry(error.into())

@@ -10,7 +10,7 @@ use crate::outbox::Relay;
 use anyhow::Context as _;
 use metrics_exporter_prometheus::PrometheusHandle;
 use mittler_contracts::system::{PingRequest, Pong};
-use mittler_contracts::{Rpc, Service};
+use mittler_contracts::{Rpc, RpcFault, Service};
 use sqlx::PgPool;
 use std::future::Future;
 use std::sync::Arc;
@@ -101,7 +101,7 @@ impl Platform {
         let service: Service = R::SERVICE;
         tasks.spawn(
             "ping",
-            crate::rpc::serve::<R, _, _>(
+            crate::rpc::serve::<R, _, _, RpcFault>(
                 self.nats.client.clone(),
                 4,
                 move |request: PingRequest| {

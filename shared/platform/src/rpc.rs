@@ -72,7 +72,7 @@ pub async fn call<R: Rpc>(
 
 /// Answer `R` requests until `shutdown`, up to `concurrency` at once. A request that
 /// cannot be read is answered with an `invalid` fault, never dropped silently.
-pub async fn serve<R, F, Fut>(
+pub async fn serve<R, F, Fut, E>(
     client: Client,
     concurrency: usize,
     handler: F,
@@ -81,7 +81,8 @@ pub async fn serve<R, F, Fut>(
 where
     R: Rpc,
     F: Fn(R::Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<R::Response, RpcFault>> + Send,
+    Fut: Future<Output = Result<R::Response, E>> + Send,
+    E: Into<RpcFault>,
 {
     let subject = R::subject();
     let subscriber = client
@@ -107,7 +108,7 @@ where
                             match serde_json::from_slice::<R::Request>(&message.payload) {
                                 Ok(request) => match handler(request).await {
                                     Ok(response) => RpcReply::Ok(response),
-                                    Err(fault) => RpcReply::Error(fault),
+                                    Err(fault) => RpcReply::Error(fault.into()),
                                 },
                                 Err(error) => RpcReply::Error(RpcFault::invalid(format!(
                                     "request does not fit {subject}: {error}"
@@ -149,7 +150,7 @@ macro_rules! serve_methods {
             let handler = handler.clone();
             $tasks.spawn(
                 concat!("rpc-", stringify!($method)),
-                $crate::rpc::serve::<$rpc, _, _>(
+                $crate::rpc::serve::<$rpc, _, _, _>(
                     $client.clone(),
                     $concurrency,
                     move |request| {

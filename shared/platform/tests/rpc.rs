@@ -1,5 +1,6 @@
 //! Typed request/reply: answers, faults, malformed requests, no responders, timeouts.
 
+use mittler_contracts::FaultCode;
 use mittler_contracts::system::{PingBooking, PingRequest, PingSession};
 use mittler_contracts::{Rpc, RpcFault};
 use mittler_platform::rpc::{self, RpcError};
@@ -65,10 +66,10 @@ async fn faults_malformed_requests_missing_services_and_timeouts_are_typed() {
 
     // A server that refuses every request with a fault.
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(rpc::serve::<PingBooking, _, _>(
+    let server = tokio::spawn(rpc::serve::<PingBooking, _, _, _>(
         client.clone(),
         2,
-        |_request: PingRequest| async { Err(RpcFault::new("conflict", "not now")) },
+        |_request: PingRequest| async { Err(RpcFault::new(FaultCode::Conflict, "not now")) },
         shutdown.clone(),
     ));
     let refused = loop {
@@ -82,7 +83,7 @@ async fn faults_malformed_requests_missing_services_and_timeouts_are_typed() {
         }
     };
     assert!(
-        matches!(&refused, Err(RpcError::Fault(f)) if f.code == "conflict"),
+        matches!(&refused, Err(RpcError::Fault(f)) if f.code == mittler_contracts::FaultCode::Conflict),
         "{refused:?}"
     );
 

@@ -3,18 +3,20 @@
 //! job; reservations taken but never recorded are given back (reconciliation).
 
 use super::offers::{attach, withdraw_open_offers};
-use super::{Dispatcher, emit, internal, store};
+use super::{Dispatcher, emit, store};
+use crate::error::BookingError;
 use crate::lifecycle;
 use crate::store as bookings;
 use chrono::{Duration, Utc};
 use mittler_contracts::Envelope;
+use mittler_contracts::FaultCode;
 use mittler_contracts::RpcFault;
 use mittler_contracts::availability::{
     GeoPoint, Release, ReleaseRequest, Reservation, Reserve, ReserveRequest,
 };
 use mittler_contracts::booking::{
     AssignBookingRequest, AssignmentReturned, BookingAssigned, BookingView, GiveBackRequest,
-    OfferAccepted, OfferAnswer, fault,
+    OfferAccepted, OfferAnswer,
 };
 use mittler_platform::outbox;
 use mittler_platform::rpc::{self, RpcError};
@@ -35,25 +37,22 @@ impl Dispatcher {
     /// Accept: reserve the slot, then compare-and-set offer and booking; on failure
     /// give the slot back. Exactly one of any number of concurrent accepts wins.
     #[tracing::instrument(skip_all, fields(offer_id = %request.offer_id, mediator_id = %request.mediator_id))]
-    pub async fn accept(&self, request: OfferAnswer) -> Result<BookingView, RpcFault> {
-        let taken = |why: &str| RpcFault::new(fault::TAKEN, why);
-        let offer = store::offer(&self.pool, request.offer_id)
-            .await
-            .map_err(internal)?;
+    pub async fn accept(&self, request: OfferAnswer) -> Result<BookingView, BookingError> {
+        let taken = |why: &str| BookingError::from(RpcFault::new(FaultCode::Taken, why));
+        let offer = store::offer(&self.pool, request.offer_id).await?;
         let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id.as_uuid()) else {
-            return Err(RpcFault::new(fault::NOT_FOUND, "no such offer"));
+            return Err(RpcFault::new(FaultCode::NotFound, "no such offer").into());
         };
         if offer.state != "open" || offer.expires_at <= Utc::now() {
             return Err(taken("this offer is no longer open"));
         }
         let booking_id = BookingId(offer.booking_id);
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.pool.acquire().await?;
         let booking = bookings::get(&mut conn, booking_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| taken("the booking is gone"))?;
         drop(conn);
-        let view = booking.into_view().map_err(internal)?;
+        let view = booking.into_view()?;
         if view.state != BookingState::Offering {
             return Err(taken("the booking is no longer open"));
         }
@@ -92,35 +91,26 @@ impl Dispatcher {
         mediator_id: MediatorId,
         reservation: ReservationId,
         taker: Taker,
-    ) -> Result<Option<BookingView>, RpcFault> {
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        let Some(row) = bookings::get_for_update(&mut tx, view.id)
-            .await
-            .map_err(internal)?
-        else {
+    ) -> Result<Option<BookingView>, BookingError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = bookings::get_for_update(&mut tx, view.id).await? else {
             return Ok(None);
         };
-        let from = row.state().map_err(internal)?;
+        let from = row.state()?;
         if lifecycle::check(from, BookingState::Assigned).is_err() {
             return Ok(None);
         }
         if let Taker::Offer(offer_id) = taker
             && (from != BookingState::Offering
-                || !store::decide_offer(&mut *tx, offer_id, "accepted")
-                    .await
-                    .map_err(internal)?)
+                || !store::decide_offer(&mut *tx, offer_id, "accepted").await?)
         {
             return Ok(None);
         }
-        if !store::close_guard(&mut *tx, reservation, store::GuardOutcome::Kept)
-            .await
-            .map_err(internal)?
-        {
+        if !store::close_guard(&mut *tx, reservation, store::GuardOutcome::Kept).await? {
             return Ok(None); // reconciled meanwhile: the slot was given back
         }
-        let Some(row) = bookings::set_state(&mut tx, view.id, from, BookingState::Assigned, None)
-            .await
-            .map_err(internal)?
+        let Some(row) =
+            bookings::set_state(&mut tx, view.id, from, BookingState::Assigned, None).await?
         else {
             return Ok(None);
         };
@@ -136,80 +126,67 @@ impl Dispatcher {
             offer_id,
             assigned_by,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let organisation_id = view.organisation_id;
         let mut events = outbox::Batch::default();
         if let Some(offer_id) = offer_id {
-            events
-                .add(&Envelope::new(
-                    OfferAccepted {
-                        offer_id,
-                        booking_id: view.id,
-                        organisation_id,
-                        mediator_id,
-                    },
-                    outbox::root_meta(),
-                ))
-                .map_err(internal)?;
-        }
-        events
-            .add(&Envelope::new(
-                BookingAssigned {
+            events.add(&Envelope::new(
+                OfferAccepted {
+                    offer_id,
                     booking_id: view.id,
                     organisation_id,
                     mediator_id,
-                    assigned_by,
                 },
                 outbox::root_meta(),
-            ))
-            .map_err(internal)?;
+            ))?;
+        }
+        events.add(&Envelope::new(
+            BookingAssigned {
+                booking_id: view.id,
+                organisation_id,
+                mediator_id,
+                assigned_by,
+            },
+            outbox::root_meta(),
+        ))?;
         let why = match taker {
             Taker::Offer(_) => "another mediator took the booking",
             Taker::Coordinator(_) => "a coordinator assigned the booking",
         };
-        withdraw_open_offers(&mut tx, view.id, organisation_id, why, events)
-            .await
-            .map_err(internal)?;
-        store::cancel_timers(&mut *tx, view.id)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        withdraw_open_offers(&mut tx, view.id, organisation_id, why, events).await?;
+        store::cancel_timers(&mut *tx, view.id).await?;
+        tx.commit().await?;
         tracing::info!(booking_id = %view.id, "booking assigned");
         if offer_id.is_some() && view.details.kind == BookingKind::OnDemand {
             let waited = (Utc::now() - view.created_at).num_milliseconds().max(0) as f64 / 1000.0;
             metrics::histogram!("dispatch_on_demand_accept_seconds").record(waited);
         }
-        Ok(Some(row.into_view().map_err(internal)?))
+        Ok(Some(row.into_view()?))
     }
 
     /// A coordinator assigns by hand: through the same reservation guard as an accept.
     #[tracing::instrument(skip_all, fields(booking_id = %request.id, mediator_id = %request.mediator_id))]
-    pub async fn assign(&self, request: AssignBookingRequest) -> Result<BookingView, RpcFault> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
-        let row = bookings::get(&mut conn, request.id)
-            .await
-            .map_err(internal)?;
+    pub async fn assign(&self, request: AssignBookingRequest) -> Result<BookingView, BookingError> {
+        let mut conn = self.pool.acquire().await?;
+        let row = bookings::get(&mut conn, request.id).await?;
         drop(conn);
         let Some(row) = row.filter(|r| request.scope.allows(r.organisation_id())) else {
-            return Err(RpcFault::new(fault::NOT_FOUND, "no such booking"));
+            return Err(RpcFault::new(FaultCode::NotFound, "no such booking").into());
         };
-        let view = row.into_view().map_err(internal)?;
+        let view = row.into_view()?;
         lifecycle::check(view.state, BookingState::Assigned)
-            .map_err(|e| RpcFault::new(fault::ILLEGAL_TRANSITION, e.to_string()))?;
+            .map_err(|e| RpcFault::new(FaultCode::IllegalTransition, e.to_string()))?;
         let reservation = match self.reserve_guarded(&view, request.mediator_id).await? {
             Ok(reservation) => reservation,
-            Err(fault) if fault.code == "not_found" => {
-                return Err(RpcFault::new(
-                    fault::INVALID,
-                    "mediator_id: no such mediator",
-                ));
+            Err(fault) if fault.code == FaultCode::NotFound => {
+                return Err(RpcFault::invalid_field("mediator_id", "no such mediator").into());
             }
             Err(fault) => {
                 return Err(RpcFault::new(
-                    fault::TAKEN,
+                    FaultCode::Taken,
                     format!("the mediator holds other work then: {}", fault.message),
-                ));
+                )
+                .into());
             }
         };
         let committed = self
@@ -223,7 +200,11 @@ impl Dispatcher {
         self.settle_outcome(reservation.id, committed)
             .await?
             .ok_or_else(|| {
-                RpcFault::new(fault::ILLEGAL_TRANSITION, "the booking changed meanwhile")
+                RpcFault::new(
+                    FaultCode::IllegalTransition,
+                    "the booking changed meanwhile",
+                )
+                .into()
             })
     }
 
@@ -234,12 +215,10 @@ impl Dispatcher {
         &self,
         view: &BookingView,
         mediator: MediatorId,
-    ) -> Result<Result<Reservation, RpcFault>, RpcFault> {
+    ) -> Result<Result<Reservation, RpcFault>, BookingError> {
         let id = ReservationId::new();
         let due = Utc::now() + Duration::seconds(self.config.reservation_guard_secs);
-        store::open_guard(&self.pool, id, view.id, mediator, due)
-            .await
-            .map_err(internal)?;
+        store::open_guard(&self.pool, id, view.id, mediator, due).await?;
         let mut request = reserve_request(view, mediator);
         request.reservation_id = Some(id);
         match rpc::call::<Reserve>(&self.nats, &request, self.timeout).await {
@@ -247,28 +226,23 @@ impl Dispatcher {
                 if reservation.id != id {
                     // The mediator held this slot for the booking already (a repeated
                     // accept): guard that reservation instead.
-                    store::open_guard(&self.pool, reservation.id, view.id, mediator, due)
-                        .await
-                        .map_err(internal)?;
-                    store::close_guard(&self.pool, id, store::GuardOutcome::NotReserved)
-                        .await
-                        .map_err(internal)?;
+                    store::open_guard(&self.pool, reservation.id, view.id, mediator, due).await?;
+                    store::close_guard(&self.pool, id, store::GuardOutcome::NotReserved).await?;
                 }
                 Ok(Ok(reservation))
             }
             Err(RpcError::Fault(fault)) => {
-                store::close_guard(&self.pool, id, store::GuardOutcome::NotReserved)
-                    .await
-                    .map_err(internal)?;
+                store::close_guard(&self.pool, id, store::GuardOutcome::NotReserved).await?;
                 Ok(Err(fault))
             }
             Err(other) => {
                 // Maybe reserved, maybe not: the guard comes due and tells.
                 tracing::warn!(error = %other, "reserve failed");
                 Err(RpcFault::new(
-                    "unavailable",
+                    FaultCode::Unavailable,
                     "availability did not answer; try again",
-                ))
+                )
+                .into())
             }
         }
     }
@@ -278,13 +252,11 @@ impl Dispatcher {
     async fn settle_outcome(
         &self,
         reservation: ReservationId,
-        committed: Result<Option<BookingView>, RpcFault>,
-    ) -> Result<Option<BookingView>, RpcFault> {
+        committed: Result<Option<BookingView>, BookingError>,
+    ) -> Result<Option<BookingView>, BookingError> {
         match committed {
             Ok(Some(mut view)) => {
-                attach(&self.pool, std::slice::from_mut(&mut view))
-                    .await
-                    .map_err(internal)?;
+                attach(&self.pool, std::slice::from_mut(&mut view)).await?;
                 Ok(Some(view))
             }
             lost => {
@@ -356,34 +328,22 @@ impl Dispatcher {
     /// The assigned mediator gives the job back: the slot is released and dispatch
     /// starts again at once without them (the event carries it to the consumer).
     #[tracing::instrument(skip_all, fields(booking_id = %request.id, mediator_id = %request.mediator_id))]
-    pub async fn give_back(&self, request: GiveBackRequest) -> Result<BookingView, RpcFault> {
+    pub async fn give_back(&self, request: GiveBackRequest) -> Result<BookingView, BookingError> {
         let reason = request.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 1000 {
-            return Err(RpcFault::new(
-                fault::INVALID,
-                "reason: 1 to 1000 characters",
-            ));
+            return Err(RpcFault::invalid_field("reason", "1 to 1000 characters").into());
         }
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        let Some(row) = bookings::get_for_update(&mut tx, request.id)
-            .await
-            .map_err(internal)?
-        else {
-            return Err(RpcFault::new(fault::NOT_FOUND, "no such booking"));
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = bookings::get_for_update(&mut tx, request.id).await? else {
+            return Err(RpcFault::new(FaultCode::NotFound, "no such booking").into());
         };
-        if store::assigned_mediator(&mut *tx, request.id)
-            .await
-            .map_err(internal)?
-            != Some(request.mediator_id)
-        {
-            return Err(RpcFault::new(fault::NOT_FOUND, "no such job of yours"));
+        if store::assigned_mediator(&mut *tx, request.id).await? != Some(request.mediator_id) {
+            return Err(RpcFault::new(FaultCode::NotFound, "no such job of yours").into());
         }
-        let from = row.state().map_err(internal)?;
+        let from = row.state()?;
         lifecycle::check(from, BookingState::Requested)
-            .map_err(|e| RpcFault::new(fault::ILLEGAL_TRANSITION, e.to_string()))?;
-        let reservation = store::remove_assignment(&mut *tx, request.id)
-            .await
-            .map_err(internal)?;
+            .map_err(|e| RpcFault::new(FaultCode::IllegalTransition, e.to_string()))?;
+        let reservation = store::remove_assignment(&mut *tx, request.id).await?;
         if let Some(reservation_id) = reservation {
             store::open_guard(
                 &mut *tx,
@@ -392,13 +352,13 @@ impl Dispatcher {
                 request.mediator_id,
                 Utc::now(),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         let row = bookings::set_state(&mut tx, request.id, from, BookingState::Requested, None)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| internal(anyhow::anyhow!("locked booking changed state")))?;
+            .await?
+            .ok_or_else(|| {
+                BookingError::Internal(anyhow::anyhow!("locked booking changed state"))
+            })?;
         emit(
             &mut tx,
             AssignmentReturned {
@@ -408,19 +368,16 @@ impl Dispatcher {
                 reason,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         if let Some(reservation_id) = reservation
             && let Err(error) = self.settle(Some(reservation_id)).await
         {
             // The guard is due already: the reconciler gives the slot back.
             tracing::error!(error = %format!("{error:#}"), "could not release a returned job's slot");
         }
-        let mut view = row.into_view().map_err(internal)?;
-        attach(&self.pool, std::slice::from_mut(&mut view))
-            .await
-            .map_err(internal)?;
+        let mut view = row.into_view()?;
+        attach(&self.pool, std::slice::from_mut(&mut view)).await?;
         Ok(view)
     }
 }

@@ -36,7 +36,7 @@ pub use plan::{deadline, effective};
 use mittler_contracts::booking::{
     AcceptOffer, AssignBooking, DeclineOffer, DispatchExplanation, GiveBack, MyOffers,
 };
-use mittler_contracts::{Envelope, Event, RpcFault, streams};
+use mittler_contracts::{Envelope, Event, streams};
 use mittler_platform::config::DispatchConfig;
 use mittler_platform::consumer::ConsumerSpec;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
@@ -49,12 +49,6 @@ pub struct Dispatcher {
     nats: async_nats::Client,
     config: DispatchConfig,
     timeout: std::time::Duration,
-}
-
-fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
-    let error = error.into();
-    tracing::error!(error = %format!("{error:#}"), "dispatch request failed");
-    RpcFault::internal()
 }
 
 async fn emit<E: Event>(tx: &mut PgConnection, event: E) -> Result<(), outbox::OutboxError> {

@@ -2,13 +2,15 @@
 //! coordinators; withdrawing a booking's open offers; offers and assignments on
 //! booking views.
 
-use super::{Dispatcher, emit, internal, store};
+use super::{Dispatcher, emit, store};
+use crate::error::BookingError;
 use crate::store as bookings;
 use mittler_contracts::Envelope;
+use mittler_contracts::FaultCode;
 use mittler_contracts::RpcFault;
 use mittler_contracts::booking::{
     BookingView, DispatchRound, Explanation, GetBookingRequest, MediatorOffer, MyOffersRequest,
-    OfferAnswer, OfferDeclined, OfferWithdrawn, fault,
+    OfferAnswer, OfferDeclined, OfferWithdrawn,
 };
 use mittler_platform::{Schema, outbox};
 use mittler_types::{BookingId, MediatorId, OfferId};
@@ -18,18 +20,13 @@ impl Dispatcher {
     pub async fn my_offers(
         &self,
         request: MyOffersRequest,
-    ) -> Result<Vec<MediatorOffer>, RpcFault> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
-        let offers = store::open_offers_of(&mut *conn, request.mediator_id)
-            .await
-            .map_err(internal)?;
+    ) -> Result<Vec<MediatorOffer>, BookingError> {
+        let mut conn = self.pool.acquire().await?;
+        let offers = store::open_offers_of(&mut *conn, request.mediator_id).await?;
         let mut result = Vec::with_capacity(offers.len());
         for offer in offers {
-            if let Some(row) = bookings::get(&mut conn, BookingId(offer.booking_id))
-                .await
-                .map_err(internal)?
-            {
-                let view = row.into_view().map_err(internal)?;
+            if let Some(row) = bookings::get(&mut conn, BookingId(offer.booking_id)).await? {
+                let view = row.into_view()?;
                 result.push(MediatorOffer {
                     id: OfferId(offer.id),
                     booking_id: view.id,
@@ -42,25 +39,19 @@ impl Dispatcher {
         Ok(result)
     }
 
-    pub async fn decline(&self, request: OfferAnswer) -> Result<MediatorOffer, RpcFault> {
-        let offer = store::offer(&self.pool, request.offer_id)
-            .await
-            .map_err(internal)?;
+    pub async fn decline(&self, request: OfferAnswer) -> Result<MediatorOffer, BookingError> {
+        let offer = store::offer(&self.pool, request.offer_id).await?;
         let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id.as_uuid()) else {
-            return Err(RpcFault::new(fault::NOT_FOUND, "no such offer"));
+            return Err(RpcFault::new(FaultCode::NotFound, "no such offer").into());
         };
-        let mut tx = self.pool.begin().await.map_err(internal)?;
-        if !store::decide_offer(&mut *tx, request.offer_id, "declined")
-            .await
-            .map_err(internal)?
-        {
-            return Err(RpcFault::new(fault::TAKEN, "this offer is no longer open"));
+        let mut tx = self.pool.begin().await?;
+        if !store::decide_offer(&mut *tx, request.offer_id, "declined").await? {
+            return Err(RpcFault::new(FaultCode::Taken, "this offer is no longer open").into());
         }
         let booking = bookings::get(&mut tx, BookingId(offer.booking_id))
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| internal(anyhow::anyhow!("offer without booking")))?;
-        let view = booking.into_view().map_err(internal)?;
+            .await?
+            .ok_or_else(|| BookingError::Internal(anyhow::anyhow!("offer without booking")))?;
+        let view = booking.into_view()?;
         emit(
             &mut tx,
             OfferDeclined {
@@ -70,9 +61,8 @@ impl Dispatcher {
                 mediator_id: request.mediator_id,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         Ok(MediatorOffer {
             id: request.offer_id,
             booking_id: view.id,
@@ -82,17 +72,16 @@ impl Dispatcher {
         })
     }
 
-    pub async fn explanation(&self, request: GetBookingRequest) -> Result<Explanation, RpcFault> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
-        let row = bookings::get(&mut conn, request.id)
-            .await
-            .map_err(internal)?;
+    pub async fn explanation(
+        &self,
+        request: GetBookingRequest,
+    ) -> Result<Explanation, BookingError> {
+        let mut conn = self.pool.acquire().await?;
+        let row = bookings::get(&mut conn, request.id).await?;
         let Some(row) = row.filter(|r| request.scope.allows(r.organisation_id())) else {
-            return Err(RpcFault::new(fault::NOT_FOUND, "no such booking"));
+            return Err(RpcFault::new(FaultCode::NotFound, "no such booking").into());
         };
-        let rounds = store::rounds(&mut *conn, row.id())
-            .await
-            .map_err(internal)?;
+        let rounds = store::rounds(&mut *conn, row.id()).await?;
         let rounds = rounds
             .into_iter()
             .map(|r| {
@@ -104,8 +93,7 @@ impl Dispatcher {
                     other_languages: r.other_languages.max(0) as u32,
                 })
             })
-            .collect::<Result<Vec<_>, serde_json::Error>>()
-            .map_err(internal)?;
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
         Ok(Explanation {
             booking_id: row.id(),
             rounds,

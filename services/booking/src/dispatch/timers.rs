@@ -60,10 +60,7 @@ impl Dispatcher {
         id: BookingId,
         wave: i32,
     ) -> Result<(), HandleError> {
-        let Some(row) = bookings::get_for_update(tx, id)
-            .await
-            .map_err(HandleError::retry)?
-        else {
+        let Some(row) = bookings::get_for_update(tx, id).await? else {
             return Ok(());
         };
         if row.state().map_err(HandleError::reject)? != BookingState::Offering {
@@ -71,10 +68,7 @@ impl Dispatcher {
         }
         let settings = self.settings(&row)?;
         let view = row.into_view().map_err(HandleError::reject)?;
-        for offer in store::close_open_offers(&mut *tx, id, Some(wave), "expired")
-            .await
-            .map_err(HandleError::retry)?
-        {
+        for offer in store::close_open_offers(&mut *tx, id, Some(wave), "expired").await? {
             emit(
                 tx,
                 OfferExpired {
@@ -84,8 +78,7 @@ impl Dispatcher {
                     mediator_id: MediatorId(offer.mediator_id),
                 },
             )
-            .await
-            .map_err(HandleError::retry)?;
+            .await?;
         }
         let (kind, start) = (view.details.kind, view.details.start);
         if plan::after_deadline(kind, wave) == AfterDeadline::Broadcast
@@ -109,10 +102,7 @@ impl Dispatcher {
         tx: &mut PgConnection,
         id: BookingId,
     ) -> Result<(), HandleError> {
-        let Some(row) = bookings::get_for_update(tx, id)
-            .await
-            .map_err(HandleError::retry)?
-        else {
+        let Some(row) = bookings::get_for_update(tx, id).await? else {
             return Ok(());
         };
         if !matches!(

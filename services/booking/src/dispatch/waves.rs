@@ -28,10 +28,7 @@ impl Dispatcher {
         id: BookingId,
         exclude: &[MediatorId],
     ) -> Result<(), HandleError> {
-        let Some(row) = bookings::get_for_update(tx, id)
-            .await
-            .map_err(HandleError::retry)?
-        else {
+        let Some(row) = bookings::get_for_update(tx, id).await? else {
             return Err(HandleError::reject(anyhow::anyhow!(
                 "booking {id} does not exist"
             )));
@@ -49,9 +46,7 @@ impl Dispatcher {
         )
         .await
         .map_err(HandleError::retry)?;
-        store::clear_escalation(&mut *tx, id)
-            .await
-            .map_err(HandleError::retry)?;
+        store::clear_escalation(&mut *tx, id).await?;
         let settings = self.settings(&row)?;
         let view = row.into_view().map_err(HandleError::reject)?;
         let offered = self.offer_wave(tx, &view, &settings, 1, exclude).await?;
@@ -61,9 +56,7 @@ impl Dispatcher {
         } else if let Some(point) =
             plan::escalation_timer(view.details.kind, view.details.start, &settings, Utc::now())
         {
-            store::insert_timer(&mut *tx, id, store::TimerKind::Escalation, 0, point)
-                .await
-                .map_err(HandleError::retry)?;
+            store::insert_timer(&mut *tx, id, store::TimerKind::Escalation, 0, point).await?;
         }
         Ok(())
     }
@@ -113,33 +106,26 @@ impl Dispatcher {
         // whoever this dispatch asked already.
         let mut already: Vec<MediatorId> = exclude.to_vec();
         if wave > 1
-            && let Some(since) = store::dispatch_started(&mut *tx, booking.id)
-                .await
-                .map_err(HandleError::retry)?
+            && let Some(since) = store::dispatch_started(&mut *tx, booking.id).await?
         {
-            already.extend(
-                store::offered_since(&mut *tx, booking.id, since)
-                    .await
-                    .map_err(HandleError::retry)?,
-            );
+            already.extend(store::offered_since(&mut *tx, booking.id, since).await?);
         }
         let ids: Vec<uuid::Uuid> = answer
             .eligible
             .iter()
             .map(|c| c.mediator_id.as_uuid())
             .collect();
-        let workload = store::workload(&mut *tx, &ids)
-            .await
-            .map_err(HandleError::retry)?;
+        let workload = store::workload(&mut *tx, &ids).await?;
         let previous = match &details.client {
-            Some(client) => store::previous_mediator(
-                &mut *tx,
-                booking.organisation_id,
-                &client.reference,
-                booking.id,
-            )
-            .await
-            .map_err(HandleError::retry)?,
+            Some(client) => {
+                store::previous_mediator(
+                    &mut *tx,
+                    booking.organisation_id,
+                    &client.reference,
+                    booking.id,
+                )
+                .await?
+            }
             None => None,
         };
         let ranked = ranking::rank(
@@ -184,35 +170,28 @@ impl Dispatcher {
             &json!(excluded_json),
             answer.other_languages,
         )
-        .await
-        .map_err(HandleError::retry)?;
+        .await?;
         if plan.offers.is_empty() {
             return Ok(0);
         }
         let expires_at = plan.expires_at;
-        let made = store::insert_offers(&mut *tx, booking.id, &plan.offers, wave, expires_at)
-            .await
-            .map_err(HandleError::retry)?;
+        let made =
+            store::insert_offers(&mut *tx, booking.id, &plan.offers, wave, expires_at).await?;
         let mut events = outbox::Batch::default();
         for (offer_id, mediator_id) in made {
-            events
-                .add(&Envelope::new(
-                    OfferMade {
-                        offer_id,
-                        booking_id: booking.id,
-                        organisation_id: booking.organisation_id,
-                        mediator_id,
-                        wave,
-                        expires_at,
-                    },
-                    outbox::root_meta(),
-                ))
-                .map_err(HandleError::retry)?;
+            events.add(&Envelope::new(
+                OfferMade {
+                    offer_id,
+                    booking_id: booking.id,
+                    organisation_id: booking.organisation_id,
+                    mediator_id,
+                    wave,
+                    expires_at,
+                },
+                outbox::root_meta(),
+            ))?;
         }
-        events
-            .write(tx, Schema::BOOKING)
-            .await
-            .map_err(HandleError::retry)?;
+        events.write(tx, Schema::BOOKING).await?;
         if on_demand {
             let waited =
                 (Utc::now() - booking.created_at).num_milliseconds().max(0) as f64 / 1000.0;
@@ -225,8 +204,7 @@ impl Dispatcher {
             wave,
             expires_at,
         )
-        .await
-        .map_err(HandleError::retry)?;
+        .await?;
         if booking.state == BookingState::Requested {
             bookings::set_state(
                 &mut *tx,
@@ -235,8 +213,7 @@ impl Dispatcher {
                 BookingState::Offering,
                 None,
             )
-            .await
-            .map_err(HandleError::retry)?;
+            .await?;
             emit(
                 tx,
                 BookingOffering {
@@ -244,8 +221,7 @@ impl Dispatcher {
                     organisation_id: booking.organisation_id,
                 },
             )
-            .await
-            .map_err(HandleError::retry)?;
+            .await?;
         }
         tracing::info!(booking_id = %booking.id, wave, offers = plan.offers.len(), "offers made");
         Ok(plan.offers.len())
@@ -257,10 +233,7 @@ impl Dispatcher {
         booking: &BookingView,
         reason: &str,
     ) -> Result<(), HandleError> {
-        if !store::mark_escalated(&mut *tx, booking.id)
-            .await
-            .map_err(HandleError::retry)?
-        {
+        if !store::mark_escalated(&mut *tx, booking.id).await? {
             return Ok(()); // this dispatch already went to the coordinators
         }
         emit(
@@ -271,8 +244,7 @@ impl Dispatcher {
                 reason: reason.to_owned(),
             },
         )
-        .await
-        .map_err(HandleError::retry)?;
+        .await?;
         tracing::warn!(booking_id = %booking.id, reason, "escalated to coordinators");
         Ok(())
     }
@@ -283,10 +255,7 @@ impl Dispatcher {
         tx: &mut PgConnection,
         id: BookingId,
     ) -> Result<(), HandleError> {
-        if let Some(reservation_id) = store::remove_assignment(&mut *tx, id)
-            .await
-            .map_err(HandleError::retry)?
-        {
+        if let Some(reservation_id) = store::remove_assignment(&mut *tx, id).await? {
             match rpc::call::<Release>(&self.nats, &ReleaseRequest { reservation_id }, self.timeout)
                 .await
             {
@@ -302,7 +271,7 @@ impl Dispatcher {
         tx: &mut PgConnection,
         id: BookingId,
     ) -> Result<(), HandleError> {
-        let Some(row) = bookings::get(tx, id).await.map_err(HandleError::retry)? else {
+        let Some(row) = bookings::get(tx, id).await? else {
             return Ok(());
         };
         let organisation = row.organisation_id();
@@ -315,9 +284,7 @@ impl Dispatcher {
         )
         .await
         .map_err(HandleError::retry)?;
-        store::cancel_timers(&mut *tx, id)
-            .await
-            .map_err(HandleError::retry)?;
+        store::cancel_timers(&mut *tx, id).await?;
         self.release_assignment(tx, id).await
     }
 }

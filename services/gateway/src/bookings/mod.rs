@@ -22,7 +22,6 @@ use mittler_contracts::booking::{
     CreateBookingRequest, GetBooking, GetBookingRequest, ListBookings, ListBookingsRequest,
     RescheduleBooking, RescheduleBookingRequest,
 };
-use mittler_platform::rpc;
 use mittler_types::{BookingId, BookingMinutes, BookingState, LanguageTag, Role};
 use serde::Deserialize;
 
@@ -192,15 +191,8 @@ pub async fn bookings(
         cursor: params.cursor,
         limit,
     };
-    match state.call::<ListBookings>(&request).await {
-        Ok(page) => Ok(page),
-        Err(rpc::RpcError::Fault(fault))
-            if fault.code == mittler_contracts::booking::fault::INVALID =>
-        {
-            Err(ApiError::field("cursor", fault.message))
-        }
-        Err(other) => Err(other.into()),
-    }
+    // A cursor the service cannot read comes back as `invalid` with field `cursor`.
+    Ok(state.call::<ListBookings>(&request).await?)
 }
 
 /// The OpenAPI shape of a page of bookings.

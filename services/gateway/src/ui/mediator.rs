@@ -120,16 +120,12 @@ async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, 
     let now = chrono::Utc::now();
     let mut links = std::collections::HashMap::new();
     for job in &jobs {
-        if job.details.modality == Modality::Video && job.details.end > now {
-            if let Ok(found) = crate::rooms::links(
-                State(state.clone()),
-                page.user.clone(),
-                Path(job.id.to_string()),
-            )
-            .await
-            {
-                links.insert(job.id, found.0);
-            }
+        if job.details.modality == Modality::Video
+            && job.details.end > now
+            && let Ok(found) =
+                crate::rooms::session_links(&state, &page.user, &job.id.to_string()).await
+        {
+            links.insert(job.id, found);
         }
     }
     let content = html! {

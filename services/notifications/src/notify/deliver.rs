@@ -179,8 +179,7 @@ impl Notifier {
             &body,
             link,
         )
-        .await
-        .map_err(HandleError::retry)?
+        .await?
         {
             outbox::enqueue(
                 tx,
@@ -194,8 +193,7 @@ impl Notifier {
                     outbox::root_meta(),
                 ),
             )
-            .await
-            .map_err(HandleError::retry)?;
+            .await?;
         }
         Ok(())
     }

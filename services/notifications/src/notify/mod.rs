@@ -98,9 +98,7 @@ impl Notifier {
         // Reminders for this version of the booking.
         let leads = &self.config.reminder_minutes;
         for (lead, due) in recipients::reminders(booking.details.start, leads, Utc::now()) {
-            store::plan_reminder(&mut *tx, booking.booking_id, booking.sequence, lead, due)
-                .await
-                .map_err(HandleError::retry)?;
+            store::plan_reminder(&mut *tx, booking.booking_id, booking.sequence, lead, due).await?;
         }
         Ok(())
     }

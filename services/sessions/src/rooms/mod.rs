@@ -5,9 +5,11 @@
 
 mod participants;
 
+use crate::error::SessionsError;
 use crate::janus::Janus;
 use crate::tokens::{self, Grant};
 use chrono::{DateTime, Duration, Utc};
+use mittler_contracts::FaultCode;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingDetails, BookingRequested,
     BookingRescheduled,
@@ -18,22 +20,12 @@ use mittler_contracts::session::{
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::config::{SessionsConfig, VideoProvider};
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
+use mittler_platform::outbox::OutboxError;
 use mittler_platform::{Schema, outbox};
 use mittler_types::{BookingId, Modality, OrganisationId, UserId};
 use secrecy::ExposeSecret;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
-
-/// Fault codes of `session.rpc.*`.
-pub mod fault {
-    pub const NOT_FOUND: &str = "not_found";
-    /// The link is forged or malformed.
-    pub const FORBIDDEN: &str = "forbidden";
-    /// The link's window has not begun or is over.
-    pub const EXPIRED: &str = "expired";
-    /// The room was closed (booking cancelled or moved).
-    pub const CLOSED: &str = "closed";
-}
 
 #[derive(Clone, Debug)]
 pub struct Rooms {
@@ -49,20 +41,13 @@ fn secret() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn internal(error: impl Into<anyhow::Error>) -> RpcFault {
-    let error = error.into();
-    tracing::error!(error = %format!("{error:#}"), "sessions request failed");
-    RpcFault::internal()
-}
-
-async fn emit<E: Event>(tx: &mut PgConnection, event: E) -> Result<(), HandleError> {
+async fn emit<E: Event>(tx: &mut PgConnection, event: E) -> Result<(), OutboxError> {
     outbox::enqueue(
         tx,
         Schema::SESSIONS,
         &Envelope::new(event, outbox::root_meta()),
     )
     .await
-    .map_err(HandleError::retry)
 }
 
 impl Rooms {
@@ -118,8 +103,7 @@ impl Rooms {
         )
         .bind(id.as_uuid())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(HandleError::retry)?;
+        .await?;
         row.map(|(o, u, d)| {
             Ok((
                 OrganisationId(o),
@@ -148,8 +132,7 @@ impl Rooms {
         .bind(requested_by.as_uuid())
         .bind(serde_json::to_value(details).map_err(HandleError::reject)?)
         .execute(&mut *tx)
-        .await
-        .map_err(HandleError::retry)?;
+        .await?;
         Ok(())
     }
 
@@ -193,8 +176,7 @@ impl Rooms {
         .bind(janus_room)
         .bind(&janus_secret)
         .execute(&mut *tx)
-        .await
-        .map_err(HandleError::retry)?;
+        .await?;
         if inserted.rows_affected() == 0 {
             return Ok(()); // open already
         }
@@ -233,8 +215,7 @@ impl Rooms {
             .bind(&token)
             .bind(&janus_token)
             .execute(&mut *tx)
-            .await
-            .map_err(HandleError::retry)?;
+            .await?;
             links.push(JoinLink {
                 role,
                 user_id: user,
@@ -287,8 +268,7 @@ impl Rooms {
         .bind(booking.as_uuid())
         .bind(reason)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(HandleError::retry)?;
+        .await?;
         if let Some((room, organisation, janus_room, janus_secret)) = closed {
             if let (Some(janus), Some(number), Some(secret)) =
                 (&self.janus, janus_room, janus_secret)
@@ -313,7 +293,7 @@ impl Rooms {
     }
 
     /// `session.rpc.links`.
-    pub async fn links(&self, request: LinksRequest) -> Result<SessionLinks, RpcFault> {
+    pub async fn links(&self, request: LinksRequest) -> Result<SessionLinks, SessionsError> {
         // id, organisation, provider, state, valid from, valid until
         type RoomRow = (Uuid, Uuid, String, String, DateTime<Utc>, DateTime<Utc>);
         let room: Option<RoomRow> =
@@ -323,32 +303,26 @@ impl Rooms {
             )
             .bind(request.booking_id.as_uuid())
             .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
+            .await?;
         let Some((room, organisation, provider, state, valid_from, valid_until)) = room else {
-            return Err(RpcFault::new(
-                fault::NOT_FOUND,
-                "this booking has no video room",
-            ));
+            return Err(
+                RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
+            );
         };
         if !request.scope.allows(OrganisationId(organisation)) {
-            return Err(RpcFault::new(
-                fault::NOT_FOUND,
-                "this booking has no video room",
-            ));
+            return Err(
+                RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
+            );
         }
         let rows: Vec<(String, Option<Uuid>, Option<Uuid>, String)> = sqlx::query_as(
             "SELECT role, user_id, mediator_id, token FROM sessions.links WHERE room_id = $1 ORDER BY created_at",
         )
         .bind(room)
         .fetch_all(&self.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
         let mut links = Vec::new();
         for (role, user, mediator, token) in rows {
-            let role: ParticipantRole = role
-                .parse()
-                .map_err(|e: String| internal(anyhow::anyhow!(e)))?;
+            let role: ParticipantRole = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             if !request.only.is_empty() && !request.only.contains(&role) {
                 continue;
             }
@@ -371,10 +345,9 @@ impl Rooms {
             });
         }
         if request.mediator_id.is_some() && links.is_empty() {
-            return Err(RpcFault::new(
-                fault::NOT_FOUND,
-                "this booking has no video room",
-            ));
+            return Err(
+                RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
+            );
         }
         Ok(SessionLinks {
             provider,

@@ -3,9 +3,11 @@
 //! record that begins when the mediator and someone else are in and ends when the
 //! room is empty again.
 
-use super::{Rooms, emit, fault, internal};
+use super::{Rooms, emit};
+use crate::error::SessionsError;
 use crate::tokens::{self, Grant, TokenError};
 use chrono::{DateTime, Duration, Utc};
+use mittler_contracts::FaultCode;
 use mittler_contracts::RpcFault;
 use mittler_contracts::session::{
     IceServer, JanusJoin, JoinRequest, Joined, LeaveRequest, ParticipantJoined, ParticipantLeft,
@@ -44,40 +46,40 @@ impl Rooms {
         servers
     }
 
-    fn grant(&self, token: &str) -> Result<Grant, RpcFault> {
+    fn grant(&self, token: &str) -> Result<Grant, SessionsError> {
         tokens::verify(&self.key, token, Utc::now()).map_err(|e| match e {
             TokenError::Malformed | TokenError::Forged => {
-                RpcFault::new(fault::FORBIDDEN, e.to_string())
+                RpcFault::new(FaultCode::Forbidden, e.to_string()).into()
             }
             TokenError::NotYet(_) | TokenError::Expired(_) => {
-                RpcFault::new(fault::EXPIRED, e.to_string())
+                RpcFault::new(FaultCode::Expired, e.to_string()).into()
             }
         })
     }
 
     /// `session.rpc.check`: whether a link opens its room now, without entering.
-    pub async fn check(&self, request: JoinRequest) -> Result<ParticipantRole, RpcFault> {
+    pub async fn check(&self, request: JoinRequest) -> Result<ParticipantRole, SessionsError> {
         let grant = self.grant(&request.token)?;
         let state: Option<String> =
             sqlx::query_scalar("SELECT state FROM sessions.rooms WHERE id = $1")
                 .bind(grant.room)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(internal)?;
+                .await?;
         match state.as_deref() {
-            None => Err(RpcFault::new(fault::NOT_FOUND, "no such room")),
+            None => Err(SessionsError::NotFound),
             Some("open") => Ok(grant.role),
             Some(_) => Err(RpcFault::new(
-                fault::CLOSED,
+                FaultCode::Closed,
                 "this appointment was cancelled or moved; the link no longer opens the room",
-            )),
+            )
+            .into()),
         }
     }
 
     /// `session.rpc.join`: a link's holder enters the room.
-    pub async fn join(&self, request: JoinRequest) -> Result<Joined, RpcFault> {
+    pub async fn join(&self, request: JoinRequest) -> Result<Joined, SessionsError> {
         let grant = self.grant(&request.token)?;
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+        let mut tx = self.pool.begin().await?;
         // booking, organisation, state, valid until, Janus room
         type RoomRow = (Uuid, Uuid, String, DateTime<Utc>, Option<i64>);
         let room: Option<RoomRow> = sqlx::query_as(
@@ -85,16 +87,16 @@ impl Rooms {
         )
         .bind(grant.room)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         let Some((booking, organisation, state, valid_until, janus_room)) = room else {
-            return Err(RpcFault::new(fault::NOT_FOUND, "no such room"));
+            return Err(SessionsError::NotFound);
         };
         if state != "open" {
             return Err(RpcFault::new(
-                fault::CLOSED,
+                FaultCode::Closed,
                 "this appointment was cancelled or moved; the link no longer opens the room",
-            ));
+            )
+            .into());
         }
         let peer = Uuid::now_v7();
         let peers: Vec<(Uuid, String)> = sqlx::query_as(
@@ -102,10 +104,9 @@ impl Rooms {
         )
         .bind(grant.room)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         if peers.len() >= self.config.max_participants {
-            return Err(RpcFault::new(fault::CLOSED, "the room is full"));
+            return Err(RpcFault::new(FaultCode::Closed, "the room is full").into());
         }
         sqlx::query(
             "INSERT INTO sessions.participants (peer_id, room_id, link_id, role) VALUES ($1, $2, $3, $4)",
@@ -115,8 +116,7 @@ impl Rooms {
         .bind(grant.link)
         .bind(grant.role.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         let now = Utc::now();
         let booking = BookingId(booking);
         let organisation = OrganisationId(organisation);
@@ -131,8 +131,7 @@ impl Rooms {
                 at: now,
             },
         )
-        .await
-        .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        .await?;
         // The session starts when the mediator and someone to mediate for are in.
         let mut roles: Vec<&str> = peers.iter().map(|(_, r)| r.as_str()).collect();
         roles.push(grant.role.as_str());
@@ -146,8 +145,7 @@ impl Rooms {
             .bind(booking.as_uuid())
             .bind(now)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
             if started.rows_affected() == 1 {
                 emit(
                     &mut tx,
@@ -158,8 +156,7 @@ impl Rooms {
                         started_at: now,
                     },
                 )
-                .await
-                .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+                .await?;
             }
         }
         let janus = match janus_room {
@@ -168,8 +165,7 @@ impl Rooms {
                     sqlx::query_scalar("SELECT janus_token FROM sessions.links WHERE id = $1")
                         .bind(grant.link)
                         .fetch_one(&mut *tx)
-                        .await
-                        .map_err(internal)?;
+                        .await?;
                 Some(JanusJoin {
                     url: self.config.janus_public_url.clone(),
                     room: number as u64,
@@ -178,7 +174,7 @@ impl Rooms {
             }
             None => None,
         };
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         let peers = peers
             .into_iter()
             .filter_map(|(peer_id, role)| {
@@ -200,14 +196,13 @@ impl Rooms {
     }
 
     /// `session.rpc.alive`.
-    pub async fn alive(&self, request: LeaveRequest) -> Result<(), RpcFault> {
+    pub async fn alive(&self, request: LeaveRequest) -> Result<(), SessionsError> {
         sqlx::query(
             "UPDATE sessions.participants SET seen_at = now() WHERE peer_id = $1 AND left_at IS NULL",
         )
         .bind(request.peer_id)
         .execute(&self.pool)
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(())
     }
 
@@ -247,16 +242,15 @@ impl Rooms {
 
     /// `session.rpc.leave`: a participant's connection ended. The last one out ends
     /// the session and its time record.
-    pub async fn leave(&self, request: LeaveRequest) -> Result<(), RpcFault> {
-        let mut tx = self.pool.begin().await.map_err(internal)?;
+    pub async fn leave(&self, request: LeaveRequest) -> Result<(), SessionsError> {
+        let mut tx = self.pool.begin().await?;
         let left: Option<(Uuid, String)> = sqlx::query_as(
             "UPDATE sessions.participants SET left_at = now() WHERE peer_id = $1 AND left_at IS NULL \
              RETURNING room_id, role",
         )
         .bind(request.peer_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         let Some((room, role)) = left else {
             return Ok(()); // left before
         };
@@ -265,8 +259,7 @@ impl Rooms {
         )
         .bind(room)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         let now = Utc::now();
         let (booking, organisation) = (BookingId(booking), OrganisationId(organisation));
         emit(
@@ -276,21 +269,17 @@ impl Rooms {
                 booking_id: booking,
                 organisation_id: organisation,
                 peer_id: request.peer_id,
-                role: role
-                    .parse()
-                    .map_err(|e: String| internal(anyhow::anyhow!(e)))?,
+                role: role.parse().map_err(|e: String| anyhow::anyhow!(e))?,
                 at: now,
             },
         )
-        .await
-        .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        .await?;
         let present: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM sessions.participants WHERE room_id = $1 AND left_at IS NULL",
         )
         .bind(room)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         if present == 0 {
             let ended: Option<DateTime<Utc>> = sqlx::query_scalar(
                 "UPDATE sessions.records SET ended_at = $2, \
@@ -300,8 +289,7 @@ impl Rooms {
             .bind(room)
             .bind(now)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
             if let Some(started_at) = ended {
                 let millis = (now - started_at).num_milliseconds().max(0);
                 emit(
@@ -315,11 +303,10 @@ impl Rooms {
                         minutes: (millis + 59_999) / 60_000,
                     },
                 )
-                .await
-                .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+                .await?;
             }
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(())
     }
 }
