@@ -1,5 +1,5 @@
 # The commands people type. Scripts live in deploy/local/.
-.PHONY: run test check test-at test-faults fuzz stop clean-data deps build bench bench-e2e lint fmt
+.PHONY: run test check test-at test-faults fuzz stop clean-data deps build bench bench-e2e lint fmt sqlx
 
 run:          ## start NATS + PostgreSQL (unless NATS_URL / DATABASE_URL are set), migrate, serve on :8080
 	@deploy/local/run.sh
@@ -51,3 +51,6 @@ lint:         ## formatting and clippy (part of make check and make test)
 
 fmt:
 	cargo fmt --all
+
+sqlx:         ## write .sqlx/ anew after a query or a migration changed (checked by make test)
+	@deploy/local/sqlx.sh prepare

@@ -3,7 +3,7 @@
 #   deps.sh          what `make run` needs: NATS, PostgreSQL, the development mail sink
 #   deps.sh --test   and what the tests need besides: the browser, a TURN server, a
 #                    Janus gateway, libfaketime, the Python and npm test packages,
-#                    cargo-deny and its advisory database
+#                    cargo-deny and its advisory database, sqlx-cli
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tests=0
@@ -67,4 +67,9 @@ if [ "$tests" = 1 ]; then
     cargo install --locked --quiet cargo-deny --version 0.20.2
   fi
   "$root/deploy/local/advisory-db.sh" fetch || true
+  # The check of the committed .sqlx/ against the queries and migrations.
+  if ! cargo sqlx --version >/dev/null 2>&1; then
+    echo "==> installing sqlx-cli"
+    cargo install --locked --quiet sqlx-cli --version 0.8.6 --no-default-features --features postgres,rustls
+  fi
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: every test, against real servers: formatting, clippy, the dependency
-# check (cargo deny), the Rust tests (each
+# check (cargo deny), the check of .sqlx/, the Rust tests (each
 # test starts its own nats-server and creates its own database; once today and at
 # three chosen dates), the smoke test of
 # `make run`, schemathesis against the running API (no 5xx, documented codes), and the
@@ -26,6 +26,9 @@ else
   echo "WARNING: no advisory database on this machine (deploy/local/advisory-db.sh fetch): advisories NOT checked" >&2
   cargo deny --offline check licenses bans sources
 fi
+
+echo "==> checked SQL: .sqlx/ matches the queries and the migrations"
+"$here/sqlx.sh" check
 
 echo "==> Rust tests"
 "$here/with-test-pg.sh" "$here/rust-tests.sh"

@@ -1,7 +1,7 @@
 //! Answers to `notification.rpc.*`: a user's feed, marking it read, the delivery log.
 
 use crate::error::NotificationsError;
-use crate::store;
+use crate::store::{self, MessageState};
 use mittler_contracts::RpcFault;
 use mittler_contracts::notification::{
     DeliveriesRequest, Delivery, Feed, FeedRequest, GetFeed, ListDeliveries, MarkRead,
@@ -53,17 +53,16 @@ impl Requests {
         &self,
         request: DeliveriesRequest,
     ) -> Result<Vec<Delivery>, NotificationsError> {
-        if let Some(state) = &request.state
-            && !["queued", "sent", "failed", "dead"].contains(&state.as_str())
-        {
-            return Err(
-                RpcFault::invalid_field("state", "one of queued, sent, failed, dead").into(),
-            );
-        }
+        let state = match request.state.as_deref() {
+            None => None,
+            Some(text) => Some(MessageState::parse(text).ok_or_else(|| {
+                RpcFault::invalid_field("state", "one of queued, sent, failed, dead")
+            })?),
+        };
         store::deliveries(
             &self.pool,
             request.organisation_ids.as_deref(),
-            request.state.as_deref(),
+            state,
             request.limit.clamp(1, 500),
         )
         .await

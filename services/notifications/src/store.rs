@@ -4,9 +4,47 @@
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::BookingDetails;
 use mittler_contracts::notification::{Delivery, FeedItem};
-use mittler_types::{BookingId, MediatorId, OrganisationId, UserId};
-use sqlx::{FromRow, PgConnection, PgExecutor};
+use mittler_types::{BookingId, BookingState, MediatorId, OrganisationId, UserId};
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
+
+/// Where a queued message stands (`notifications.messages.state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum MessageState {
+    Queued,
+    Sent,
+    /// A try failed; another follows.
+    Failed,
+    /// Given up.
+    Dead,
+}
+
+impl MessageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Queued, Self::Sent, Self::Failed, Self::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// How a reminder ended (`notifications.reminders.outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum ReminderOutcome {
+    Sent,
+    /// The booking was cancelled, moved or given back since.
+    Cancelled,
+}
 
 /// What notifications knows of a booking.
 #[derive(Clone, Debug)]
@@ -16,18 +54,17 @@ pub struct BookingFacts {
     pub requested_by: UserId,
     pub details: BookingDetails,
     pub mediator_id: Option<MediatorId>,
-    pub state: String,
+    pub state: BookingState,
     pub sequence: i32,
 }
 
-#[derive(FromRow)]
 struct BookingRow {
-    booking_id: Uuid,
-    organisation_id: Uuid,
-    requested_by: Uuid,
+    booking_id: BookingId,
+    organisation_id: OrganisationId,
+    requested_by: UserId,
     details: serde_json::Value,
-    mediator_id: Option<Uuid>,
-    state: String,
+    mediator_id: Option<MediatorId>,
+    state: BookingState,
     sequence: i32,
 }
 
@@ -36,11 +73,11 @@ impl TryFrom<BookingRow> for BookingFacts {
 
     fn try_from(row: BookingRow) -> Result<Self, Self::Error> {
         Ok(Self {
-            booking_id: BookingId(row.booking_id),
-            organisation_id: OrganisationId(row.organisation_id),
-            requested_by: UserId(row.requested_by),
+            booking_id: row.booking_id,
+            organisation_id: row.organisation_id,
+            requested_by: row.requested_by,
             details: serde_json::from_value(row.details)?,
-            mediator_id: row.mediator_id.map(MediatorId),
+            mediator_id: row.mediator_id,
             state: row.state,
             sequence: row.sequence,
         })
@@ -55,14 +92,14 @@ pub async fn insert_booking(
     requested_by: UserId,
     details: &BookingDetails,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO notifications.bookings (booking_id, organisation_id, requested_by, details, state) \
          VALUES ($1, $2, $3, $4, 'requested') ON CONFLICT (booking_id) DO NOTHING",
+        id as BookingId,
+        organisation as OrganisationId,
+        requested_by as UserId,
+        serde_json::to_value(details)?,
     )
-    .bind(id.as_uuid())
-    .bind(organisation.as_uuid())
-    .bind(requested_by.as_uuid())
-    .bind(serde_json::to_value(details)?)
     .execute(db)
     .await?;
     Ok(())
@@ -73,11 +110,14 @@ pub async fn booking_for_update(
     conn: &mut PgConnection,
     id: BookingId,
 ) -> anyhow::Result<Option<BookingFacts>> {
-    let row: Option<BookingRow> = sqlx::query_as(
-        "SELECT booking_id, organisation_id, requested_by, details, mediator_id, state, sequence \
-         FROM notifications.bookings WHERE booking_id = $1 FOR NO KEY UPDATE",
+    let row = sqlx::query_as!(
+        BookingRow,
+        r#"SELECT booking_id AS "booking_id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+                  requested_by AS "requested_by: UserId", details,
+                  mediator_id AS "mediator_id: MediatorId", state AS "state: BookingState", sequence
+           FROM notifications.bookings WHERE booking_id = $1 FOR NO KEY UPDATE"#,
+        id as BookingId,
     )
-    .bind(id.as_uuid())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(BookingFacts::try_from).transpose()?)
@@ -85,15 +125,15 @@ pub async fn booking_for_update(
 
 /// Store a changed booking; `bump` raises the calendar sequence.
 pub async fn update_booking(db: impl PgExecutor<'_>, facts: &BookingFacts) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE notifications.bookings SET details = $2, mediator_id = $3, state = $4, sequence = $5, \
          updated_at = now() WHERE booking_id = $1",
+        facts.booking_id as BookingId,
+        serde_json::to_value(&facts.details)?,
+        facts.mediator_id as Option<MediatorId>,
+        facts.state as BookingState,
+        facts.sequence,
     )
-    .bind(facts.booking_id.as_uuid())
-    .bind(serde_json::to_value(&facts.details)?)
-    .bind(facts.mediator_id.map(|m| m.as_uuid()))
-    .bind(&facts.state)
-    .bind(facts.sequence)
     .execute(db)
     .await?;
     Ok(())
@@ -117,31 +157,31 @@ pub struct NewMessage {
 
 /// Queue a message; false if its cause queued it before.
 pub async fn queue_message(db: impl PgExecutor<'_>, m: &NewMessage) -> anyhow::Result<bool> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO notifications.messages (id, dedupe_key, organisation_id, booking_id, user_id, recipient, \
          kind, locale, subject, text_body, html_body, ics, ics_method) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (dedupe_key) DO NOTHING",
+        Uuid::now_v7(),
+        m.dedupe_key,
+        m.organisation_id as Option<OrganisationId>,
+        m.booking_id as Option<BookingId>,
+        m.user_id as Option<UserId>,
+        m.recipient,
+        m.kind,
+        m.locale,
+        m.subject,
+        m.text,
+        m.html,
+        m.ics.as_ref().map(|(text, _)| text.as_str()),
+        m.ics.as_ref().map(|(_, method)| *method),
     )
-    .bind(Uuid::now_v7())
-    .bind(&m.dedupe_key)
-    .bind(m.organisation_id.map(|o| o.as_uuid()))
-    .bind(m.booking_id.map(|b| b.as_uuid()))
-    .bind(m.user_id.map(|u| u.as_uuid()))
-    .bind(&m.recipient)
-    .bind(m.kind)
-    .bind(&m.locale)
-    .bind(&m.subject)
-    .bind(&m.text)
-    .bind(&m.html)
-    .bind(m.ics.as_ref().map(|(text, _)| text))
-    .bind(m.ics.as_ref().map(|(_, method)| *method))
     .execute(db)
     .await?;
     Ok(inserted.rows_affected() == 1)
 }
 
 /// A queued message, claimed for sending.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Outgoing {
     pub id: Uuid,
     pub organisation_id: Option<Uuid>,
@@ -157,7 +197,8 @@ pub struct Outgoing {
 
 /// Claim the next message due (others skip it while this transaction lives).
 pub async fn claim_message(conn: &mut PgConnection) -> Result<Option<Outgoing>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Outgoing,
         "SELECT id, organisation_id, booking_id, recipient, subject, text_body, html_body, ics, ics_method, attempts \
          FROM notifications.messages WHERE state IN ('queued', 'failed') AND next_attempt_at <= now() \
          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED",
@@ -167,14 +208,14 @@ pub async fn claim_message(conn: &mut PgConnection) -> Result<Option<Outgoing>, 
 }
 
 pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE notifications.messages SET state = 'sent', sent_at = now(), attempts = attempts + 1, \
          last_error = NULL WHERE id = $1",
+        id,
     )
-    .bind(id)
     .execute(&mut *conn)
     .await?;
-    log(conn, id, "sent", None).await
+    log(conn, id, MessageState::Sent, None).await
 }
 
 /// A failed try: again at `retry_at`, or given up (`None`).
@@ -184,50 +225,48 @@ pub async fn mark_failed(
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let state = if retry_at.is_some() {
+        MessageState::Failed
+    } else {
+        MessageState::Dead
+    };
+    sqlx::query!(
         "UPDATE notifications.messages SET state = $2, attempts = attempts + 1, last_error = $3, \
          next_attempt_at = coalesce($4, next_attempt_at) WHERE id = $1",
+        id,
+        state as MessageState,
+        error,
+        retry_at,
     )
-    .bind(id)
-    .bind(if retry_at.is_some() { "failed" } else { "dead" })
-    .bind(error)
-    .bind(retry_at)
     .execute(&mut *conn)
     .await?;
-    log(
-        conn,
-        id,
-        if retry_at.is_some() { "failed" } else { "dead" },
-        Some(error),
-    )
-    .await
+    log(conn, id, state, Some(error)).await
 }
 
 async fn log(
     conn: &mut PgConnection,
     id: Uuid,
-    state: &str,
+    state: MessageState,
     detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO notifications.delivery_log (message_id, state, detail) VALUES ($1, $2, $3)",
+        id,
+        state as MessageState,
+        detail,
     )
-    .bind(id)
-    .bind(state)
-    .bind(detail)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-#[derive(FromRow)]
 struct DeliveryRow {
     id: Uuid,
-    booking_id: Option<Uuid>,
+    booking_id: Option<BookingId>,
     recipient: String,
     kind: String,
     subject: String,
-    state: String,
+    state: MessageState,
     attempts: i32,
     last_error: Option<String>,
     created_at: DateTime<Utc>,
@@ -238,29 +277,31 @@ struct DeliveryRow {
 pub async fn deliveries(
     db: impl PgExecutor<'_>,
     organisations: Option<&[OrganisationId]>,
-    state: Option<&str>,
+    state: Option<MessageState>,
     limit: i64,
 ) -> Result<Vec<Delivery>, sqlx::Error> {
     let ids: Option<Vec<Uuid>> = organisations.map(|o| o.iter().map(|id| id.as_uuid()).collect());
-    let rows: Vec<DeliveryRow> = sqlx::query_as(
-        "SELECT id, booking_id, recipient, kind, subject, state, attempts, last_error, created_at, sent_at \
-         FROM notifications.messages WHERE ($1::uuid[] IS NULL OR organisation_id = ANY($1)) \
-         AND ($2::text IS NULL OR state = $2) ORDER BY created_at DESC, id DESC LIMIT $3",
+    let rows = sqlx::query_as!(
+        DeliveryRow,
+        r#"SELECT id, booking_id AS "booking_id: BookingId", recipient, kind, subject,
+                  state AS "state: MessageState", attempts, last_error, created_at, sent_at
+           FROM notifications.messages WHERE ($1::uuid[] IS NULL OR organisation_id = ANY($1))
+           AND ($2::text IS NULL OR state = $2) ORDER BY created_at DESC, id DESC LIMIT $3"#,
+        ids.as_deref(),
+        state as Option<MessageState>,
+        limit,
     )
-    .bind(ids)
-    .bind(state)
-    .bind(limit)
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| Delivery {
             id: r.id,
-            booking_id: r.booking_id.map(BookingId),
+            booking_id: r.booking_id,
             recipient: r.recipient,
             kind: r.kind,
             subject: r.subject,
-            state: r.state,
+            state: r.state.as_str().to_owned(),
             attempts: r.attempts,
             last_error: r.last_error,
             created_at: r.created_at,
@@ -277,15 +318,15 @@ pub async fn plan_reminder(
     lead_minutes: i64,
     due_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO notifications.reminders (id, booking_id, sequence, lead_minutes, due_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (booking_id, sequence, lead_minutes) DO NOTHING",
+        Uuid::now_v7(),
+        booking as BookingId,
+        sequence,
+        lead_minutes as i32,
+        due_at,
     )
-    .bind(Uuid::now_v7())
-    .bind(booking.as_uuid())
-    .bind(sequence)
-    .bind(lead_minutes as i32)
-    .bind(due_at)
     .execute(db)
     .await?;
     Ok(())
@@ -296,29 +337,31 @@ pub async fn cancel_reminders(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE notifications.reminders SET done_at = now(), outcome = 'cancelled' \
          WHERE booking_id = $1 AND done_at IS NULL",
+        booking as BookingId,
     )
-    .bind(booking.as_uuid())
     .execute(db)
     .await?
     .rows_affected())
 }
 
 /// A due reminder, claimed.
-#[derive(Clone, Copy, Debug, FromRow)]
+#[derive(Clone, Copy, Debug)]
 pub struct DueReminder {
     pub id: Uuid,
-    pub booking_id: Uuid,
+    pub booking_id: BookingId,
     pub sequence: i32,
     pub lead_minutes: i32,
 }
 
 pub async fn claim_reminder(conn: &mut PgConnection) -> Result<Option<DueReminder>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, booking_id, sequence, lead_minutes FROM notifications.reminders \
-         WHERE done_at IS NULL AND due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+    sqlx::query_as!(
+        DueReminder,
+        r#"SELECT id, booking_id AS "booking_id: BookingId", sequence, lead_minutes
+           FROM notifications.reminders
+           WHERE done_at IS NULL AND due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED"#,
     )
     .fetch_optional(&mut *conn)
     .await
@@ -327,13 +370,15 @@ pub async fn claim_reminder(conn: &mut PgConnection) -> Result<Option<DueReminde
 pub async fn finish_reminder(
     db: impl PgExecutor<'_>,
     id: Uuid,
-    outcome: &str,
+    outcome: ReminderOutcome,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE notifications.reminders SET done_at = now(), outcome = $2 WHERE id = $1")
-        .bind(id)
-        .bind(outcome)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE notifications.reminders SET done_at = now(), outcome = $2 WHERE id = $1",
+        id,
+        outcome as ReminderOutcome,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -350,29 +395,29 @@ pub async fn add_feed_item(
     body: &str,
     link: Option<&str>,
 ) -> Result<Option<FeedItem>, sqlx::Error> {
-    let row: Option<FeedRow> = sqlx::query_as(
-        "INSERT INTO notifications.feed (id, dedupe_key, user_id, organisation_id, booking_id, kind, title, body, link) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING \
-         RETURNING id, booking_id, kind, title, body, link, created_at, read_at",
+    let row = sqlx::query_as!(
+        FeedRow,
+        r#"INSERT INTO notifications.feed (id, dedupe_key, user_id, organisation_id, booking_id, kind, title, body, link)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING
+           RETURNING id, booking_id AS "booking_id: BookingId", kind, title, body, link, created_at, read_at"#,
+        Uuid::now_v7(),
+        dedupe_key,
+        user as UserId,
+        organisation as Option<OrganisationId>,
+        booking as Option<BookingId>,
+        kind,
+        title,
+        body,
+        link,
     )
-    .bind(Uuid::now_v7())
-    .bind(dedupe_key)
-    .bind(user.as_uuid())
-    .bind(organisation.map(|o| o.as_uuid()))
-    .bind(booking.map(|b| b.as_uuid()))
-    .bind(kind)
-    .bind(title)
-    .bind(body)
-    .bind(link)
     .fetch_optional(db)
     .await?;
     Ok(row.map(FeedItem::from))
 }
 
-#[derive(FromRow)]
 struct FeedRow {
     id: Uuid,
-    booking_id: Option<Uuid>,
+    booking_id: Option<BookingId>,
     kind: String,
     title: String,
     body: String,
@@ -385,7 +430,7 @@ impl From<FeedRow> for FeedItem {
     fn from(r: FeedRow) -> Self {
         FeedItem {
             id: r.id,
-            booking_id: r.booking_id.map(BookingId),
+            booking_id: r.booking_id,
             kind: r.kind,
             title: r.title,
             body: r.body,
@@ -403,19 +448,21 @@ pub async fn feed(
     unread_only: bool,
     limit: i64,
 ) -> Result<(Vec<FeedItem>, i64), sqlx::Error> {
-    let rows: Vec<FeedRow> = sqlx::query_as(
-        "SELECT id, booking_id, kind, title, body, link, created_at, read_at FROM notifications.feed \
-         WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL) ORDER BY created_at DESC, id DESC LIMIT $3",
+    let rows = sqlx::query_as!(
+        FeedRow,
+        r#"SELECT id, booking_id AS "booking_id: BookingId", kind, title, body, link, created_at, read_at
+           FROM notifications.feed
+           WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL) ORDER BY created_at DESC, id DESC LIMIT $3"#,
+        user as UserId,
+        unread_only,
+        limit,
     )
-    .bind(user.as_uuid())
-    .bind(unread_only)
-    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let unread: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM notifications.feed WHERE user_id = $1 AND read_at IS NULL",
+    let unread = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM notifications.feed WHERE user_id = $1 AND read_at IS NULL"#,
+        user as UserId,
     )
-    .bind(user.as_uuid())
     .fetch_one(&mut *conn)
     .await?;
     Ok((rows.into_iter().map(FeedItem::from).collect(), unread))
@@ -427,12 +474,12 @@ pub async fn mark_read(
     user: UserId,
     id: Option<Uuid>,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE notifications.feed SET read_at = now() WHERE user_id = $1 AND read_at IS NULL \
          AND ($2::uuid IS NULL OR id = $2)",
+        user as UserId,
+        id,
     )
-    .bind(user.as_uuid())
-    .bind(id)
     .execute(db)
     .await?
     .rows_affected())

@@ -9,7 +9,7 @@ mod deliver;
 pub mod recipients;
 
 use crate::compose::{Kind, Templates};
-use crate::store::{self, BookingFacts};
+use crate::store::{self, BookingFacts, ReminderOutcome};
 use chrono::Utc;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
@@ -19,7 +19,7 @@ use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
 use mittler_platform::config::NotificationsConfig;
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
-use mittler_types::BookingId;
+use mittler_types::BookingState;
 use recipients::ask;
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
@@ -41,9 +41,9 @@ impl Notifier {
         &self,
         tx: &mut PgConnection,
         booking: &mut BookingFacts,
-        state: &str,
+        state: BookingState,
     ) -> Result<(), HandleError> {
-        booking.state = state.into();
+        booking.state = state;
         booking.sequence += 1;
         store::update_booking(&mut *tx, booking)
             .await
@@ -81,7 +81,8 @@ impl Notifier {
     ) -> Result<(), HandleError> {
         let mut booking = self.booking(tx, assigned.booking_id).await?;
         booking.mediator_id = Some(assigned.mediator_id);
-        self.advance(tx, &mut booking, "assigned").await?;
+        self.advance(tx, &mut booking, BookingState::Assigned)
+            .await?;
         let contacts = self
             .contacts(ask(
                 &booking,
@@ -111,7 +112,8 @@ impl Notifier {
     ) -> Result<(), HandleError> {
         let mut booking = self.booking(tx, cancelled.booking_id).await?;
         let had_mediator = booking.mediator_id;
-        self.advance(tx, &mut booking, "cancelled").await?;
+        self.advance(tx, &mut booking, BookingState::Cancelled)
+            .await?;
         let contacts = self
             .contacts(ask(
                 &booking,
@@ -138,7 +140,8 @@ impl Notifier {
         let mut booking = self.booking(tx, moved.booking_id).await?;
         let had_mediator = booking.mediator_id.take();
         booking.details = moved.details;
-        self.advance(tx, &mut booking, "requested").await?;
+        self.advance(tx, &mut booking, BookingState::Requested)
+            .await?;
         let contacts = self
             .contacts(ask(
                 &booking,
@@ -173,7 +176,8 @@ impl Notifier {
     ) -> Result<(), HandleError> {
         let mut booking = self.booking(tx, returned.booking_id).await?;
         booking.mediator_id = None;
-        self.advance(tx, &mut booking, "requested").await?;
+        self.advance(tx, &mut booking, BookingState::Requested)
+            .await?;
         let contacts = self
             .contacts(ask(
                 &booking,
@@ -247,12 +251,12 @@ impl Notifier {
         let Some(due) = store::claim_reminder(&mut tx).await? else {
             return Ok(false);
         };
-        let booking = store::booking_for_update(&mut tx, BookingId(due.booking_id)).await?;
+        let booking = store::booking_for_update(&mut tx, due.booking_id).await?;
         let holds = booking
             .as_ref()
             .and_then(|b| recipients::reminder_holds(b, due.sequence));
         let (Some(booking), Some(mediator)) = (booking, holds) else {
-            store::finish_reminder(&mut *tx, due.id, "cancelled").await?;
+            store::finish_reminder(&mut *tx, due.id, ReminderOutcome::Cancelled).await?;
             tx.commit().await?;
             return Ok(true);
         };
@@ -272,7 +276,7 @@ impl Notifier {
         self.send(&mut tx, &cause, &booking, &contacts, to)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        store::finish_reminder(&mut *tx, due.id, "sent").await?;
+        store::finish_reminder(&mut *tx, due.id, ReminderOutcome::Sent).await?;
         tx.commit().await?;
         Ok(true)
     }

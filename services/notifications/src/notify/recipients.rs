@@ -9,7 +9,7 @@ use crate::store::BookingFacts;
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::directory::{Contact, ContactsRequest, ContactsResponse};
 use mittler_contracts::session::{JoinLink, ParticipantRole};
-use mittler_types::{MediatorId, Role, UserId};
+use mittler_types::{BookingState, MediatorId, Role, UserId};
 
 /// One recipient of one message.
 #[derive(Debug)]
@@ -321,8 +321,11 @@ pub fn reminders(
 /// Whether a reminder planned for version `sequence` of the booking still goes out:
 /// the booking is unchanged since and still held by a mediator.
 pub fn reminder_holds(booking: &BookingFacts, sequence: i32) -> Option<MediatorId> {
-    let current =
-        booking.sequence == sequence && matches!(booking.state.as_str(), "assigned" | "in_session");
+    let current = booking.sequence == sequence
+        && matches!(
+            booking.state,
+            BookingState::Assigned | BookingState::InSession
+        );
     booking.mediator_id.filter(|_| current)
 }
 
@@ -377,7 +380,7 @@ mod tests {
             }))
             .expect("details"),
             mediator_id: Some(mediator(20)),
-            state: "assigned".into(),
+            state: BookingState::Assigned,
             sequence: 2,
         };
         let contacts = ContactsResponse {
@@ -542,7 +545,7 @@ mod tests {
         );
         assert_eq!(reminder_holds(&booking, 2), Some(mediator(20)));
         assert_eq!(reminder_holds(&booking, 1), None);
-        booking.state = "cancelled".into();
+        booking.state = BookingState::Cancelled;
         assert_eq!(reminder_holds(&booking, 2), None);
     }
 
