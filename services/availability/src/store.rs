@@ -7,9 +7,9 @@ use mittler_contracts::availability::{
 };
 use mittler_types::{BookingId, MediatorId, Modality, ReservationId, TimeZone};
 use serde::{Deserialize, Serialize};
+use sqlx::PgExecutor;
 use sqlx::postgres::types::PgRange;
 use sqlx::types::Json;
-use sqlx::{FromRow, PgExecutor};
 use std::collections::HashMap;
 use std::ops::Bound;
 use uuid::Uuid;
@@ -22,7 +22,6 @@ pub struct LocalRules {
     pub overrides: Vec<DateOverride>,
 }
 
-#[derive(FromRow)]
 struct ProfileRow {
     id: Uuid,
     display_name: String,
@@ -43,10 +42,6 @@ struct ProfileRow {
     active: bool,
     calendar: Json<LocalRules>,
 }
-
-const PROFILE_COLUMNS: &str = "id, display_name, email, phone, gender, languages, modalities, subject_areas, \
-    home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day, time_zone, \
-    notify_by_email, active, calendar";
 
 impl ProfileRow {
     fn into_parts(self) -> anyhow::Result<(MediatorProfile, LocalRules)> {
@@ -91,7 +86,7 @@ impl ProfileRow {
 
 /// Create or replace a profile; its calendar is kept.
 pub async fn upsert_profile(db: impl PgExecutor<'_>, p: &MediatorProfile) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO availability.mediators (id, display_name, email, phone, gender, languages, modalities, \
          subject_areas, home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day, \
          time_zone, notify_by_email, active) \
@@ -103,24 +98,30 @@ pub async fn upsert_profile(db: impl PgExecutor<'_>, p: &MediatorProfile) -> any
          max_minutes_per_week = EXCLUDED.max_minutes_per_week, accepts_same_day = EXCLUDED.accepts_same_day, \
          time_zone = EXCLUDED.time_zone, notify_by_email = EXCLUDED.notify_by_email, active = EXCLUDED.active, \
          updated_at = now()",
+        p.id.as_uuid(),
+        &p.display_name,
+        &p.email,
+        p.phone.as_deref(),
+        p.gender.as_str(),
+        serde_json::to_value(&p.languages)?,
+        &p.modalities
+            .iter()
+            .map(|m| m.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        &p.subject_areas
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        p.home.lat,
+        p.home.lon,
+        &p.postal_code,
+        p.max_travel_km,
+        i32::try_from(p.max_minutes_per_week).unwrap_or(i32::MAX),
+        p.accepts_same_day,
+        p.time_zone.name(),
+        p.notify_by_email,
+        p.active,
     )
-    .bind(p.id.as_uuid())
-    .bind(&p.display_name)
-    .bind(&p.email)
-    .bind(&p.phone)
-    .bind(p.gender.as_str())
-    .bind(serde_json::to_value(&p.languages)?)
-    .bind(p.modalities.iter().map(|m| m.as_str()).collect::<Vec<_>>())
-    .bind(p.subject_areas.iter().map(|a| a.as_str()).collect::<Vec<_>>())
-    .bind(p.home.lat)
-    .bind(p.home.lon)
-    .bind(&p.postal_code)
-    .bind(p.max_travel_km)
-    .bind(i32::try_from(p.max_minutes_per_week).unwrap_or(i32::MAX))
-    .bind(p.accepts_same_day)
-    .bind(p.time_zone.name())
-    .bind(p.notify_by_email)
-    .bind(p.active)
     .execute(db)
     .await?;
     Ok(())
@@ -130,10 +131,15 @@ pub async fn profile(
     db: impl PgExecutor<'_>,
     id: MediatorId,
 ) -> anyhow::Result<Option<(MediatorProfile, LocalRules)>> {
-    let row: Option<ProfileRow> = sqlx::query_as(&format!(
-        "SELECT {PROFILE_COLUMNS} FROM availability.mediators WHERE id = $1"
-    ))
-    .bind(id.as_uuid())
+    let row: Option<ProfileRow> = sqlx::query_as!(
+        ProfileRow,
+        r#"SELECT id, display_name, email, phone, gender,
+                  languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
+                  home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
+                  time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>"
+           FROM availability.mediators WHERE id = $1"#,
+        id.as_uuid(),
+    )
     .fetch_optional(db)
     .await?;
     row.map(ProfileRow::into_parts).transpose()
@@ -143,9 +149,14 @@ pub async fn profile(
 pub async fn profiles(
     db: impl PgExecutor<'_>,
 ) -> anyhow::Result<Vec<(MediatorProfile, LocalRules)>> {
-    let rows: Vec<ProfileRow> = sqlx::query_as(&format!(
-        "SELECT {PROFILE_COLUMNS} FROM availability.mediators ORDER BY display_name, id"
-    ))
+    let rows: Vec<ProfileRow> = sqlx::query_as!(
+        ProfileRow,
+        r#"SELECT id, display_name, email, phone, gender,
+                  languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
+                  home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
+                  time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>"
+           FROM availability.mediators ORDER BY display_name, id"#,
+    )
     .fetch_all(db)
     .await?;
     rows.into_iter().map(ProfileRow::into_parts).collect()
@@ -153,11 +164,12 @@ pub async fn profiles(
 
 /// Lock a mediator's row: reservations of one mediator are made one at a time.
 pub async fn lock_mediator(db: impl PgExecutor<'_>, id: MediatorId) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM availability.mediators WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(id.as_uuid())
-            .fetch_optional(db)
-            .await?;
+    let found: Option<i32> = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM availability.mediators WHERE id = $1 FOR NO KEY UPDATE"#,
+        id.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(found.is_some())
 }
 
@@ -167,12 +179,12 @@ pub async fn set_calendar(
     time_zone: TimeZone,
     rules: &LocalRules,
 ) -> anyhow::Result<bool> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE availability.mediators SET calendar = $2, time_zone = $3, updated_at = now() WHERE id = $1",
+        id.as_uuid(),
+        serde_json::to_value(rules)?,
+        time_zone.name(),
     )
-    .bind(id.as_uuid())
-    .bind(serde_json::to_value(rules)?)
-    .bind(time_zone.name())
     .execute(db)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -202,23 +214,26 @@ pub async fn replace_absences(
     id: MediatorId,
     absences: &[Absence],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM availability.absences WHERE mediator_id = $1")
-        .bind(id.as_uuid())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM availability.absences WHERE mediator_id = $1",
+        id.as_uuid(),
+    )
+    .execute(&mut *conn)
+    .await?;
     for absence in absences {
-        sqlx::query("INSERT INTO availability.absences (id, mediator_id, during, reason) VALUES ($1, $2, $3, $4)")
-            .bind(Uuid::now_v7())
-            .bind(id.as_uuid())
-            .bind(range(absence.start, absence.end))
-            .bind(&absence.reason)
+        sqlx::query!(
+        "INSERT INTO availability.absences (id, mediator_id, during, reason) VALUES ($1, $2, $3, $4)",
+        Uuid::now_v7(),
+        id.as_uuid(),
+        range(absence.start, absence.end),
+        &absence.reason,
+    )
             .execute(&mut *conn)
             .await?;
     }
     Ok(())
 }
 
-#[derive(FromRow)]
 struct AbsenceRow {
     mediator_id: Uuid,
     during: PgRange<DateTime<Utc>>,
@@ -232,12 +247,13 @@ pub async fn absences(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<HashMap<MediatorId, Vec<Absence>>, sqlx::Error> {
-    let rows: Vec<AbsenceRow> = sqlx::query_as(
+    let rows: Vec<AbsenceRow> = sqlx::query_as!(
+        AbsenceRow,
         "SELECT mediator_id, during, reason FROM availability.absences \
          WHERE ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND during && $2 ORDER BY lower(during)",
+        mediators,
+        range(from, to),
     )
-    .bind(mediators)
-    .bind(range(from, to))
     .fetch_all(db)
     .await?;
     let mut by_mediator: HashMap<MediatorId, Vec<Absence>> = HashMap::new();
@@ -256,7 +272,6 @@ pub async fn absences(
     Ok(by_mediator)
 }
 
-#[derive(FromRow)]
 struct ReservationRow {
     id: Uuid,
     mediator_id: Uuid,
@@ -290,12 +305,13 @@ pub async fn live_reservations(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<HashMap<MediatorId, Vec<Booked>>, sqlx::Error> {
-    let rows: Vec<ReservationRow> = sqlx::query_as(
+    let rows: Vec<ReservationRow> = sqlx::query_as!(
+        ReservationRow,
         "SELECT id, mediator_id, booking_id, slot, modality, lat, lon FROM availability.reservations \
          WHERE released_at IS NULL AND ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND slot && $2",
+        mediators,
+        range(from, to),
     )
-    .bind(mediators)
-    .bind(range(from, to))
     .fetch_all(db)
     .await?;
     let mut by_mediator: HashMap<MediatorId, Vec<Booked>> = HashMap::new();
@@ -332,17 +348,17 @@ pub async fn insert_reservation(
     modality: Modality,
     location: Option<GeoPoint>,
 ) -> Result<(), InsertReservationError> {
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "INSERT INTO availability.reservations (id, mediator_id, booking_id, slot, modality, lat, lon) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        id.as_uuid(),
+        mediator.as_uuid(),
+        booking.as_uuid(),
+        range(start, end),
+        modality.as_str(),
+        location.map(|l| l.lat),
+        location.map(|l| l.lon),
     )
-    .bind(id.as_uuid())
-    .bind(mediator.as_uuid())
-    .bind(booking.as_uuid())
-    .bind(range(start, end))
-    .bind(modality.as_str())
-    .bind(location.map(|l| l.lat))
-    .bind(location.map(|l| l.lon))
     .execute(&mut *conn)
     .await;
     match result {
@@ -362,11 +378,12 @@ pub async fn live_reservation_of_booking(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<Option<(ReservationId, MediatorId, DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
-    let row: Option<ReservationRow> = sqlx::query_as(
+    let row: Option<ReservationRow> = sqlx::query_as!(
+        ReservationRow,
         "SELECT id, mediator_id, booking_id, slot, modality, lat, lon FROM availability.reservations \
          WHERE booking_id = $1 AND released_at IS NULL",
+        booking.as_uuid(),
     )
-    .bind(booking.as_uuid())
     .fetch_optional(db)
     .await?;
     Ok(row.and_then(|r| {
@@ -380,13 +397,14 @@ pub async fn release(
     db: impl PgExecutor<'_>,
     id: ReservationId,
 ) -> Result<Option<(MediatorId, BookingId)>, sqlx::Error> {
-    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
+    let row: Option<(Uuid, Uuid)> = sqlx::query!(
         "UPDATE availability.reservations SET released_at = now() WHERE id = $1 AND released_at IS NULL \
          RETURNING mediator_id, booking_id",
+        id.as_uuid(),
     )
-    .bind(id.as_uuid())
     .fetch_optional(db)
-    .await?;
+    .await?
+    .map(|r| (r.mediator_id, r.booking_id));
     Ok(row.map(|(m, b)| (MediatorId(m), BookingId(b))))
 }
 
@@ -394,11 +412,12 @@ pub async fn reservation_exists(
     db: impl PgExecutor<'_>,
     id: ReservationId,
 ) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM availability.reservations WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(db)
-            .await?;
+    let found: Option<i32> = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM availability.reservations WHERE id = $1"#,
+        id.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(found.is_some())
 }
 
@@ -409,19 +428,19 @@ pub async fn set_presence(
     online: bool,
     expires_at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let before: Option<bool> = sqlx::query_scalar(
-        "SELECT online AND expires_at > now() FROM availability.presence WHERE mediator_id = $1 FOR UPDATE",
+    let before: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT online AND expires_at > now() AS "online!" FROM availability.presence WHERE mediator_id = $1 FOR UPDATE"#,
+        id.as_uuid(),
     )
-    .bind(id.as_uuid())
     .fetch_optional(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO availability.presence (mediator_id, online, expires_at) VALUES ($1, $2, $3) \
          ON CONFLICT (mediator_id) DO UPDATE SET online = EXCLUDED.online, expires_at = EXCLUDED.expires_at",
+        id.as_uuid(),
+        online,
+        expires_at,
     )
-    .bind(id.as_uuid())
-    .bind(online)
-    .bind(expires_at)
     .execute(&mut *conn)
     .await?;
     Ok(before.unwrap_or(false))
@@ -429,7 +448,7 @@ pub async fn set_presence(
 
 /// Mediators online now (heartbeat not expired).
 pub async fn online_now(db: impl PgExecutor<'_>) -> Result<Vec<MediatorId>, sqlx::Error> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "SELECT mediator_id FROM availability.presence WHERE online AND expires_at > now()",
     )
     .fetch_all(db)
@@ -457,29 +476,50 @@ pub async fn all_profiles_versioned(
     db: impl PgExecutor<'_>,
     read_before: i64,
 ) -> anyhow::Result<(i64, Vec<(MediatorProfile, LocalRules)>)> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        profile: ProfileRow,
-        version: i64,
-    }
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {PROFILE_COLUMNS}, (SELECT version FROM availability.profiles_version) AS version \
-         FROM availability.mediators ORDER BY id"
-    ))
+    // One statement, so that the version belongs to exactly these rows.
+    let rows = sqlx::query!(
+        r#"SELECT id, display_name, email, phone, gender,
+                  languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
+                  home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
+                  time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>",
+                  (SELECT version FROM availability.profiles_version) AS "version!"
+           FROM availability.mediators ORDER BY id"#,
+    )
     .fetch_all(db)
     .await?;
     let version = rows.first().map_or(read_before, |row| row.version);
     let profiles = rows
         .into_iter()
-        .map(|row| row.profile.into_parts())
+        .map(|r| {
+            ProfileRow {
+                id: r.id,
+                display_name: r.display_name,
+                email: r.email,
+                phone: r.phone,
+                gender: r.gender,
+                languages: r.languages,
+                modalities: r.modalities,
+                subject_areas: r.subject_areas,
+                home_lat: r.home_lat,
+                home_lon: r.home_lon,
+                postal_code: r.postal_code,
+                max_travel_km: r.max_travel_km,
+                max_minutes_per_week: r.max_minutes_per_week,
+                accepts_same_day: r.accepts_same_day,
+                time_zone: r.time_zone,
+                notify_by_email: r.notify_by_email,
+                active: r.active,
+                calendar: r.calendar,
+            }
+            .into_parts()
+        })
         .collect::<anyhow::Result<_>>()?;
     Ok((version, profiles))
 }
 
 /// The version the mediators' rows are at (moved by a trigger on every change).
 pub async fn profiles_version(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT version FROM availability.profiles_version")
+    sqlx::query_scalar!("SELECT version FROM availability.profiles_version",)
         .fetch_one(db)
         .await
 }
@@ -494,19 +534,22 @@ pub async fn week_minutes(
     to: DateTime<Utc>,
     ignore: Option<BookingId>,
 ) -> Result<Vec<(MediatorId, i64)>, sqlx::Error> {
-    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT r.mediator_id, sum(extract(epoch FROM upper(r.slot) - lower(r.slot)))::bigint / 60 \
+    let rows: Vec<(Uuid, i64)> = sqlx::query!(
+        "SELECT r.mediator_id, sum(extract(epoch FROM upper(r.slot) - lower(r.slot)))::bigint / 60 AS minutes \
          FROM availability.reservations r JOIN availability.mediators m ON m.id = r.mediator_id \
          WHERE r.released_at IS NULL AND m.time_zone = $1 AND lower(r.slot) >= $2 AND lower(r.slot) < $3 \
          AND ($4::uuid IS NULL OR r.booking_id <> $4) AND r.mediator_id = ANY($5) GROUP BY r.mediator_id",
+        zone.name(),
+        from,
+        to,
+        ignore.map(|b| b.as_uuid()),
+        mediators,
     )
-    .bind(zone.name())
-    .bind(from)
-    .bind(to)
-    .bind(ignore.map(|b| b.as_uuid()))
-    .bind(mediators)
     .fetch_all(db)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.mediator_id, r.minutes.unwrap_or(0)))
+    .collect();
     Ok(rows
         .into_iter()
         .map(|(id, minutes)| (MediatorId(id), minutes))

@@ -11,7 +11,7 @@ use mittler_contracts::booking::{
     StatisticsLine, StatisticsReport, StatisticsRequest,
 };
 use mittler_platform::{CancellationToken, Platform, Tasks};
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 /// The most bookings one queue or job list returns.
@@ -29,7 +29,7 @@ fn scope_ids(scope: &Scope) -> Option<Vec<Uuid>> {
         .map(|ids| ids.iter().map(|id| id.as_uuid()).collect())
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 struct LineRow {
     by_language: i32,
     by_month: i32,
@@ -119,31 +119,33 @@ impl Reports {
         if request.to <= request.from {
             return Err(RpcFault::new(FaultCode::Invalid, "`to` must lie after `from`").into());
         }
-        let rows: Vec<LineRow> = sqlx::query_as(
-            "WITH b AS ( \
-               SELECT b.language, to_char(b.start_at AT TIME ZONE $4, 'YYYY-MM') AS month, b.state, \
-                      EXTRACT(EPOCH FROM (a.assigned_at - b.created_at))::float8 / 60.0 AS minutes \
-               FROM booking.bookings b LEFT JOIN booking.assignments a ON a.booking_id = b.id \
-               WHERE b.start_at >= $1 AND b.start_at < $2 \
-                 AND ($3::uuid[] IS NULL OR b.organisation_id = ANY($3))) \
-             SELECT GROUPING(language) AS by_language, GROUPING(month) AS by_month, language, month, \
-               count(*) AS bookings, \
-               count(*) FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS filled, \
-               count(*) FILTER (WHERE state = 'unfilled') AS unfilled, \
-               count(*) FILTER (WHERE state = 'cancelled') AS cancelled, \
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) \
-                 FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS median_minutes, \
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes) \
-                 FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS p90_minutes \
-             FROM b GROUP BY GROUPING SETS ((), (language), (month)) \
-             ORDER BY by_language, by_month, language, month",
-        )
-        .bind(request.from)
-        .bind(request.to)
-        .bind(scope_ids(&request.scope))
-        .bind(request.time_zone.name())
-        .fetch_all(&self.pool)
-        .await?;
+        let scope = scope_ids(&request.scope);
+        let rows: Vec<LineRow> = sqlx::query_as!(
+        LineRow,
+        r#"WITH b AS (
+               SELECT b.language, to_char(b.start_at AT TIME ZONE $4, 'YYYY-MM') AS month, b.state,
+                      EXTRACT(EPOCH FROM (a.assigned_at - b.created_at))::float8 / 60.0 AS minutes
+               FROM booking.bookings b LEFT JOIN booking.assignments a ON a.booking_id = b.id
+               WHERE b.start_at >= $1 AND b.start_at < $2
+                 AND ($3::uuid[] IS NULL OR b.organisation_id = ANY($3)))
+             SELECT GROUPING(language) AS "by_language!", GROUPING(month) AS "by_month!", language AS "language?", month AS "month?",
+               count(*) AS "bookings!",
+               count(*) FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS "filled!",
+               count(*) FILTER (WHERE state = 'unfilled') AS "unfilled!",
+               count(*) FILTER (WHERE state = 'cancelled') AS "cancelled!",
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes)
+                 FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS median_minutes,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes)
+                 FILTER (WHERE state IN ('assigned', 'in_session', 'completed')) AS p90_minutes
+             FROM b GROUP BY GROUPING SETS ((), (language), (month))
+             ORDER BY GROUPING(language), GROUPING(month), language, month"#,
+        request.from,
+        request.to,
+        scope.as_deref(),
+        request.time_zone.name(),
+    )
+    .fetch_all(&self.pool)
+    .await?;
         let mut total = None;
         let mut by_language = Vec::new();
         let mut by_month = Vec::new();

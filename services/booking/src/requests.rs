@@ -221,7 +221,7 @@ impl Bookings {
             .await?
             .ok_or(BookingError::NotFound)?;
         visible(scope, &row)?;
-        let from = row.state()?;
+        let from = row.state();
         lifecycle::check(from, to)?;
         let row = store::set_state(&mut tx, id, from, to, cancel_reason)
             .await?
@@ -254,7 +254,7 @@ impl Bookings {
             .await?
             .ok_or(BookingError::NotFound)?;
         visible(&request.scope, &row)?;
-        let from = row.state()?;
+        let from = row.state();
         let previous = row.into_view()?;
         lifecycle::check(from, BookingState::Requested)?;
         let row = store::reschedule(

@@ -23,7 +23,7 @@ async fn move_to<E: Event>(
     let Some(row) = store::get_for_update(tx, id).await? else {
         return Ok(false);
     };
-    let from = row.state().map_err(HandleError::reject)?;
+    let from = row.state();
     if lifecycle::check(from, to).is_err() {
         // Cancelled meanwhile, or a late duplicate: nothing to follow.
         tracing::info!(booking_id = %id, from = from.as_str(), to = to.as_str(), "session event ignored");

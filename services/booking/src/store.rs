@@ -13,16 +13,18 @@ use mittler_types::{
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+/// The columns of [`BookingRow`], for the list's runtime query (the checked queries
+/// name them themselves).
 const COLUMNS: &str = "id, organisation_id, requested_by, state, language, modality, kind, start_at, end_at, \
     time_zone, duration_minutes, location, subject_area, min_qualification, mediator_gender, client, notes, \
     cancel_reason, created_at, updated_at, dispatch_policy, worked_minutes";
 
 #[derive(Debug, FromRow)]
 pub struct BookingRow {
-    id: Uuid,
-    organisation_id: Uuid,
-    requested_by: Uuid,
-    state: String,
+    id: BookingId,
+    organisation_id: OrganisationId,
+    requested_by: UserId,
+    state: BookingState,
     language: String,
     modality: String,
     kind: String,
@@ -45,11 +47,11 @@ pub struct BookingRow {
 
 impl BookingRow {
     pub fn id(&self) -> BookingId {
-        BookingId(self.id)
+        self.id
     }
 
     pub fn organisation_id(&self) -> OrganisationId {
-        OrganisationId(self.organisation_id)
+        self.organisation_id
     }
 
     pub fn start(&self) -> DateTime<Utc> {
@@ -61,8 +63,8 @@ impl BookingRow {
         Ok(serde_json::from_value(self.dispatch_policy.clone())?)
     }
 
-    pub fn state(&self) -> anyhow::Result<BookingState> {
-        Ok(self.state.parse()?)
+    pub fn state(&self) -> BookingState {
+        self.state
     }
 
     /// The row as the API shows it; a row that does not parse is a bug, not input.
@@ -70,10 +72,10 @@ impl BookingRow {
         let location: Option<Location> = self.location.map(serde_json::from_value).transpose()?;
         let client: Option<ClientInfo> = self.client.map(serde_json::from_value).transpose()?;
         Ok(BookingView {
-            id: BookingId(self.id),
-            organisation_id: OrganisationId(self.organisation_id),
-            requested_by: UserId(self.requested_by),
-            state: self.state.parse()?,
+            id: self.id,
+            organisation_id: self.organisation_id,
+            requested_by: self.requested_by,
+            state: self.state,
             details: BookingDetails {
                 language: LanguageTag::parse(&self.language)?,
                 modality: self.modality.parse()?,
@@ -107,30 +109,35 @@ pub async fn insert(
     details: &BookingDetails,
     policy: &DispatchPolicy,
 ) -> Result<BookingRow, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "INSERT INTO booking.bookings (id, organisation_id, requested_by, state, language, modality, kind, \
-         start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification, \
-         mediator_gender, client, notes, dispatch_policy) \
-         VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         RETURNING {COLUMNS}"
-    ))
-    .bind(id.as_uuid())
-    .bind(organisation_id.as_uuid())
-    .bind(requested_by.as_uuid())
-    .bind(details.language.as_str())
-    .bind(details.modality.as_str())
-    .bind(details.kind.as_str())
-    .bind(details.start)
-    .bind(details.end)
-    .bind(details.time_zone.name())
-    .bind(details.duration_minutes.minutes() as i32)
-    .bind(details.location.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?)
-    .bind(details.subject_area.as_str())
-    .bind(details.min_qualification.as_str())
-    .bind(details.mediator_gender.as_str())
-    .bind(details.client.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?)
-    .bind(details.notes.as_deref())
-    .bind(serde_json::to_value(policy).map_err(encode_error)?)
+    sqlx::query_as!(
+        BookingRow,
+        r#"INSERT INTO booking.bookings (id, organisation_id, requested_by, state, language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, dispatch_policy)
+           VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+           RETURNING id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes"#,
+        id.as_uuid(),
+        organisation_id.as_uuid(),
+        requested_by.as_uuid(),
+        details.language.as_str(),
+        details.modality.as_str(),
+        details.kind.as_str(),
+        details.start,
+        details.end,
+        details.time_zone.name(),
+        details.duration_minutes.minutes() as i32,
+        details.location.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?,
+        details.subject_area.as_str(),
+        details.min_qualification.as_str(),
+        details.mediator_gender.as_str(),
+        details.client.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?,
+        details.notes.as_deref(),
+        serde_json::to_value(policy).map_err(encode_error)?,
+    )
     .fetch_one(conn)
     .await
 }
@@ -148,14 +155,14 @@ pub async fn claim_idempotency_key(
     fingerprint: &str,
     booking_id: BookingId,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO booking.idempotency_keys (requested_by, key, fingerprint, booking_id) \
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        requested_by.as_uuid(),
+        key,
+        fingerprint,
+        booking_id.as_uuid(),
     )
-    .bind(requested_by.as_uuid())
-    .bind(key)
-    .bind(fingerprint)
-    .bind(booking_id.as_uuid())
     .execute(conn)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -167,13 +174,14 @@ pub async fn find_idempotent(
     requested_by: UserId,
     key: &str,
 ) -> Result<Option<(String, BookingId)>, sqlx::Error> {
-    let row: Option<(String, Uuid)> = sqlx::query_as(
+    let row: Option<(String, Uuid)> = sqlx::query!(
         "SELECT fingerprint, booking_id FROM booking.idempotency_keys WHERE requested_by = $1 AND key = $2",
+        requested_by.as_uuid(),
+        key,
     )
-    .bind(requested_by.as_uuid())
-    .bind(key)
     .fetch_optional(conn)
-    .await?;
+    .await?
+    .map(|r| (r.fingerprint, r.booking_id));
     Ok(row.map(|(fingerprint, id)| (fingerprint, BookingId(id))))
 }
 
@@ -181,10 +189,15 @@ pub async fn get(
     conn: &mut PgConnection,
     id: BookingId,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM booking.bookings WHERE id = $1"
-    ))
-    .bind(id.as_uuid())
+    sqlx::query_as!(
+        BookingRow,
+        r#"SELECT id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes FROM booking.bookings WHERE id = $1"#,
+        id.as_uuid(),
+    )
     .fetch_optional(conn)
     .await
 }
@@ -194,10 +207,15 @@ pub async fn get_for_update(
     conn: &mut PgConnection,
     id: BookingId,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM booking.bookings WHERE id = $1 FOR NO KEY UPDATE"
-    ))
-    .bind(id.as_uuid())
+    sqlx::query_as!(
+        BookingRow,
+        r#"SELECT id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes FROM booking.bookings WHERE id = $1 FOR NO KEY UPDATE"#,
+        id.as_uuid(),
+    )
     .fetch_optional(conn)
     .await
 }
@@ -210,14 +228,19 @@ pub async fn set_state(
     to: BookingState,
     cancel_reason: Option<&str>,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE booking.bookings SET state = $3, cancel_reason = COALESCE($4, cancel_reason), \
-         version = version + 1, updated_at = now() WHERE id = $1 AND state = $2 RETURNING {COLUMNS}"
-    ))
-    .bind(id.as_uuid())
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(cancel_reason)
+    sqlx::query_as!(
+        BookingRow,
+        r#"UPDATE booking.bookings SET state = $3, cancel_reason = COALESCE($4, cancel_reason),
+           version = version + 1, updated_at = now() WHERE id = $1 AND state = $2 RETURNING id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes"#,
+        id.as_uuid(),
+        from.as_str(),
+        to.as_str(),
+        cancel_reason,
+    )
     .fetch_optional(conn)
     .await
 }
@@ -228,11 +251,13 @@ pub async fn record_worked(
     id: BookingId,
     minutes: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE booking.bookings SET worked_minutes = $2 WHERE id = $1")
-        .bind(id.as_uuid())
-        .bind(minutes.clamp(0, i64::from(i32::MAX)) as i32)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE booking.bookings SET worked_minutes = $2 WHERE id = $1",
+        id.as_uuid(),
+        minutes.clamp(0, i64::from(i32::MAX)) as i32,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -245,17 +270,22 @@ pub async fn reschedule(
     minutes: BookingMinutes,
     time_zone: TimeZone,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE booking.bookings SET state = 'requested', start_at = $3, end_at = $4, duration_minutes = $5, \
-         time_zone = $6, version = version + 1, updated_at = now() \
-         WHERE id = $1 AND state = $2 RETURNING {COLUMNS}"
-    ))
-    .bind(id.as_uuid())
-    .bind(from.as_str())
-    .bind(start)
-    .bind(start + minutes.as_duration())
-    .bind(minutes.minutes() as i32)
-    .bind(time_zone.name())
+    sqlx::query_as!(
+        BookingRow,
+        r#"UPDATE booking.bookings SET state = 'requested', start_at = $3, end_at = $4, duration_minutes = $5,
+           time_zone = $6, version = version + 1, updated_at = now()
+           WHERE id = $1 AND state = $2 RETURNING id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes"#,
+        id.as_uuid(),
+        from.as_str(),
+        start,
+        start + minutes.as_duration(),
+        minutes.minutes() as i32,
+        time_zone.name(),
+    )
     .fetch_optional(conn)
     .await
 }
@@ -290,6 +320,7 @@ pub async fn list(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<BookingRow>, sqlx::Error> {
+    // The one runtime query here: which filters apply is known only per request.
     let mut query: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM booking.bookings WHERE true"));
     if let Some(ids) = &request.scope.organisation_ids {
@@ -327,14 +358,6 @@ pub async fn list(
     query.build_query_as().fetch_all(conn).await
 }
 
-/// A booking row with the moment it was escalated.
-#[derive(Debug, FromRow)]
-struct QueueRow {
-    #[sqlx(flatten)]
-    row: BookingRow,
-    escalated_at: Option<DateTime<Utc>>,
-}
-
 /// Bookings not yet assigned that have not ended: escalated first, then by start.
 pub async fn unassigned(
     db: impl sqlx::PgExecutor<'_>,
@@ -342,18 +365,53 @@ pub async fn unassigned(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<(BookingRow, Option<DateTime<Utc>>)>, sqlx::Error> {
-    let rows: Vec<QueueRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, escalated_at FROM booking.bookings \
-         WHERE state IN ('requested', 'offering') AND end_at > $1 \
-           AND ($2::uuid[] IS NULL OR organisation_id = ANY($2)) \
-         ORDER BY escalated_at IS NULL, start_at, id LIMIT $3"
-    ))
-    .bind(now)
-    .bind(organisations)
-    .bind(limit)
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes, escalated_at FROM booking.bookings
+           WHERE state IN ('requested', 'offering') AND end_at > $1
+           AND ($2::uuid[] IS NULL OR organisation_id = ANY($2))
+           ORDER BY escalated_at IS NULL, start_at, id LIMIT $3"#,
+        now,
+        organisations.as_deref(),
+        limit,
+    )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.row, r.escalated_at)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                BookingRow {
+                    id: r.id,
+                    organisation_id: r.organisation_id,
+                    requested_by: r.requested_by,
+                    state: r.state,
+                    language: r.language,
+                    modality: r.modality,
+                    kind: r.kind,
+                    start_at: r.start_at,
+                    end_at: r.end_at,
+                    time_zone: r.time_zone,
+                    duration_minutes: r.duration_minutes,
+                    location: r.location,
+                    subject_area: r.subject_area,
+                    min_qualification: r.min_qualification,
+                    mediator_gender: r.mediator_gender,
+                    client: r.client,
+                    notes: r.notes,
+                    cancel_reason: r.cancel_reason,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                    dispatch_policy: r.dispatch_policy,
+                    worked_minutes: r.worked_minutes,
+                },
+                r.escalated_at,
+            )
+        })
+        .collect())
 }
 
 /// The bookings a mediator holds (or held and worked) that end after `since`.
@@ -363,15 +421,20 @@ pub async fn assigned_to(
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<BookingRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM booking.bookings \
-         WHERE id IN (SELECT booking_id FROM booking.assignments WHERE mediator_id = $1) \
-           AND state IN ('assigned', 'in_session', 'completed') AND end_at > $2 \
-         ORDER BY start_at, id LIMIT $3"
-    ))
-    .bind(mediator.as_uuid())
-    .bind(since)
-    .bind(limit)
+    sqlx::query_as!(
+        BookingRow,
+        r#"SELECT id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes FROM booking.bookings
+           WHERE id IN (SELECT booking_id FROM booking.assignments WHERE mediator_id = $1)
+           AND state IN ('assigned', 'in_session', 'completed') AND end_at > $2
+           ORDER BY start_at, id LIMIT $3"#,
+        mediator.as_uuid(),
+        since,
+        limit,
+    )
     .fetch_all(db)
     .await
 }

@@ -7,7 +7,7 @@ use mittler_contracts::directory::{
 };
 use mittler_types::{MediatorId, OrganisationId, OrganisationKind, Role, TimeZone, UserId};
 use serde::Serialize;
-use sqlx::{FromRow, PgExecutor};
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 /// An organisation as the API shows it.
@@ -24,7 +24,6 @@ pub struct Organisation {
     pub time_zone: TimeZone,
 }
 
-#[derive(FromRow)]
 struct OrganisationRow {
     id: Uuid,
     name: String,
@@ -50,15 +49,15 @@ pub async fn insert_organisation(
     db: impl PgExecutor<'_>,
     org: &Organisation,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO directory.organisations (id, name, kind, pool_id, time_zone) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (id) DO NOTHING",
+        org.id.as_uuid(),
+        &org.name,
+        org.kind.as_str(),
+        org.pool_id.map(|id| id.as_uuid()),
+        org.time_zone.name(),
     )
-    .bind(org.id.as_uuid())
-    .bind(&org.name)
-    .bind(org.kind.as_str())
-    .bind(org.pool_id.map(|id| id.as_uuid()))
-    .bind(org.time_zone.name())
     .execute(db)
     .await?;
     Ok(())
@@ -69,15 +68,15 @@ pub async fn insert_new_organisation(
     db: impl PgExecutor<'_>,
     org: &Organisation,
 ) -> anyhow::Result<bool> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO directory.organisations (id, name, kind, pool_id, time_zone) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT DO NOTHING",
+        org.id.as_uuid(),
+        &org.name,
+        org.kind.as_str(),
+        org.pool_id.map(|id| id.as_uuid()),
+        org.time_zone.name(),
     )
-    .bind(org.id.as_uuid())
-    .bind(&org.name)
-    .bind(org.kind.as_str())
-    .bind(org.pool_id.map(|id| id.as_uuid()))
-    .bind(org.time_zone.name())
     .execute(db)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -87,10 +86,11 @@ pub async fn organisation(
     db: impl PgExecutor<'_>,
     id: OrganisationId,
 ) -> anyhow::Result<Option<Organisation>> {
-    let row: Option<OrganisationRow> = sqlx::query_as(
+    let row: Option<OrganisationRow> = sqlx::query_as!(
+        OrganisationRow,
         "SELECT id, name, kind, pool_id, time_zone FROM directory.organisations WHERE id = $1",
+        id.as_uuid(),
     )
-    .bind(id.as_uuid())
     .fetch_optional(db)
     .await?;
     row.map(Organisation::try_from).transpose()
@@ -102,12 +102,13 @@ pub async fn organisation_place(
     db: impl PgExecutor<'_>,
     id: OrganisationId,
 ) -> anyhow::Result<Option<mittler_contracts::booking::Location>> {
-    let place: Option<serde_json::Value> =
-        sqlx::query_scalar("SELECT settings->'place' FROM directory.organisations WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(db)
-            .await?
-            .flatten();
+    let place: Option<serde_json::Value> = sqlx::query_scalar!(
+        "SELECT settings->'place' FROM directory.organisations WHERE id = $1",
+        id.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten();
     Ok(place.and_then(|value| serde_json::from_value(value).ok()))
 }
 
@@ -117,11 +118,11 @@ pub async fn set_organisation_place(
     id: OrganisationId,
     place: &mittler_contracts::booking::Location,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE directory.organisations SET settings = jsonb_set(settings, '{place}', $2) WHERE id = $1",
+        id.as_uuid(),
+        serde_json::to_value(place)?,
     )
-    .bind(id.as_uuid())
-    .bind(serde_json::to_value(place)?)
     .execute(db)
     .await?;
     Ok(())
@@ -133,11 +134,12 @@ pub async fn organisations(
     scope: Option<&[OrganisationId]>,
 ) -> anyhow::Result<Vec<Organisation>> {
     let ids: Option<Vec<Uuid>> = scope.map(|ids| ids.iter().map(|id| id.as_uuid()).collect());
-    let rows: Vec<OrganisationRow> = sqlx::query_as(
+    let rows: Vec<OrganisationRow> = sqlx::query_as!(
+        OrganisationRow,
         "SELECT id, name, kind, pool_id, time_zone FROM directory.organisations \
          WHERE $1::uuid[] IS NULL OR id = ANY($1) ORDER BY name",
+        ids.as_deref(),
     )
-    .bind(ids)
     .fetch_all(db)
     .await?;
     rows.into_iter().map(Organisation::try_from).collect()
@@ -148,10 +150,10 @@ pub async fn pool_members(
     db: impl PgExecutor<'_>,
     pool: OrganisationId,
 ) -> Result<Vec<OrganisationId>, sqlx::Error> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "SELECT id FROM directory.organisations WHERE id = $1 OR pool_id = $1 ORDER BY id",
+        pool.as_uuid(),
     )
-    .bind(pool.as_uuid())
     .fetch_all(db)
     .await?;
     Ok(ids.into_iter().map(OrganisationId).collect())
@@ -170,7 +172,6 @@ pub struct User {
     pub password_hash: String,
 }
 
-#[derive(FromRow)]
 struct UserRow {
     id: Uuid,
     organisation_id: Uuid,
@@ -198,22 +199,19 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, organisation_id, email, name, role, locale, mediator_id, password_hash";
-
 pub async fn insert_user(db: impl PgExecutor<'_>, user: &User) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO directory.users (id, organisation_id, email, name, role, locale, mediator_id, password_hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        user.id.as_uuid(),
+        user.organisation_id.as_uuid(),
+        &user.email,
+        &user.name,
+        user.role.as_str(),
+        &user.locale,
+        user.mediator_id.map(|id| id.as_uuid()),
+        &user.password_hash,
     )
-    .bind(user.id.as_uuid())
-    .bind(user.organisation_id.as_uuid())
-    .bind(&user.email)
-    .bind(&user.name)
-    .bind(user.role.as_str())
-    .bind(&user.locale)
-    .bind(user.mediator_id.map(|id| id.as_uuid()))
-    .bind(&user.password_hash)
     .execute(db)
     .await?;
     Ok(())
@@ -221,10 +219,12 @@ pub async fn insert_user(db: impl PgExecutor<'_>, user: &User) -> Result<(), sql
 
 /// An active user by e-mail address (case-insensitive).
 pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> anyhow::Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM directory.users WHERE lower(email) = lower($1) AND active"
-    ))
-    .bind(email)
+    let row: Option<UserRow> = sqlx::query_as!(
+        UserRow,
+        "SELECT id, organisation_id, email, name, role, locale, mediator_id, password_hash \
+         FROM directory.users WHERE lower(email) = lower($1) AND active",
+        email,
+    )
     .fetch_optional(db)
     .await?;
     row.map(User::try_from).transpose()
@@ -261,15 +261,15 @@ pub async fn insert_session(
     csrf_token: Option<&str>,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO directory.auth_sessions (token_hash, user_id, kind, csrf_token, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
+        token_hash,
+        user.as_uuid(),
+        kind.as_str(),
+        csrf_token,
+        expires_at,
     )
-    .bind(token_hash)
-    .bind(user.as_uuid())
-    .bind(kind.as_str())
-    .bind(csrf_token)
-    .bind(expires_at)
     .execute(db)
     .await?;
     Ok(())
@@ -281,24 +281,28 @@ pub async fn session(
     token_hash: &[u8],
     kind: SessionKind,
 ) -> anyhow::Result<Option<Session>> {
-    #[derive(FromRow)]
-    struct Row {
-        csrf_token: Option<String>,
-        #[sqlx(flatten)]
-        user: UserRow,
-    }
-    let row: Option<Row> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT s.csrf_token, u.id, u.organisation_id, u.email, u.name, u.role, u.locale, u.mediator_id, \
          u.password_hash FROM directory.auth_sessions s JOIN directory.users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > now() AND u.active",
+        token_hash,
+        kind.as_str(),
     )
-    .bind(token_hash)
-    .bind(kind.as_str())
     .fetch_optional(db)
     .await?;
     row.map(|row| {
+        let user = UserRow {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            locale: row.locale,
+            mediator_id: row.mediator_id,
+            password_hash: row.password_hash,
+        };
         Ok(Session {
-            user: row.user.try_into()?,
+            user: user.try_into()?,
             kind,
             csrf_token: row.csrf_token,
         })
@@ -307,10 +311,12 @@ pub async fn session(
 }
 
 pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM directory.auth_sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM directory.auth_sessions WHERE token_hash = $1",
+        token_hash,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -320,12 +326,12 @@ pub async fn record_login(
     client_ip: Option<&str>,
     succeeded: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO directory.login_attempts (email, client_ip, succeeded) VALUES ($1, $2, $3)",
+        email,
+        client_ip,
+        succeeded,
     )
-    .bind(email)
-    .bind(client_ip)
-    .bind(succeeded)
     .execute(db)
     .await?;
     Ok(())
@@ -338,17 +344,18 @@ pub async fn recent_failures(
     client_ip: Option<&str>,
     since: DateTime<Utc>,
 ) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE lower(email) = lower($1)), \
-                count(*) FILTER (WHERE $2::text IS NOT NULL AND client_ip = $2) \
-         FROM directory.login_attempts WHERE NOT succeeded AND at > $3 \
-         AND (lower(email) = lower($1) OR client_ip = $2)",
+    let counts = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS "by_email!",
+                  count(*) FILTER (WHERE $2::text IS NOT NULL AND client_ip = $2) AS "by_ip!"
+           FROM directory.login_attempts WHERE NOT succeeded AND at > $3
+           AND (lower(email) = lower($1) OR client_ip = $2)"#,
+        email,
+        client_ip,
+        since,
     )
-    .bind(email)
-    .bind(client_ip)
-    .bind(since)
     .fetch_one(db)
-    .await
+    .await?;
+    Ok((counts.by_email, counts.by_ip))
 }
 
 /// An organisation's own dispatch policy and its pool's (empty where none is set).
@@ -356,13 +363,15 @@ pub async fn dispatch_policies(
     db: impl PgExecutor<'_>,
     id: OrganisationId,
 ) -> anyhow::Result<Option<(DispatchPolicy, DispatchPolicy)>> {
-    let row: Option<(Option<serde_json::Value>, Option<serde_json::Value>)> = sqlx::query_as(
-        "SELECT o.settings->'dispatch', p.settings->'dispatch' FROM directory.organisations o \
-         LEFT JOIN directory.organisations p ON p.id = o.pool_id WHERE o.id = $1",
+    let row = sqlx::query!(
+        r#"SELECT o.settings->'dispatch' AS own, p.settings->'dispatch' AS "pool?"
+           FROM directory.organisations o
+           LEFT JOIN directory.organisations p ON p.id = o.pool_id WHERE o.id = $1"#,
+        id.as_uuid(),
     )
-    .bind(id.as_uuid())
     .fetch_optional(db)
-    .await?;
+    .await?
+    .map(|r| (r.own, r.pool));
     let parse = |value: Option<serde_json::Value>| -> anyhow::Result<DispatchPolicy> {
         Ok(value
             .map(serde_json::from_value)
@@ -379,11 +388,11 @@ pub async fn set_dispatch_policy(
     id: OrganisationId,
     policy: &DispatchPolicy,
 ) -> anyhow::Result<bool> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE directory.organisations SET settings = jsonb_set(settings, '{dispatch}', $2) WHERE id = $1",
+        id.as_uuid(),
+        serde_json::to_value(policy)?,
     )
-    .bind(id.as_uuid())
-    .bind(serde_json::to_value(policy)?)
     .execute(db)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -413,31 +422,31 @@ impl DirectoryRpc {
         let pool_id = organisation.as_ref().map(|o| o.pool_id.unwrap_or(o.id));
         let users: Vec<Uuid> = request.users.iter().map(|u| u.as_uuid()).collect();
         let mediators: Vec<Uuid> = request.mediators.iter().map(|m| m.as_uuid()).collect();
-        // id, mediator, organisation, e-mail, name, role, locale
-        type UserRow = (Uuid, Option<Uuid>, Uuid, String, String, String, String);
-        let rows: Vec<UserRow> = sqlx::query_as(
+        let rows = sqlx::query!(
             "SELECT id, mediator_id, organisation_id, email, name, role, locale FROM directory.users \
              WHERE active AND (id = ANY($1) OR mediator_id = ANY($2) \
                 OR ($3::uuid IS NOT NULL AND role = 'coordinator' AND organisation_id = $3)) \
              ORDER BY email",
+            &users,
+            &mediators,
+            pool_id
+                .filter(|_| request.coordinators)
+                .map(|id| id.as_uuid()),
         )
-        .bind(&users)
-        .bind(&mediators)
-        .bind(pool_id.filter(|_| request.coordinators).map(|id| id.as_uuid()))
         .fetch_all(&self.pool)
         .await
         .map_err(|e| internal(e.into()))?;
         let people = rows
             .into_iter()
-            .map(|(id, mediator, org, email, name, role, locale)| {
+            .map(|r| {
                 Ok(Contact {
-                    user_id: UserId(id),
-                    mediator_id: mediator.map(MediatorId),
-                    organisation_id: OrganisationId(org),
-                    email,
-                    name,
-                    role: role.parse()?,
-                    locale,
+                    user_id: UserId(r.id),
+                    mediator_id: r.mediator_id.map(MediatorId),
+                    organisation_id: OrganisationId(r.organisation_id),
+                    email: r.email,
+                    name: r.name,
+                    role: r.role.parse()?,
+                    locale: r.locale,
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()

@@ -307,6 +307,7 @@ impl<H: Handler> Consumer<H> {
     ) -> Result<Outcome, ProcessError> {
         let schema = self.spec.schema;
         let mut tx = self.pool.begin().await.map_err(ProcessError::infra)?;
+        // A runtime query: each service records its handled events in its own schema.
         let first_time = sqlx::query(&format!(
             "INSERT INTO {schema}.processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         ))

@@ -64,7 +64,7 @@ async fn healthz() -> impl IntoResponse {
 async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
     let postgres = tokio::time::timeout(
         Duration::from_secs(1),
-        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&ops.pool),
+        sqlx::query_scalar!(r#"SELECT 1 AS "one!""#).fetch_one(&ops.pool),
     )
     .await;
     let postgres_ok = matches!(postgres, Ok(Ok(1)));

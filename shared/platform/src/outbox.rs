@@ -9,6 +9,9 @@
 //!
 //! The relay wakes on `LISTEN/NOTIFY` (a trigger announces every insert), with a slow
 //! poll only as a safety net.
+//!
+//! Its queries are runtime queries, not `query!`: every service has its own
+//! `<schema>.outbox`, so the table name is known only per call.
 
 use crate::config::OutboxConfig;
 use crate::db::Schema;

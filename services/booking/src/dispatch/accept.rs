@@ -21,7 +21,7 @@ use mittler_contracts::booking::{
 use mittler_platform::outbox;
 use mittler_platform::rpc::{self, RpcError};
 use mittler_types::{
-    BookingId, BookingKind, BookingState, MediatorId, Modality, OfferId, ReservationId, UserId,
+    BookingKind, BookingState, MediatorId, Modality, OfferId, ReservationId, UserId,
 };
 
 /// Who takes a booking.
@@ -40,13 +40,13 @@ impl Dispatcher {
     pub async fn accept(&self, request: OfferAnswer) -> Result<BookingView, BookingError> {
         let taken = |why: &str| BookingError::from(RpcFault::new(FaultCode::Taken, why));
         let offer = store::offer(&self.pool, request.offer_id).await?;
-        let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id.as_uuid()) else {
+        let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id) else {
             return Err(RpcFault::new(FaultCode::NotFound, "no such offer").into());
         };
-        if offer.state != "open" || offer.expires_at <= Utc::now() {
+        if offer.state != store::OfferState::Open || offer.expires_at <= Utc::now() {
             return Err(taken("this offer is no longer open"));
         }
-        let booking_id = BookingId(offer.booking_id);
+        let booking_id = offer.booking_id;
         let mut conn = self.pool.acquire().await?;
         let booking = bookings::get(&mut conn, booking_id)
             .await?
@@ -96,13 +96,13 @@ impl Dispatcher {
         let Some(row) = bookings::get_for_update(&mut tx, view.id).await? else {
             return Ok(None);
         };
-        let from = row.state()?;
+        let from = row.state();
         if lifecycle::check(from, BookingState::Assigned).is_err() {
             return Ok(None);
         }
         if let Taker::Offer(offer_id) = taker
             && (from != BookingState::Offering
-                || !store::decide_offer(&mut *tx, offer_id, "accepted").await?)
+                || !store::decide_offer(&mut *tx, offer_id, store::OfferState::Accepted).await?)
         {
             return Ok(None);
         }
@@ -340,7 +340,7 @@ impl Dispatcher {
         if store::assigned_mediator(&mut *tx, request.id).await? != Some(request.mediator_id) {
             return Err(RpcFault::new(FaultCode::NotFound, "no such job of yours").into());
         }
-        let from = row.state()?;
+        let from = row.state();
         lifecycle::check(from, BookingState::Requested)
             .map_err(|e| RpcFault::new(FaultCode::IllegalTransition, e.to_string()))?;
         let reservation = store::remove_assignment(&mut *tx, request.id).await?;

@@ -13,7 +13,7 @@ use mittler_contracts::booking::{
     OfferAnswer, OfferDeclined, OfferWithdrawn,
 };
 use mittler_platform::{Schema, outbox};
-use mittler_types::{BookingId, MediatorId, OfferId};
+use mittler_types::BookingId;
 use sqlx::{PgConnection, PgPool};
 
 impl Dispatcher {
@@ -25,12 +25,12 @@ impl Dispatcher {
         let offers = store::open_offers_of(&mut *conn, request.mediator_id).await?;
         let mut result = Vec::with_capacity(offers.len());
         for offer in offers {
-            if let Some(row) = bookings::get(&mut conn, BookingId(offer.booking_id)).await? {
+            if let Some(row) = bookings::get(&mut conn, offer.booking_id).await? {
                 let view = row.into_view()?;
                 result.push(MediatorOffer {
-                    id: OfferId(offer.id),
+                    id: offer.id,
                     booking_id: view.id,
-                    state: offer.state,
+                    state: offer.state.as_str().to_owned(),
                     expires_at: offer.expires_at,
                     booking: view.details,
                 });
@@ -41,14 +41,14 @@ impl Dispatcher {
 
     pub async fn decline(&self, request: OfferAnswer) -> Result<MediatorOffer, BookingError> {
         let offer = store::offer(&self.pool, request.offer_id).await?;
-        let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id.as_uuid()) else {
+        let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id) else {
             return Err(RpcFault::new(FaultCode::NotFound, "no such offer").into());
         };
         let mut tx = self.pool.begin().await?;
-        if !store::decide_offer(&mut *tx, request.offer_id, "declined").await? {
+        if !store::decide_offer(&mut *tx, request.offer_id, store::OfferState::Declined).await? {
             return Err(RpcFault::new(FaultCode::Taken, "this offer is no longer open").into());
         }
-        let booking = bookings::get(&mut tx, BookingId(offer.booking_id))
+        let booking = bookings::get(&mut tx, offer.booking_id)
             .await?
             .ok_or_else(|| BookingError::Internal(anyhow::anyhow!("offer without booking")))?;
         let view = booking.into_view()?;
@@ -110,14 +110,15 @@ pub(super) async fn withdraw_open_offers(
     reason: &str,
     mut batch: outbox::Batch,
 ) -> anyhow::Result<()> {
-    let offers = store::close_open_offers(&mut *tx, booking, None, "withdrawn").await?;
+    let offers =
+        store::close_open_offers(&mut *tx, booking, None, store::OfferState::Withdrawn).await?;
     for offer in offers {
         batch.add(&Envelope::new(
             OfferWithdrawn {
-                offer_id: OfferId(offer.id),
-                booking_id: BookingId(offer.booking_id),
+                offer_id: offer.id,
+                booking_id: offer.booking_id,
                 organisation_id,
-                mediator_id: MediatorId(offer.mediator_id),
+                mediator_id: offer.mediator_id,
                 reason: reason.to_owned(),
             },
             outbox::root_meta(),

@@ -4,26 +4,51 @@ use super::ranking::Workload;
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::{AssignmentView, OfferView};
 use mittler_types::{BookingId, MediatorId, OfferId, OrganisationId, ReservationId, UserId};
-use sqlx::{FromRow, PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-#[derive(Clone, Debug, FromRow)]
+/// Where an offer stands (`booking.offers.state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum OfferState {
+    Open,
+    Accepted,
+    Declined,
+    /// Its wave's deadline passed.
+    Expired,
+    /// Someone else took the booking, or it was cancelled or moved.
+    Withdrawn,
+}
+
+impl OfferState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Accepted => "accepted",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
 pub struct OfferRow {
-    pub id: Uuid,
-    pub booking_id: Uuid,
-    pub mediator_id: Uuid,
+    pub id: OfferId,
+    pub booking_id: BookingId,
+    pub mediator_id: MediatorId,
     pub wave: i32,
-    pub state: String,
+    pub state: OfferState,
     pub expires_at: DateTime<Utc>,
 }
 
 impl OfferRow {
     pub fn view(&self) -> OfferView {
         OfferView {
-            id: OfferId(self.id),
-            mediator_id: MediatorId(self.mediator_id),
-            state: self.state.clone(),
+            id: self.id,
+            mediator_id: self.mediator_id,
+            state: self.state.as_str().to_owned(),
             expires_at: self.expires_at,
         }
     }
@@ -40,20 +65,23 @@ pub async fn insert_offers(
 ) -> Result<Vec<(OfferId, MediatorId)>, sqlx::Error> {
     let ids: Vec<Uuid> = mediators.iter().map(|_| OfferId::new().as_uuid()).collect();
     let mediators: Vec<Uuid> = mediators.iter().map(|m| m.as_uuid()).collect();
-    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "INSERT INTO booking.offers (id, booking_id, mediator_id, wave, state, expires_at) \
-         SELECT o.id, $3, o.mediator_id, $4, 'open', $5 \
-         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS o(id, mediator_id, n) ORDER BY o.n \
-         ON CONFLICT (booking_id, mediator_id) WHERE state = 'open' DO NOTHING \
-         RETURNING id, mediator_id",
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query!(
+        r#"INSERT INTO booking.offers (id, booking_id, mediator_id, wave, state, expires_at)
+           SELECT o.id, $3, o.mediator_id, $4, 'open', $5
+           FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS o(id, mediator_id, n) ORDER BY o.n
+           ON CONFLICT (booking_id, mediator_id) WHERE state = 'open' DO NOTHING
+           RETURNING id, mediator_id"#,
+        &ids,
+        &mediators,
+        booking.as_uuid(),
+        wave,
+        expires_at,
     )
-    .bind(&ids)
-    .bind(&mediators)
-    .bind(booking.as_uuid())
-    .bind(wave)
-    .bind(expires_at)
     .fetch_all(db)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.mediator_id))
+    .collect();
     // In the order asked (the ranking's), whatever order the rows came back in.
     let made: HashMap<Uuid, Uuid> = rows.into_iter().map(|(id, m)| (m, id)).collect();
     Ok(mediators
@@ -63,8 +91,11 @@ pub async fn insert_offers(
 }
 
 pub async fn offer(db: impl PgExecutor<'_>, id: OfferId) -> Result<Option<OfferRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, booking_id, mediator_id, wave, state, expires_at FROM booking.offers WHERE id = $1")
-        .bind(id.as_uuid())
+    sqlx::query_as!(
+        OfferRow,
+        r#"SELECT id AS "id: OfferId", booking_id AS "booking_id: BookingId", mediator_id AS "mediator_id: MediatorId", wave, state AS "state: OfferState", expires_at FROM booking.offers WHERE id = $1"#,
+        id.as_uuid(),
+    )
         .fetch_optional(db)
         .await
 }
@@ -75,11 +106,11 @@ pub async fn offered_since(
     booking: BookingId,
     since: DateTime<Utc>,
 ) -> Result<Vec<MediatorId>, sqlx::Error> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "SELECT mediator_id FROM booking.offers WHERE booking_id = $1 AND created_at >= $2",
+        booking.as_uuid(),
+        since,
     )
-    .bind(booking.as_uuid())
-    .bind(since)
     .fetch_all(db)
     .await?;
     Ok(ids.into_iter().map(MediatorId).collect())
@@ -90,10 +121,10 @@ pub async fn dispatch_started(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT max(at) FROM booking.dispatch_rounds WHERE booking_id = $1 AND wave = 1",
+        booking.as_uuid(),
     )
-    .bind(booking.as_uuid())
     .fetch_one(db)
     .await
 }
@@ -103,11 +134,12 @@ pub async fn assigned_mediator(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<Option<MediatorId>, sqlx::Error> {
-    let id: Option<Uuid> =
-        sqlx::query_scalar("SELECT mediator_id FROM booking.assignments WHERE booking_id = $1")
-            .bind(booking.as_uuid())
-            .fetch_optional(db)
-            .await?;
+    let id: Option<Uuid> = sqlx::query_scalar!(
+        "SELECT mediator_id FROM booking.assignments WHERE booking_id = $1",
+        booking.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(id.map(MediatorId))
 }
 
@@ -115,14 +147,14 @@ pub async fn assigned_mediator(
 pub async fn decide_offer(
     db: impl PgExecutor<'_>,
     id: OfferId,
-    to: &str,
+    to: OfferState,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE booking.offers SET state = $2, decided_at = now() \
          WHERE id = $1 AND state = 'open' AND expires_at > now()",
+        id.as_uuid(),
+        to as OfferState,
     )
-    .bind(id.as_uuid())
-    .bind(to)
     .execute(db)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -133,16 +165,17 @@ pub async fn close_open_offers(
     db: impl PgExecutor<'_>,
     booking: BookingId,
     wave: Option<i32>,
-    to: &str,
+    to: OfferState,
 ) -> Result<Vec<OfferRow>, sqlx::Error> {
-    sqlx::query_as(
-        "UPDATE booking.offers SET state = $3, decided_at = now() \
-         WHERE booking_id = $1 AND state = 'open' AND ($2::int IS NULL OR wave = $2) \
-         RETURNING id, booking_id, mediator_id, wave, state, expires_at",
+    sqlx::query_as!(
+        OfferRow,
+        r#"UPDATE booking.offers SET state = $3, decided_at = now()
+           WHERE booking_id = $1 AND state = 'open' AND ($2::int IS NULL OR wave = $2)
+           RETURNING id AS "id: OfferId", booking_id AS "booking_id: BookingId", mediator_id AS "mediator_id: MediatorId", wave, state AS "state: OfferState", expires_at"#,
+        booking.as_uuid(),
+        wave,
+        to as OfferState,
     )
-    .bind(booking.as_uuid())
-    .bind(wave)
-    .bind(to)
     .fetch_all(db)
     .await
 }
@@ -152,11 +185,12 @@ pub async fn open_offers_of(
     db: impl PgExecutor<'_>,
     mediator: MediatorId,
 ) -> Result<Vec<OfferRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, booking_id, mediator_id, wave, state, expires_at FROM booking.offers \
-         WHERE mediator_id = $1 AND state = 'open' AND expires_at > now() ORDER BY expires_at",
+    sqlx::query_as!(
+        OfferRow,
+        r#"SELECT id AS "id: OfferId", booking_id AS "booking_id: BookingId", mediator_id AS "mediator_id: MediatorId", wave, state AS "state: OfferState", expires_at FROM booking.offers
+           WHERE mediator_id = $1 AND state = 'open' AND expires_at > now() ORDER BY expires_at"#,
+        mediator.as_uuid(),
     )
-    .bind(mediator.as_uuid())
     .fetch_all(db)
     .await
 }
@@ -166,17 +200,18 @@ pub async fn offers_of(
     db: impl PgExecutor<'_>,
     bookings: &[Uuid],
 ) -> Result<HashMap<BookingId, Vec<OfferView>>, sqlx::Error> {
-    let rows: Vec<OfferRow> = sqlx::query_as(
-        "SELECT id, booking_id, mediator_id, wave, state, expires_at FROM booking.offers \
-         WHERE booking_id = ANY($1) ORDER BY created_at, id",
+    let rows: Vec<OfferRow> = sqlx::query_as!(
+        OfferRow,
+        r#"SELECT id AS "id: OfferId", booking_id AS "booking_id: BookingId", mediator_id AS "mediator_id: MediatorId", wave, state AS "state: OfferState", expires_at FROM booking.offers
+           WHERE booking_id = ANY($1) ORDER BY created_at, id"#,
+        bookings,
     )
-    .bind(bookings)
     .fetch_all(db)
     .await?;
     let mut by_booking: HashMap<BookingId, Vec<OfferView>> = HashMap::new();
     for row in rows {
         by_booking
-            .entry(BookingId(row.booking_id))
+            .entry(row.booking_id)
             .or_default()
             .push(row.view());
     }
@@ -187,12 +222,15 @@ pub async fn assignments_of(
     db: impl PgExecutor<'_>,
     bookings: &[Uuid],
 ) -> Result<HashMap<BookingId, AssignmentView>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<(Uuid, Uuid, DateTime<Utc>)> = sqlx::query!(
         "SELECT booking_id, mediator_id, assigned_at FROM booking.assignments WHERE booking_id = ANY($1)",
+        bookings,
     )
-    .bind(bookings)
     .fetch_all(db)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.booking_id, r.mediator_id, r.assigned_at))
+    .collect();
     Ok(rows
         .into_iter()
         .map(|(b, m, at)| {
@@ -215,15 +253,15 @@ pub async fn insert_assignment(
     offer: Option<OfferId>,
     by: Option<UserId>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO booking.assignments (booking_id, mediator_id, reservation_id, offer_id, assigned_by) \
          VALUES ($1, $2, $3, $4, $5)",
+        booking.as_uuid(),
+        mediator.as_uuid(),
+        reservation.as_uuid(),
+        offer.map(|o| o.as_uuid()),
+        by.map(|u| u.as_uuid()),
     )
-    .bind(booking.as_uuid())
-    .bind(mediator.as_uuid())
-    .bind(reservation.as_uuid())
-    .bind(offer.map(|o| o.as_uuid()))
-    .bind(by.map(|u| u.as_uuid()))
     .execute(db)
     .await?;
     Ok(())
@@ -234,10 +272,10 @@ pub async fn remove_assignment(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<Option<ReservationId>, sqlx::Error> {
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let id: Option<Uuid> = sqlx::query_scalar!(
         "DELETE FROM booking.assignments WHERE booking_id = $1 RETURNING reservation_id",
+        booking.as_uuid(),
     )
-    .bind(booking.as_uuid())
     .fetch_optional(db)
     .await?;
     Ok(id.map(ReservationId))
@@ -250,14 +288,14 @@ pub async fn previous_mediator(
     client_reference: &str,
     except: BookingId,
 ) -> Result<Option<MediatorId>, sqlx::Error> {
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let id: Option<Uuid> = sqlx::query_scalar!(
         "SELECT a.mediator_id FROM booking.assignments a JOIN booking.bookings b ON b.id = a.booking_id \
          WHERE b.organisation_id = $1 AND b.client->>'reference' = $2 AND b.id <> $3 \
          AND b.state IN ('assigned', 'in_session', 'completed') ORDER BY b.start_at DESC LIMIT 1",
+        organisation.as_uuid(),
+        client_reference,
+        except.as_uuid(),
     )
-    .bind(organisation.as_uuid())
-    .bind(client_reference)
-    .bind(except.as_uuid())
     .fetch_optional(db)
     .await?;
     Ok(id.map(MediatorId))
@@ -268,16 +306,20 @@ pub async fn workload(
     db: impl PgExecutor<'_>,
     mediators: &[Uuid],
 ) -> Result<HashMap<MediatorId, Workload>, sqlx::Error> {
-    let rows: Vec<(Uuid, i64, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT a.mediator_id, \
-                coalesce(sum(b.duration_minutes) FILTER (WHERE b.start_at > now() - interval '30 days'), 0)::bigint, \
-                max(a.assigned_at) \
-         FROM booking.assignments a JOIN booking.bookings b ON b.id = a.booking_id \
-         WHERE a.mediator_id = ANY($1) GROUP BY a.mediator_id",
+    let rows: Vec<(Uuid, i64, Option<DateTime<Utc>>)> = sqlx::query!(
+        r#"SELECT a.mediator_id,
+                  coalesce(sum(b.duration_minutes) FILTER (WHERE b.start_at > now() - interval '30 days'), 0)::bigint
+                    AS "minutes!",
+                  max(a.assigned_at) AS last_assigned
+           FROM booking.assignments a JOIN booking.bookings b ON b.id = a.booking_id
+           WHERE a.mediator_id = ANY($1) GROUP BY a.mediator_id"#,
+        mediators,
     )
-    .bind(mediators)
     .fetch_all(db)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.mediator_id, r.minutes, r.last_assigned))
+    .collect();
     Ok(rows
         .into_iter()
         .map(|(m, minutes, last)| {
@@ -300,18 +342,20 @@ pub async fn insert_round(
     excluded: &serde_json::Value,
     other_languages: u32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO booking.dispatch_rounds (booking_id, wave, ranked, excluded, other_languages) VALUES ($1, $2, $3, $4, $5)")
-        .bind(booking.as_uuid())
-        .bind(wave)
-        .bind(ranked)
-        .bind(excluded)
-        .bind(other_languages as i32)
+    sqlx::query!(
+        "INSERT INTO booking.dispatch_rounds (booking_id, wave, ranked, excluded, other_languages) VALUES ($1, $2, $3, $4, $5)",
+        booking.as_uuid(),
+        wave,
+        ranked,
+        excluded,
+        other_languages as i32,
+    )
         .execute(db)
         .await?;
     Ok(())
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 pub struct RoundRow {
     pub wave: i32,
     pub at: DateTime<Utc>,
@@ -324,28 +368,23 @@ pub async fn rounds(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<Vec<RoundRow>, sqlx::Error> {
-    sqlx::query_as("SELECT wave, at, ranked, excluded, other_languages FROM booking.dispatch_rounds WHERE booking_id = $1 ORDER BY at, wave")
-        .bind(booking.as_uuid())
+    sqlx::query_as!(
+        RoundRow,
+        "SELECT wave, at, ranked, excluded, other_languages FROM booking.dispatch_rounds WHERE booking_id = $1 ORDER BY at, wave",
+        booking.as_uuid(),
+    )
         .fetch_all(db)
         .await
 }
 
-/// What a timer does when it is due.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a timer does when it is due (`booking.timers.kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum TimerKind {
     /// The wave's offers expire; the next wave or escalation follows.
     WaveDeadline,
     /// The escalation point before the start.
     Escalation,
-}
-
-impl TimerKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            TimerKind::WaveDeadline => "wave_deadline",
-            TimerKind::Escalation => "escalation",
-        }
-    }
 }
 
 pub async fn insert_timer(
@@ -355,12 +394,14 @@ pub async fn insert_timer(
     wave: i32,
     due_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO booking.timers (id, booking_id, kind, wave, due_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(Uuid::now_v7())
-        .bind(booking.as_uuid())
-        .bind(kind.as_str())
-        .bind(wave)
-        .bind(due_at)
+    sqlx::query!(
+        "INSERT INTO booking.timers (id, booking_id, kind, wave, due_at) VALUES ($1, $2, $3, $4, $5)",
+        Uuid::now_v7(),
+        booking.as_uuid(),
+        kind as TimerKind,
+        wave,
+        due_at,
+    )
         .execute(db)
         .await?;
     Ok(())
@@ -371,10 +412,10 @@ pub async fn mark_escalated(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE booking.bookings SET escalated_at = now() WHERE id = $1 AND escalated_at IS NULL",
+        booking.as_uuid(),
     )
-    .bind(booking.as_uuid())
     .execute(db)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -385,19 +426,21 @@ pub async fn clear_escalation(
     db: impl PgExecutor<'_>,
     booking: BookingId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE booking.bookings SET escalated_at = NULL WHERE id = $1")
-        .bind(booking.as_uuid())
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE booking.bookings SET escalated_at = NULL WHERE id = $1",
+        booking.as_uuid(),
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Mark a booking's pending timers done (it was assigned or cancelled).
 pub async fn cancel_timers(db: impl PgExecutor<'_>, booking: BookingId) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE booking.timers SET done_at = now() WHERE booking_id = $1 AND done_at IS NULL",
+        booking.as_uuid(),
     )
-    .bind(booking.as_uuid())
     .execute(db)
     .await?;
     Ok(())
@@ -408,36 +451,33 @@ pub async fn due_timers(
     conn: &mut PgConnection,
     limit: i64,
 ) -> Result<Vec<(Uuid, BookingId, TimerKind, i32)>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid, String, i32)> = sqlx::query_as(
-        "SELECT id, booking_id, kind, wave FROM booking.timers WHERE done_at IS NULL AND due_at <= now() \
-         ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+    let rows = sqlx::query!(
+        r#"SELECT id, booking_id AS "booking_id: BookingId", kind AS "kind: TimerKind", wave
+           FROM booking.timers WHERE done_at IS NULL AND due_at <= now()
+           ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED"#,
+        limit,
     )
-    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, b, kind, w)| {
-            let kind = if kind == "escalation" {
-                TimerKind::Escalation
-            } else {
-                TimerKind::WaveDeadline
-            };
-            (id, BookingId(b), kind, w)
-        })
+        .map(|r| (r.id, r.booking_id, r.kind, r.wave))
         .collect())
 }
 
 pub async fn finish_timer(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE booking.timers SET done_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE booking.timers SET done_at = now() WHERE id = $1",
+        id,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
-/// How a reservation guard ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a reservation guard ended (`booking.reservation_guards.outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum GuardOutcome {
     /// The reservation is the booking's assignment.
     Kept,
@@ -447,18 +487,8 @@ pub enum GuardOutcome {
     NotReserved,
 }
 
-impl GuardOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GuardOutcome::Kept => "kept",
-            GuardOutcome::Released => "released",
-            GuardOutcome::NotReserved => "not_reserved",
-        }
-    }
-}
-
 /// An open reservation guard.
-#[derive(Clone, Copy, Debug, FromRow)]
+#[derive(Clone, Copy, Debug)]
 pub struct Guard {
     pub reservation_id: Uuid,
     pub booking_id: Uuid,
@@ -475,15 +505,15 @@ pub async fn open_guard(
     mediator: MediatorId,
     due_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO booking.reservation_guards (reservation_id, booking_id, mediator_id, due_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (reservation_id) DO UPDATE \
          SET due_at = EXCLUDED.due_at, done_at = NULL, outcome = NULL, attempts = 0, last_error = NULL",
+        reservation.as_uuid(),
+        booking.as_uuid(),
+        mediator.as_uuid(),
+        due_at,
     )
-    .bind(reservation.as_uuid())
-    .bind(booking.as_uuid())
-    .bind(mediator.as_uuid())
-    .bind(due_at)
     .execute(db)
     .await?;
     Ok(())
@@ -495,12 +525,12 @@ pub async fn close_guard(
     reservation: ReservationId,
     outcome: GuardOutcome,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE booking.reservation_guards SET done_at = now(), outcome = $2 \
          WHERE reservation_id = $1 AND done_at IS NULL",
+        reservation.as_uuid(),
+        outcome as GuardOutcome,
     )
-    .bind(reservation.as_uuid())
-    .bind(outcome.as_str())
     .execute(db)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -514,19 +544,21 @@ pub async fn lock_guard(
 ) -> Result<Option<Guard>, sqlx::Error> {
     match reservation {
         Some(id) => {
-            sqlx::query_as(
-                "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
+            sqlx::query_as!(
+        Guard,
+        "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
                  WHERE reservation_id = $1 AND done_at IS NULL FOR UPDATE",
-            )
-            .bind(id.as_uuid())
+        id.as_uuid(),
+    )
             .fetch_optional(&mut *conn)
             .await
         }
         None => {
-            sqlx::query_as(
-                "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
+            sqlx::query_as!(
+        Guard,
+        "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
                  WHERE done_at IS NULL AND due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-            )
+    )
             .fetch_optional(&mut *conn)
             .await
         }
@@ -540,13 +572,13 @@ pub async fn postpone_guard(
     due_at: DateTime<Utc>,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE booking.reservation_guards SET attempts = attempts + 1, due_at = $2, last_error = $3 \
          WHERE reservation_id = $1",
+        reservation.as_uuid(),
+        due_at,
+        error,
     )
-    .bind(reservation.as_uuid())
-    .bind(due_at)
-    .bind(error)
     .execute(db)
     .await?;
     Ok(())
@@ -557,10 +589,11 @@ pub async fn assignment_holds(
     db: impl PgExecutor<'_>,
     reservation: ReservationId,
 ) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM booking.assignments WHERE reservation_id = $1")
-            .bind(reservation.as_uuid())
-            .fetch_optional(db)
-            .await?;
+    let found: Option<i32> = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM booking.assignments WHERE reservation_id = $1"#,
+        reservation.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(found.is_some())
 }

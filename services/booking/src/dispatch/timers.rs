@@ -10,7 +10,7 @@ use chrono::Utc;
 use mittler_contracts::booking::OfferExpired;
 use mittler_platform::CancellationToken;
 use mittler_platform::consumer::HandleError;
-use mittler_types::{BookingId, BookingState, MediatorId, OfferId};
+use mittler_types::{BookingId, BookingState};
 use sqlx::PgConnection;
 
 impl Dispatcher {
@@ -63,19 +63,21 @@ impl Dispatcher {
         let Some(row) = bookings::get_for_update(tx, id).await? else {
             return Ok(());
         };
-        if row.state().map_err(HandleError::reject)? != BookingState::Offering {
+        if row.state() != BookingState::Offering {
             return Ok(());
         }
         let settings = self.settings(&row)?;
         let view = row.into_view().map_err(HandleError::reject)?;
-        for offer in store::close_open_offers(&mut *tx, id, Some(wave), "expired").await? {
+        for offer in
+            store::close_open_offers(&mut *tx, id, Some(wave), store::OfferState::Expired).await?
+        {
             emit(
                 tx,
                 OfferExpired {
-                    offer_id: OfferId(offer.id),
+                    offer_id: offer.id,
                     booking_id: id,
                     organisation_id: view.organisation_id,
-                    mediator_id: MediatorId(offer.mediator_id),
+                    mediator_id: offer.mediator_id,
                 },
             )
             .await?;
@@ -106,7 +108,7 @@ impl Dispatcher {
             return Ok(());
         };
         if !matches!(
-            row.state().map_err(HandleError::reject)?,
+            row.state(),
             BookingState::Requested | BookingState::Offering
         ) {
             return Ok(());

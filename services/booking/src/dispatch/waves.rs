@@ -33,7 +33,7 @@ impl Dispatcher {
                 "booking {id} does not exist"
             )));
         };
-        if row.state().map_err(HandleError::reject)? != BookingState::Requested {
+        if row.state() != BookingState::Requested {
             return Ok(()); // already dispatched, assigned or cancelled
         }
         self.release_assignment(tx, id).await?;

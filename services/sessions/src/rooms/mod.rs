@@ -54,13 +54,13 @@ impl Rooms {
     /// Load (or, the first time, make) the signing key.
     pub async fn new(pool: PgPool, config: SessionsConfig) -> anyhow::Result<Self> {
         let fresh: [u8; 32] = rand::random();
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO sessions.keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            &fresh[..],
         )
-        .bind(&fresh[..])
         .execute(&pool)
         .await?;
-        let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM sessions.keys WHERE id = 1")
+        let key: Vec<u8> = sqlx::query_scalar!("SELECT key FROM sessions.keys WHERE id = 1",)
             .fetch_one(&pool)
             .await?;
         let janus = match config.provider {
@@ -98,12 +98,13 @@ impl Rooms {
         tx: &mut PgConnection,
         id: BookingId,
     ) -> Result<Option<(OrganisationId, UserId, BookingDetails)>, HandleError> {
-        let row: Option<(Uuid, Uuid, serde_json::Value)> = sqlx::query_as(
-            "SELECT organisation_id, requested_by, details FROM sessions.bookings WHERE booking_id = $1",
-        )
-        .bind(id.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await?;
+        let row: Option<(Uuid, Uuid, serde_json::Value)> = sqlx::query!(
+        "SELECT organisation_id, requested_by, details FROM sessions.bookings WHERE booking_id = $1",
+        id.as_uuid(),
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| (r.organisation_id, r.requested_by, r.details));
         row.map(|(o, u, d)| {
             Ok((
                 OrganisationId(o),
@@ -122,15 +123,15 @@ impl Rooms {
         requested_by: UserId,
         details: &BookingDetails,
     ) -> Result<(), HandleError> {
-        sqlx::query(
-            "INSERT INTO sessions.bookings (booking_id, organisation_id, requested_by, details) \
+        sqlx::query!(
+        "INSERT INTO sessions.bookings (booking_id, organisation_id, requested_by, details) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (booking_id) DO UPDATE SET details = EXCLUDED.details, \
              updated_at = now()",
-        )
-        .bind(id.as_uuid())
-        .bind(organisation.as_uuid())
-        .bind(requested_by.as_uuid())
-        .bind(serde_json::to_value(details).map_err(HandleError::reject)?)
+        id.as_uuid(),
+        organisation.as_uuid(),
+        requested_by.as_uuid(),
+        serde_json::to_value(details).map_err(HandleError::reject)?,
+    )
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -163,18 +164,18 @@ impl Rooms {
             .as_ref()
             .map(|_| (room.as_u128() & ((1u128 << 52) - 1)) as i64);
         let janus_secret = self.janus.as_ref().map(|_| secret());
-        let inserted = sqlx::query(
-            "INSERT INTO sessions.rooms (id, booking_id, organisation_id, provider, state, valid_from, valid_until, \
+        let inserted = sqlx::query!(
+        "INSERT INTO sessions.rooms (id, booking_id, organisation_id, provider, state, valid_from, valid_until, \
              janus_room, janus_secret) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-        )
-        .bind(room)
-        .bind(assigned.booking_id.as_uuid())
-        .bind(organisation.as_uuid())
-        .bind(self.config.provider.as_str())
-        .bind(valid_from)
-        .bind(valid_until)
-        .bind(janus_room)
-        .bind(&janus_secret)
+        room,
+        assigned.booking_id.as_uuid(),
+        organisation.as_uuid(),
+        self.config.provider.as_str(),
+        valid_from,
+        valid_until,
+        janus_room,
+        janus_secret.as_deref(),
+    )
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -203,17 +204,17 @@ impl Rooms {
                     exp: valid_until.timestamp(),
                 },
             );
-            sqlx::query(
-                "INSERT INTO sessions.links (id, room_id, role, user_id, mediator_id, token, janus_token) \
+            sqlx::query!(
+        "INSERT INTO sessions.links (id, room_id, role, user_id, mediator_id, token, janus_token) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(link)
-            .bind(room)
-            .bind(role.as_str())
-            .bind(user.map(|u| u.as_uuid()))
-            .bind(mediator.map(|m| m.as_uuid()))
-            .bind(&token)
-            .bind(&janus_token)
+        link,
+        room,
+        role.as_str(),
+        user.map(|u| u.as_uuid()),
+        mediator.map(|m| m.as_uuid()),
+        &token,
+        janus_token.as_deref(),
+    )
             .execute(&mut *tx)
             .await?;
             links.push(JoinLink {
@@ -261,14 +262,15 @@ impl Rooms {
         booking: BookingId,
         reason: &str,
     ) -> Result<(), HandleError> {
-        let closed: Option<(Uuid, Uuid, Option<i64>, Option<String>)> = sqlx::query_as(
-            "UPDATE sessions.rooms SET state = 'closed', closed_at = now(), close_reason = $2 \
+        let closed: Option<(Uuid, Uuid, Option<i64>, Option<String>)> = sqlx::query!(
+        "UPDATE sessions.rooms SET state = 'closed', closed_at = now(), close_reason = $2 \
              WHERE booking_id = $1 AND state = 'open' RETURNING id, organisation_id, janus_room, janus_secret",
-        )
-        .bind(booking.as_uuid())
-        .bind(reason)
-        .fetch_optional(&mut *tx)
-        .await?;
+        booking.as_uuid(),
+        reason,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| (r.id, r.organisation_id, r.janus_room, r.janus_secret));
         if let Some((room, organisation, janus_room, janus_secret)) = closed {
             if let (Some(janus), Some(number), Some(secret)) =
                 (&self.janus, janus_room, janus_secret)
@@ -296,14 +298,14 @@ impl Rooms {
     pub async fn links(&self, request: LinksRequest) -> Result<SessionLinks, SessionsError> {
         // id, organisation, provider, state, valid from, valid until
         type RoomRow = (Uuid, Uuid, String, String, DateTime<Utc>, DateTime<Utc>);
-        let room: Option<RoomRow> =
-            sqlx::query_as(
-                "SELECT id, organisation_id, provider, state, valid_from, valid_until FROM sessions.rooms \
+        let room: Option<RoomRow> = sqlx::query!(
+        "SELECT id, organisation_id, provider, state, valid_from, valid_until FROM sessions.rooms \
                  WHERE booking_id = $1 ORDER BY created_at DESC LIMIT 1",
-            )
-            .bind(request.booking_id.as_uuid())
-            .fetch_optional(&self.pool)
-            .await?;
+        request.booking_id.as_uuid(),
+    )
+    .fetch_optional(&self.pool)
+    .await?
+    .map(|r| (r.id, r.organisation_id, r.provider, r.state, r.valid_from, r.valid_until));
         let Some((room, organisation, provider, state, valid_from, valid_until)) = room else {
             return Err(
                 RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
@@ -314,12 +316,15 @@ impl Rooms {
                 RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
             );
         }
-        let rows: Vec<(String, Option<Uuid>, Option<Uuid>, String)> = sqlx::query_as(
-            "SELECT role, user_id, mediator_id, token FROM sessions.links WHERE room_id = $1 ORDER BY created_at",
-        )
-        .bind(room)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, Option<Uuid>, Option<Uuid>, String)> = sqlx::query!(
+        "SELECT role, user_id, mediator_id, token FROM sessions.links WHERE room_id = $1 ORDER BY created_at",
+        room,
+    )
+    .fetch_all(&self.pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.role, r.user_id, r.mediator_id, r.token))
+    .collect();
         let mut links = Vec::new();
         for (role, user, mediator, token) in rows {
             let role: ParticipantRole = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;

@@ -61,8 +61,7 @@ impl Rooms {
     pub async fn check(&self, request: JoinRequest) -> Result<ParticipantRole, SessionsError> {
         let grant = self.grant(&request.token)?;
         let state: Option<String> =
-            sqlx::query_scalar("SELECT state FROM sessions.rooms WHERE id = $1")
-                .bind(grant.room)
+            sqlx::query_scalar!("SELECT state FROM sessions.rooms WHERE id = $1", grant.room,)
                 .fetch_optional(&self.pool)
                 .await?;
         match state.as_deref() {
@@ -82,12 +81,13 @@ impl Rooms {
         let mut tx = self.pool.begin().await?;
         // booking, organisation, state, valid until, Janus room
         type RoomRow = (Uuid, Uuid, String, DateTime<Utc>, Option<i64>);
-        let room: Option<RoomRow> = sqlx::query_as(
-            "SELECT booking_id, organisation_id, state, valid_until, janus_room FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
-        )
-        .bind(grant.room)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let room: Option<RoomRow> = sqlx::query!(
+        "SELECT booking_id, organisation_id, state, valid_until, janus_room FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
+        grant.room,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| (r.booking_id, r.organisation_id, r.state, r.valid_until, r.janus_room));
         let Some((booking, organisation, state, valid_until, janus_room)) = room else {
             return Err(SessionsError::NotFound);
         };
@@ -99,22 +99,25 @@ impl Rooms {
             .into());
         }
         let peer = Uuid::now_v7();
-        let peers: Vec<(Uuid, String)> = sqlx::query_as(
-            "SELECT peer_id, role FROM sessions.participants WHERE room_id = $1 AND left_at IS NULL ORDER BY joined_at",
-        )
-        .bind(grant.room)
-        .fetch_all(&mut *tx)
-        .await?;
+        let peers: Vec<(Uuid, String)> = sqlx::query!(
+        "SELECT peer_id, role FROM sessions.participants WHERE room_id = $1 AND left_at IS NULL ORDER BY joined_at",
+        grant.room,
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.peer_id, r.role))
+    .collect();
         if peers.len() >= self.config.max_participants {
             return Err(RpcFault::new(FaultCode::Closed, "the room is full").into());
         }
-        sqlx::query(
-            "INSERT INTO sessions.participants (peer_id, room_id, link_id, role) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(peer)
-        .bind(grant.room)
-        .bind(grant.link)
-        .bind(grant.role.as_str())
+        sqlx::query!(
+        "INSERT INTO sessions.participants (peer_id, room_id, link_id, role) VALUES ($1, $2, $3, $4)",
+        peer,
+        grant.room,
+        grant.link,
+        grant.role.as_str(),
+    )
         .execute(&mut *tx)
         .await?;
         let now = Utc::now();
@@ -137,13 +140,13 @@ impl Rooms {
         roles.push(grant.role.as_str());
         let mediating = roles.contains(&"mediator") && roles.iter().any(|r| *r != "mediator");
         if mediating {
-            let started = sqlx::query(
-                "INSERT INTO sessions.records (room_id, booking_id, started_at) VALUES ($1, $2, $3) \
+            let started = sqlx::query!(
+        "INSERT INTO sessions.records (room_id, booking_id, started_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (room_id) DO NOTHING",
-            )
-            .bind(grant.room)
-            .bind(booking.as_uuid())
-            .bind(now)
+        grant.room,
+        booking.as_uuid(),
+        now,
+    )
             .execute(&mut *tx)
             .await?;
             if started.rows_affected() == 1 {
@@ -161,11 +164,12 @@ impl Rooms {
         }
         let janus = match janus_room {
             Some(number) => {
-                let token: Option<String> =
-                    sqlx::query_scalar("SELECT janus_token FROM sessions.links WHERE id = $1")
-                        .bind(grant.link)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let token: Option<String> = sqlx::query_scalar!(
+                    "SELECT janus_token FROM sessions.links WHERE id = $1",
+                    grant.link,
+                )
+                .fetch_one(&mut *tx)
+                .await?;
                 Some(JanusJoin {
                     url: self.config.janus_public_url.clone(),
                     room: number as u64,
@@ -197,10 +201,10 @@ impl Rooms {
 
     /// `session.rpc.alive`.
     pub async fn alive(&self, request: LeaveRequest) -> Result<(), SessionsError> {
-        sqlx::query(
-            "UPDATE sessions.participants SET seen_at = now() WHERE peer_id = $1 AND left_at IS NULL",
-        )
-        .bind(request.peer_id)
+        sqlx::query!(
+        "UPDATE sessions.participants SET seen_at = now() WHERE peer_id = $1 AND left_at IS NULL",
+        request.peer_id,
+    )
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -217,11 +221,11 @@ impl Rooms {
                 _ = shutdown.cancelled() => return Ok(()),
                 _ = tokio::time::sleep(every) => {}
             }
-            let silent: Vec<Uuid> = match sqlx::query_scalar(
+            let silent: Vec<Uuid> = match sqlx::query_scalar!(
                 "SELECT peer_id FROM sessions.participants WHERE left_at IS NULL \
                  AND seen_at < now() - make_interval(secs => $1)",
+                self.config.presence_timeout_secs as f64,
             )
-            .bind(self.config.presence_timeout_secs as f64)
             .fetch_all(&self.pool)
             .await
             {
@@ -244,22 +248,26 @@ impl Rooms {
     /// the session and its time record.
     pub async fn leave(&self, request: LeaveRequest) -> Result<(), SessionsError> {
         let mut tx = self.pool.begin().await?;
-        let left: Option<(Uuid, String)> = sqlx::query_as(
-            "UPDATE sessions.participants SET left_at = now() WHERE peer_id = $1 AND left_at IS NULL \
+        let left: Option<(Uuid, String)> = sqlx::query!(
+        "UPDATE sessions.participants SET left_at = now() WHERE peer_id = $1 AND left_at IS NULL \
              RETURNING room_id, role",
-        )
-        .bind(request.peer_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        request.peer_id,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| (r.room_id, r.role));
         let Some((room, role)) = left else {
             return Ok(()); // left before
         };
-        let (booking, organisation): (Uuid, Uuid) = sqlx::query_as(
-            "SELECT booking_id, organisation_id FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
-        )
-        .bind(room)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (booking, organisation): (Uuid, Uuid) = {
+            let r = sqlx::query!(
+        "SELECT booking_id, organisation_id FROM sessions.rooms WHERE id = $1 FOR NO KEY UPDATE",
+        room,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+            (r.booking_id, r.organisation_id)
+        };
         let now = Utc::now();
         let (booking, organisation) = (BookingId(booking), OrganisationId(organisation));
         emit(
@@ -274,20 +282,20 @@ impl Rooms {
             },
         )
         .await?;
-        let present: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM sessions.participants WHERE room_id = $1 AND left_at IS NULL",
+        let present: i64 = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM sessions.participants WHERE room_id = $1 AND left_at IS NULL"#,
+            room,
         )
-        .bind(room)
         .fetch_one(&mut *tx)
         .await?;
         if present == 0 {
-            let ended: Option<DateTime<Utc>> = sqlx::query_scalar(
+            let ended: Option<DateTime<Utc>> = sqlx::query_scalar!(
                 "UPDATE sessions.records SET ended_at = $2, \
                  minutes = ceil(extract(epoch FROM ($2 - started_at)) / 60)::integer \
                  WHERE room_id = $1 AND ended_at IS NULL RETURNING started_at",
+                room,
+                now,
             )
-            .bind(room)
-            .bind(now)
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(started_at) = ended {
