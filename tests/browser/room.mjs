@@ -1,7 +1,7 @@
 // Two people open their own join links in headless chromium with fake camera and
 // microphone; both reach RTCPeerConnection "connected" and receive video bytes.
 // A forged and an expired link each show their message. Prints JSON; the Rust
-// test (services/mittler/tests/sessions.rs) starts the system and judges.
+// test (services/mittler/tests/system/sessions.rs) starts the system and judges.
 //
 //   node room.mjs '{"a": URL, "b": URL, "forged": URL, "expired": URL, "relay": false}'
 import { launch, newContext } from "./browser.mjs";

@@ -1,7 +1,7 @@
 // The web UI in headless chromium, as three people use it at once: a coordinator
 // watches the live queue on a desktop, a requester books on a desktop, a mediator
 // accepts on a phone. axe-core checks every page. Prints JSON; the Rust test
-// (services/mittler/tests/ui.rs) starts the system and judges.
+// (services/mittler/tests/system/ui.rs) starts the system and judges.
 //
 //   node ui.mjs '{"base": URL, "password": "...", "requester": EMAIL, "coordinator": EMAIL,
 //                 "mediators": {ID: EMAIL}, "start": "YYYY-MM-DDTHH:MM", "screenshots": DIR|null}'

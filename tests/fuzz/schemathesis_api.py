@@ -25,8 +25,8 @@ def run(stack, email):
         # cover the same operations.
         "--phases", "coverage,fuzzing,stateful",
         "--exclude-path", "/api/v1/auth/logout",
-        # Live event streams never end; services/mittler/tests/notifications.rs and
-        # services/gateway/tests/reports_api.rs read them.
+        # Live event streams never end; services/mittler/tests/system/notifications.rs and
+        # services/gateway/tests/api/reports_api.rs read them.
         "--exclude-path", "/api/v1/notifications/events",
         "--exclude-path", "/api/v1/queue/events",
         "--header", f"Authorization: Bearer {token}",

@@ -8,8 +8,8 @@
 use chrono::{Duration, TimeZone as _, Utc};
 use hdrhistogram::Histogram;
 use mittler_availability::requests::Availability;
+use mittler_availability::settings::AvailabilityConfig;
 use mittler_contracts::availability::{Candidates, GeoPoint, Needs};
-use mittler_platform::config::AvailabilityConfig;
 use mittler_platform::rpc;
 use mittler_testkit::{TestDb, TestNats};
 use mittler_types::{GenderPreference, LanguageTag, Modality, Qualification};

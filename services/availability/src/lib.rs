@@ -10,6 +10,7 @@ pub mod eligibility;
 pub mod error;
 pub mod requests;
 pub mod seed;
+pub mod settings;
 pub mod store;
 pub mod validation;
 
@@ -25,7 +26,7 @@ mittler_platform::service_entry_points!(NAME, run_with);
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingAvailability>(&mut tasks, Schema::AVAILABILITY, &shutdown);
-    requests::Availability::new(platform.pool.clone(), platform.config.availability.clone())
+    requests::Availability::new(platform.pool.clone(), platform.settings()?)
         .serve(&platform, &mut tasks, &shutdown);
     tasks.join(shutdown, platform.grace()).await
 }

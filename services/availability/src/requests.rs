@@ -5,6 +5,7 @@
 use crate::calendar;
 use crate::eligibility::{self, MediatorState};
 use crate::error::AvailabilityError;
+use crate::settings::AvailabilityConfig;
 use crate::store::{self, InsertReservationError, LocalRules};
 use crate::validation::{invalid, validate_calendar, validate_profile};
 use chrono::{Duration, Utc};
@@ -17,7 +18,6 @@ use mittler_contracts::availability::{
     ReserveRequest, SetPresence, SetPresenceRequest,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
-use mittler_platform::config::AvailabilityConfig;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use mittler_types::{MediatorId, Modality};
 use sqlx::PgPool;

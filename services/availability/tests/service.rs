@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use mittler_availability::requests::Availability;
+use mittler_availability::settings::AvailabilityConfig;
 use mittler_contracts::availability::{
     Absence, Calendar, Exclusion, GeoPoint, LanguageSkill, MediatorProfile, MediatorRef, Needs,
     PutCalendarRequest, ReleaseRequest, ReserveRequest, SetPresenceRequest, WeeklyRule,
 };
 use mittler_contracts::{FaultCode, RpcFault};
-use mittler_platform::config::AvailabilityConfig;
 use mittler_testkit::{TestDb, eventually};
 use mittler_types::{
     BookingId, Gender, GenderPreference, LanguageTag, MediatorId, Modality, Qualification, TimeZone,

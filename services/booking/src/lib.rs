@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod reports;
 pub mod requests;
 pub mod sessions;
+pub mod settings;
 pub mod store;
 
 use mittler_contracts::system::PingBooking;
@@ -33,7 +34,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     platform.spawn_basics::<PingBooking>(&mut tasks, Schema::BOOKING, &shutdown);
     requests::Bookings::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     reports::Reports::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
-    dispatch::Dispatcher::new(&platform).spawn(&platform, &mut tasks, &shutdown);
+    dispatch::Dispatcher::new(&platform)?.spawn(&platform, &mut tasks, &shutdown);
     let spec = mittler_platform::consumer::ConsumerSpec {
         name: "booking-sessions".into(),
         stream: &mittler_contracts::streams::SESSION,

@@ -245,7 +245,7 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let auth = &state.platform.config.auth;
+    let auth = &state.auth;
     let pool = state.pool();
     let window = Duration::minutes(auth.failed_login_window_minutes);
     let (by_email, by_ip) =
@@ -336,7 +336,7 @@ pub async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<Res
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie("", 0, state.platform.config.auth.cookie_secure),
+        session_cookie("", 0, state.auth.cookie_secure),
     );
     Ok(response)
 }

@@ -61,10 +61,8 @@ impl utoipa::Modify for Security {
     }
 }
 
-pub fn router(platform: Platform) -> Router {
-    let state = AppState {
-        platform: platform.clone(),
-    };
+pub fn router(platform: Platform) -> anyhow::Result<Router> {
+    let state = AppState::new(platform.clone())?;
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -118,7 +116,7 @@ pub fn router(platform: Platform) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(crate::ui::problems_in_language))
         .with_state(state.clone());
-    Router::new()
+    Ok(Router::new()
         .merge(crate::ui::router().with_state(state.clone()))
         .route("/api/openapi.json", get(openapi))
         .route("/room/{token}", get(rooms::page))
@@ -127,7 +125,7 @@ pub fn router(platform: Platform) -> Router {
         .merge(ops::router(platform.ops()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(ops::request_context))
+        .layer(axum::middleware::from_fn(ops::request_context)))
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -28,6 +28,7 @@ pub mod problem;
 pub mod reports;
 pub mod rooms;
 pub mod seed;
+pub mod settings;
 pub mod state;
 pub mod tenancy;
 pub mod ui;
@@ -72,7 +73,7 @@ pub async fn run_with(
         16,
         [(mittler_contracts::directory::Contacts, contacts)]
     );
-    let app = http::router(platform.clone());
+    let app = http::router(platform.clone())?;
     let addr = listener.local_addr().ok();
     tracing::info!(?addr, "gateway listening");
     let server_shutdown = shutdown.clone();

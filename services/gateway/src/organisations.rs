@@ -12,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mittler_contracts::booking::DispatchPolicy;
-use mittler_platform::config::DispatchConfig;
 use mittler_types::{OrganisationId, OrganisationKind, Role, TimeZone};
 use serde::Serialize;
 
@@ -40,16 +39,6 @@ pub async fn in_force(
     Ok(own.or(pool))
 }
 
-fn configured(config: &DispatchConfig) -> DispatchPolicy {
-    DispatchPolicy {
-        cascade_size: Some(config.cascade_size as u32),
-        cascade_secs: Some(config.cascade_secs),
-        broadcast_secs: Some(config.broadcast_secs),
-        ring_secs: Some(config.ring_secs),
-        escalate_before_start_secs: Some(config.escalate_before_start_secs),
-    }
-}
-
 async fn visible(state: &AppState, user: &AuthUser, id: &str) -> Result<OrganisationId, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
@@ -70,9 +59,7 @@ async fn view(state: &AppState, id: OrganisationId) -> Result<PolicyView, ApiErr
     Ok(PolicyView {
         own,
         inherited,
-        effective: own
-            .or(inherited)
-            .or(configured(&state.platform.config.dispatch)),
+        effective: own.or(inherited).or(state.dispatch.policy()),
     })
 }
 

@@ -16,6 +16,7 @@ pub mod ics;
 pub mod mailer;
 pub mod notify;
 pub mod requests;
+pub mod settings;
 pub mod store;
 
 use anyhow::Context as _;
@@ -34,7 +35,7 @@ mittler_platform::service_entry_points!(NAME, run_with);
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingNotification>(&mut tasks, Schema::NOTIFICATIONS, &shutdown);
-    let config = platform.config.notifications.clone();
+    let config: settings::NotificationsConfig = platform.settings()?;
     let templates = Arc::new(compose::Templates::load().context("loading templates")?);
     let notifier = notify::Notifier {
         pool: platform.pool.clone(),

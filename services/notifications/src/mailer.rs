@@ -3,6 +3,7 @@
 //! given up after `max_attempts` (a `notification.delivery.failed` event, and the
 //! coordinators see it in the delivery log).
 
+use crate::settings::{NotificationsConfig, SmtpTls};
 use crate::store::{self, Outgoing};
 use chrono::{Duration, Utc};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -11,7 +12,6 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use mittler_contracts::Envelope;
 use mittler_contracts::notification::DeliveryFailed;
-use mittler_platform::config::{NotificationsConfig, SmtpTls};
 use mittler_platform::{CancellationToken, Schema, outbox};
 use mittler_types::{BookingId, OrganisationId};
 use secrecy::ExposeSecret;

@@ -13,6 +13,7 @@
 pub mod error;
 pub mod janus;
 pub mod rooms;
+pub mod settings;
 pub mod tokens;
 
 use anyhow::Context as _;
@@ -31,7 +32,7 @@ mittler_platform::service_entry_points!(NAME, run_with);
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingSession>(&mut tasks, Schema::SESSIONS, &shutdown);
-    let rooms = rooms::Rooms::new(platform.pool.clone(), platform.config.sessions.clone())
+    let rooms = rooms::Rooms::new(platform.pool.clone(), platform.settings()?)
         .await
         .context("loading the signing key")?;
     let spec = ConsumerSpec {

@@ -258,6 +258,50 @@ pub struct CreateBookingRequest {
     pub policy: DispatchPolicy,
 }
 
+/// The dispatch policy of the `[dispatch]` settings, which applies where neither an
+/// organisation nor its pool set one: the booking service dispatches by it, the
+/// gateway shows it as the default. The numbers here are the defaults of both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DispatchDefaults {
+    /// Mediators asked in the first wave (after the continuity mediator).
+    pub cascade_size: usize,
+    /// How long the first wave may answer.
+    pub cascade_secs: i64,
+    /// How long the broadcast to everyone eligible may answer before escalation.
+    pub broadcast_secs: i64,
+    /// How long an on-demand call rings before it escalates.
+    pub ring_secs: i64,
+    /// A scheduled booking nobody accepted this long before its start goes to the
+    /// coordinators (an on-demand call: when its ring ends).
+    pub escalate_before_start_secs: i64,
+}
+
+impl Default for DispatchDefaults {
+    fn default() -> Self {
+        Self {
+            cascade_size: 3,
+            cascade_secs: 900,
+            broadcast_secs: 3600,
+            ring_secs: 120,
+            escalate_before_start_secs: 48 * 3600,
+        }
+    }
+}
+
+impl DispatchDefaults {
+    /// As a policy with every part set.
+    pub fn policy(&self) -> DispatchPolicy {
+        DispatchPolicy {
+            cascade_size: Some(u32::try_from(self.cascade_size).unwrap_or(u32::MAX)),
+            cascade_secs: Some(self.cascade_secs),
+            broadcast_secs: Some(self.broadcast_secs),
+            ring_secs: Some(self.ring_secs),
+            escalate_before_start_secs: Some(self.escalate_before_start_secs),
+        }
+    }
+}
+
 /// How an organisation (or its pool) wants its bookings dispatched. Every part is
 /// optional: what is left out follows the pool's policy, then the service's
 /// `[dispatch]` configuration.

@@ -1,13 +1,22 @@
 //! Settings in layers: defaults in code, then an optional TOML file, then
 //! `MITTLER__SECTION__KEY` environment variables. Nothing needs setting to run
 //! locally; `deploy/mittler.example.toml` shows every key.
+//!
+//! The platform's own sections are typed here. Every other section belongs to a
+//! service, which declares its type (a [`Settings`]) in its own crate and reads it
+//! with [`Config::settings`]; the platform keeps those sections as loaded.
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use figment::value::{Dict, Value};
 use secrecy::SecretString;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::any::Any;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -19,216 +28,97 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub outbox: OutboxConfig,
     pub consumer: ConsumerConfig,
-    pub auth: AuthConfig,
-    pub availability: AvailabilityConfig,
-    pub dispatch: DispatchConfig,
-    pub notifications: NotificationsConfig,
-    pub sessions: SessionsConfig,
+    /// The services' sections (`[dispatch]`, `[notifications]`, …).
+    #[serde(flatten)]
+    pub sections: Sections,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct SessionsConfig {
-    /// Where join links point (the gateway's public address).
-    pub public_url: String,
-    /// A link opens this long before the start …
-    pub join_before_minutes: i64,
-    /// … and until this long after the planned end.
-    pub join_after_minutes: i64,
-    /// People in one room (the browser mesh carries four well).
-    pub max_participants: usize,
-    /// STUN servers for the browsers, e.g. `stun:turn.example.org:3478`.
-    pub stun_urls: Vec<String>,
-    /// TURN servers, e.g. `turn:turn.example.org:3478?transport=udp`; with
-    /// `turn_secret` (coturn's `static-auth-secret`) every participant gets
-    /// credentials that expire.
-    pub turn_urls: Vec<String>,
-    pub turn_secret: Option<SecretString>,
-    /// How long TURN credentials last.
-    pub turn_ttl_secs: i64,
-    /// A participant whose connection has not said it is alive for this long (its
-    /// gateway died) has left.
-    pub presence_timeout_secs: i64,
-    /// `builtin` (browsers connect to each other) or `janus` (through a Janus
-    /// VideoRoom, for larger deployments).
-    pub provider: VideoProvider,
-    /// Janus's HTTP API as this service reaches it, e.g. `http://127.0.0.1:8088/janus`.
-    pub janus_url: String,
-    /// … and as browsers reach it (often behind the same proxy as Mittler).
-    pub janus_public_url: String,
-    /// The VideoRoom plugin's `admin_key`: only Mittler may create rooms.
-    pub janus_admin_key: Option<SecretString>,
+/// A service's section of the settings: its type, its defaults and its name.
+pub trait Settings: DeserializeOwned + Default + Clone + Send + Sync + 'static {
+    /// The section's name: `[dispatch]` in the file, `MITTLER__DISPATCH__*` in the
+    /// environment.
+    const SECTION: &'static str;
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VideoProvider {
-    #[default]
-    Builtin,
-    Janus,
+/// The services' sections: as loaded, and as tests changed them.
+#[derive(Clone, Default, Deserialize)]
+pub struct Sections {
+    #[serde(flatten)]
+    loaded: Dict,
+    #[serde(skip)]
+    changed: HashMap<&'static str, Arc<dyn Any + Send + Sync>>,
 }
 
-impl VideoProvider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VideoProvider::Builtin => "builtin",
-            VideoProvider::Janus => "janus",
-        }
+impl std::fmt::Debug for Sections {
+    // Names only: a section may hold secrets, which its own type hides.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.loaded.keys().map(String::as_str).collect();
+        names.extend(self.changed.keys().copied());
+        names.sort_unstable();
+        names.dedup();
+        f.debug_tuple("Sections").field(&names).finish()
     }
 }
 
-impl Default for SessionsConfig {
-    fn default() -> Self {
-        Self {
-            public_url: "http://127.0.0.1:8080".into(),
-            join_before_minutes: 15,
-            join_after_minutes: 30,
-            max_participants: 4,
-            stun_urls: vec![],
-            turn_urls: vec![],
-            turn_secret: None,
-            turn_ttl_secs: 4 * 3600,
-            presence_timeout_secs: 60,
-            provider: VideoProvider::Builtin,
-            janus_url: "http://127.0.0.1:8088/janus".into(),
-            janus_public_url: "http://127.0.0.1:8088/janus".into(),
-            janus_admin_key: None,
+impl Config {
+    /// A service's section: its defaults where the file and the environment say
+    /// nothing; an error naming the section where they say something it does not take.
+    pub fn settings<T: Settings>(&self) -> Result<T, Box<figment::Error>> {
+        if let Some(changed) = self.sections.changed.get(T::SECTION)
+            && let Some(value) = changed.downcast_ref::<T>()
+        {
+            return Ok(value.clone());
+        }
+        match self.sections.loaded.get(T::SECTION) {
+            None => Ok(T::default()),
+            Some(value) => value
+                .deserialize::<T>()
+                .map_err(|e| Box::new(e.with_path(T::SECTION))),
         }
     }
-}
 
-/// How the SMTP connection is secured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    /// Plain SMTP: only for a mail sink on this machine.
-    #[default]
-    None,
-    /// STARTTLS on the submission port (587), required.
-    Starttls,
-    /// TLS from the first byte (465).
-    Tls,
-}
+    /// Change a service's section (tests; the all-in-one binary's set-up).
+    ///
+    /// # Panics
+    /// If the section as loaded does not read as `T`.
+    pub fn update<T: Settings>(&mut self, change: impl FnOnce(&mut T)) {
+        let mut value = self
+            .settings::<T>()
+            .unwrap_or_else(|e| panic!("settings [{}]: {e}", T::SECTION));
+        change(&mut value);
+        self.sections.changed.insert(T::SECTION, Arc::new(value));
+    }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct NotificationsConfig {
-    /// Where links in messages point (the gateway's public address).
-    pub public_url: String,
-    /// The sender of every message.
-    pub from: String,
-    pub smtp_host: String,
-    pub smtp_port: u16,
-    pub smtp_tls: SmtpTls,
-    pub smtp_username: Option<String>,
-    pub smtp_password: Option<SecretString>,
-    /// Tries per message before it is given up (and coordinators are told).
-    pub max_attempts: i32,
-    /// Wait before the second try; doubles with every further try (at most an hour).
-    pub retry_base_secs: i64,
-    /// Reminders before the start, in minutes.
-    pub reminder_minutes: Vec<i64>,
-    /// How often queued messages and due reminders are looked for.
-    pub poll_ms: u64,
-}
-
-impl Default for NotificationsConfig {
-    fn default() -> Self {
-        Self {
-            public_url: "http://127.0.0.1:8080".into(),
-            from: "Mittler <noreply@mittler.localhost>".into(),
-            smtp_host: "127.0.0.1".into(),
-            smtp_port: 1025,
-            smtp_tls: SmtpTls::None,
-            smtp_username: None,
-            smtp_password: None,
-            max_attempts: 8,
-            retry_base_secs: 30,
-            reminder_minutes: vec![1440, 60],
-            poll_ms: 500,
+    /// Set one value of a section by its path (`notifications.smtp_port`), for code
+    /// that cannot name the section's type. Set such values before [`update`]s of
+    /// the same section.
+    ///
+    /// # Panics
+    /// If the section was already changed through its type, or the path has no dot.
+    ///
+    /// [`update`]: Config::update
+    pub fn set_value(&mut self, path: &str, value: impl Into<Value>) {
+        let (section, key) = path
+            .split_once('.')
+            .unwrap_or_else(|| panic!("{path}: section.key expected"));
+        assert!(
+            !self.sections.changed.contains_key(section),
+            "[{section}] was changed through its type; set {key} before that"
+        );
+        let entry = self
+            .sections
+            .loaded
+            .entry(section.to_owned())
+            .or_insert_with(|| Value::from(Dict::new()));
+        if let Value::Dict(_, dict) = entry {
+            dict.insert(key.to_owned(), value.into());
         }
     }
-}
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct DispatchConfig {
-    /// Mediators asked in the first wave (after the continuity mediator).
-    pub cascade_size: usize,
-    /// How long the first wave may answer.
-    pub cascade_secs: i64,
-    /// How long the broadcast to everyone eligible may answer before escalation.
-    pub broadcast_secs: i64,
-    /// How long an on-demand call rings before it escalates.
-    pub ring_secs: i64,
-    /// How often due timers are looked for.
-    pub timer_poll_ms: u64,
-    /// A scheduled booking nobody accepted this long before its start goes to the
-    /// coordinators (an on-demand call: when its ring ends).
-    pub escalate_before_start_secs: i64,
-    /// A reservation taken but never recorded as an assignment is given back after
-    /// this long (the reconciliation of reservation guards).
-    pub reservation_guard_secs: i64,
-}
-
-impl Default for DispatchConfig {
-    fn default() -> Self {
-        Self {
-            cascade_size: 3,
-            cascade_secs: 900,
-            broadcast_secs: 3600,
-            ring_secs: 120,
-            timer_poll_ms: 500,
-            escalate_before_start_secs: 48 * 3600,
-            reservation_guard_secs: 60,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct AvailabilityConfig {
-    /// How long "online now" lasts after the last heartbeat.
-    pub presence_ttl_secs: i64,
-    /// Travel speed between on-site jobs, for travel buffers.
-    pub travel_speed_kmh: f64,
-}
-
-impl Default for AvailabilityConfig {
-    fn default() -> Self {
-        Self {
-            presence_ttl_secs: 90,
-            travel_speed_kmh: 40.0,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default)]
-pub struct AuthConfig {
-    /// Send the session cookie only over HTTPS (browsers treat 127.0.0.1 as secure).
-    pub cookie_secure: bool,
-    /// How long a browser session lasts.
-    pub session_hours: i64,
-    /// How long an API token lasts.
-    pub token_days: i64,
-    /// Failed logins for one e-mail address within the window before logins wait.
-    pub max_failed_logins: i64,
-    /// Failed logins from one address within the window before logins wait.
-    pub max_failed_logins_per_ip: i64,
-    pub failed_login_window_minutes: i64,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        Self {
-            cookie_secure: true,
-            session_hours: 12,
-            token_days: 30,
-            max_failed_logins: 5,
-            max_failed_logins_per_ip: 50,
-            failed_login_window_minutes: 15,
-        }
+    /// The names of the sections the file or the environment set, for a check that
+    /// every one of them belongs to a service.
+    pub fn section_names(&self) -> impl Iterator<Item = &str> {
+        self.sections.loaded.keys().map(String::as_str)
     }
 }
 
@@ -459,23 +349,5 @@ mod tests {
         assert_eq!(config.backoff(1), Duration::from_millis(10));
         assert_eq!(config.backoff(2), Duration::from_millis(20));
         assert_eq!(config.backoff(9), Duration::from_millis(20));
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::result_large_err)] // figment::Jail's closures return figment's own error
-mod example_file {
-    use super::*;
-
-    #[test]
-    fn the_commented_example_in_deploy_is_exactly_the_defaults() {
-        figment::Jail::expect_with(|_jail| {
-            let path =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/mittler.example.toml");
-            let loaded = Config::load(Some(&path)).map_err(|e| e.to_string())?;
-            let defaults = Config::default();
-            assert_eq!(format!("{loaded:?}"), format!("{defaults:?}"));
-            Ok(())
-        });
     }
 }

@@ -87,6 +87,13 @@ impl Platform {
         )
     }
 
+    /// A service's section of the settings (see [`crate::config::Settings`]).
+    pub fn settings<T: crate::config::Settings>(&self) -> anyhow::Result<T> {
+        self.config
+            .settings::<T>()
+            .map_err(|e| anyhow::anyhow!("settings [{}]: {e}", T::SECTION))
+    }
+
     /// The default timeout of request/reply calls.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.config.nats.request_timeout_ms)

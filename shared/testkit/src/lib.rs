@@ -10,6 +10,7 @@
 //! Logging: silent unless `TEST_LOG=1`. Dates that hold on any day: [`calendar`].
 
 pub mod calendar;
+pub mod http;
 
 use anyhow::{Context as _, bail};
 use mittler_platform::Config;
@@ -245,9 +246,10 @@ impl TestEnv {
         config.consumer.backoff_ms = vec![50, 100, 200];
         config.consumer.max_deliveries = 3;
         // No mail server unless a test starts one (TestSmtp): mail waits in the queue.
-        config.notifications.smtp_port = free_port();
-        config.notifications.poll_ms = 100;
-        config.notifications.retry_base_secs = 1;
+        // (By path: the test kit does not depend on the services' crates.)
+        config.set_value("notifications.smtp_port", i64::from(free_port()));
+        config.set_value("notifications.poll_ms", 100);
+        config.set_value("notifications.retry_base_secs", 1);
         config
     }
 }
@@ -327,10 +329,10 @@ impl TestSmtp {
         self.wait_up().await
     }
 
-    /// Point `config` at this server.
+    /// Point `config` at this server (before typed changes of `[notifications]`).
     pub fn configure(&self, config: &mut Config) {
-        config.notifications.smtp_host = "127.0.0.1".into();
-        config.notifications.smtp_port = self.smtp_port;
+        config.set_value("notifications.smtp_host", "127.0.0.1");
+        config.set_value("notifications.smtp_port", i64::from(self.smtp_port));
     }
 
     /// Every mail received so far, in arrival order.

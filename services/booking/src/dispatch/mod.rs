@@ -33,11 +33,11 @@ mod waves;
 pub use offers::attach;
 pub use plan::{deadline, effective};
 
+use crate::settings::DispatchConfig;
 use mittler_contracts::booking::{
     AcceptOffer, AssignBooking, DeclineOffer, DispatchExplanation, GiveBack, MyOffers,
 };
 use mittler_contracts::{Envelope, Event, streams};
-use mittler_platform::config::DispatchConfig;
 use mittler_platform::consumer::ConsumerSpec;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use sqlx::{PgConnection, PgPool};
@@ -61,13 +61,13 @@ async fn emit<E: Event>(tx: &mut PgConnection, event: E) -> Result<(), outbox::O
 }
 
 impl Dispatcher {
-    pub fn new(platform: &Platform) -> Self {
-        Self {
+    pub fn new(platform: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
             pool: platform.pool.clone(),
             nats: platform.nats.client.clone(),
-            config: platform.config.dispatch.clone(),
+            config: platform.settings()?,
             timeout: platform.request_timeout(),
-        }
+        })
     }
 
     /// The consumer, the timer worker and the offer requests, in `tasks`.

@@ -6,9 +6,9 @@
 //! worker (`timers`) carry them out.
 
 use super::ranking::Ranked;
+use crate::settings::DispatchConfig;
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::booking::{DispatchPolicy, RankedMediator};
-use mittler_platform::config::DispatchConfig;
 use mittler_types::{BookingKind, MediatorId};
 
 /// `base` with what `policy` sets laid over it.

@@ -5,6 +5,7 @@
 use super::offers::withdraw_open_offers;
 use super::plan::{self, WaveBooking};
 use super::{Dispatcher, emit, ranking, store};
+use crate::settings::DispatchConfig;
 use crate::store as bookings;
 use chrono::Utc;
 use mittler_contracts::Envelope;
@@ -12,7 +13,6 @@ use mittler_contracts::availability::{Candidates, GeoPoint, Needs, Release, Rele
 use mittler_contracts::booking::{
     BookingOffering, BookingView, DispatchEscalated, ExcludedMediator, OfferMade,
 };
-use mittler_platform::config::DispatchConfig;
 use mittler_platform::consumer::HandleError;
 use mittler_platform::rpc::{self, RpcError};
 use mittler_platform::{Schema, outbox};

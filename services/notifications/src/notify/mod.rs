@@ -9,6 +9,7 @@ mod deliver;
 pub mod recipients;
 
 use crate::compose::{Kind, Templates};
+use crate::settings::NotificationsConfig;
 use crate::store::{self, BookingFacts, ReminderOutcome};
 use chrono::Utc;
 use mittler_contracts::booking::{
@@ -17,7 +18,6 @@ use mittler_contracts::booking::{
 };
 use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
-use mittler_platform::config::NotificationsConfig;
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_types::BookingState;
 use recipients::ask;

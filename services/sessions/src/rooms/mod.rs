@@ -7,6 +7,7 @@ mod participants;
 
 use crate::error::SessionsError;
 use crate::janus::Janus;
+use crate::settings::{SessionsConfig, VideoProvider};
 use crate::tokens::{self, Grant};
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::FaultCode;
@@ -18,7 +19,6 @@ use mittler_contracts::session::{
     JoinLink, LinksRequest, ParticipantRole, RoomClosed, RoomOpened, SessionLinks,
 };
 use mittler_contracts::{Envelope, Event, RpcFault};
-use mittler_platform::config::{SessionsConfig, VideoProvider};
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_platform::outbox::OutboxError;
 use mittler_platform::{Schema, outbox};

@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveTime, Utc};
 use mittler_availability::requests::Availability;
+use mittler_booking::settings::DispatchConfig;
 use mittler_contracts::FaultCode;
 use mittler_contracts::availability::{
     Calendar, GeoPoint, LanguageSkill, MediatorProfile, PutCalendarRequest, WeeklyRule,
@@ -154,13 +155,13 @@ async fn subjects(env: &TestEnv, like: &str) -> Vec<String> {
 
 fn config(env: &TestEnv, cascade_size: usize, cascade_secs: i64, broadcast_secs: i64) -> Config {
     let mut config = env.config();
-    config.dispatch.cascade_size = cascade_size;
-    config.dispatch.cascade_secs = cascade_secs;
-    config.dispatch.broadcast_secs = broadcast_secs;
-    config.dispatch.timer_poll_ms = 100;
+    config.update(|s: &mut DispatchConfig| s.cascade_size = cascade_size);
+    config.update(|s: &mut DispatchConfig| s.cascade_secs = cascade_secs);
+    config.update(|s: &mut DispatchConfig| s.broadcast_secs = broadcast_secs);
+    config.update(|s: &mut DispatchConfig| s.timer_poll_ms = 100);
     // Escalation follows the broadcast unless a test sets the point itself; the
     // default (48 h) would depend on the hour the tests run at.
-    config.dispatch.escalate_before_start_secs = 60;
+    config.update(|s: &mut DispatchConfig| s.escalate_before_start_secs = 60);
     config
 }
 
@@ -621,7 +622,9 @@ async fn a_booking_nobody_accepts_by_its_escalation_point_goes_to_the_coordinato
     let details = details_at("fr", 4, 0);
     let mut settings = config(&env, 3, 900, 3600);
     // The escalation point lies two seconds from now; the offers' deadline much later.
-    settings.dispatch.escalate_before_start_secs = (details.start - Utc::now()).num_seconds() - 2;
+    settings.update(|s: &mut DispatchConfig| {
+        s.escalate_before_start_secs = (details.start - Utc::now()).num_seconds() - 2
+    });
     let app = TestApp::spawn(settings, mittler::run_on).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
@@ -689,7 +692,7 @@ async fn a_reservation_nobody_recorded_is_given_back_once_availability_answers()
     let env = TestEnv::start().await;
     let ids = mediators(&env, 1, "uk").await;
     let mut config = config(&env, 3, 900, 3600);
-    config.dispatch.escalate_before_start_secs = 0;
+    config.update(|s: &mut DispatchConfig| s.escalate_before_start_secs = 0);
     // Only the booking service runs: availability is down.
     let booking_app = TestApp::spawn(config.clone(), mittler_booking::run_on).await;
     let client = env.nats.client().await;

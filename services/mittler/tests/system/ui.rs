@@ -5,9 +5,7 @@
 //! serious or critical violation on any page. `MITTLER_SCREENSHOTS=docs/screenshots`
 //! keeps a picture of each role's main page.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mittler_testkit::calendar;
 
 use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};

@@ -4,9 +4,10 @@
 //! notifications service is killed and restarted mid-stream; the in-app feed and
 //! its live stream; failed deliveries reach the coordinators' log.
 
-mod common;
-
-use common::*;
+use crate::common::*;
+use mittler_booking::settings::DispatchConfig;
+use mittler_notifications::settings::NotificationsConfig;
+use mittler_sessions::settings::SessionsConfig;
 
 use chrono::{TimeZone as _, Timelike, Utc};
 use mittler_platform::{CancellationToken, Config, Platform, Tasks};
@@ -95,10 +96,10 @@ async fn a_booking_sends_each_mail_exactly_once_through_crashes_and_a_cancel_sen
     let lead = (start - now).num_seconds() / 60;
     let mut config = env.config();
     smtp.configure(&mut config);
-    config.notifications.reminder_minutes = vec![lead, lead - 3];
-    config.notifications.public_url = "https://mittler.example".into();
-    config.sessions.public_url = "https://mittler.example".into();
-    config.dispatch.escalate_before_start_secs = 3600;
+    config.update(|s: &mut NotificationsConfig| s.reminder_minutes = vec![lead, lead - 3]);
+    config.update(|s: &mut NotificationsConfig| s.public_url = "https://mittler.example".into());
+    config.update(|s: &mut SessionsConfig| s.public_url = "https://mittler.example".into());
+    config.update(|s: &mut DispatchConfig| s.escalate_before_start_secs = 3600);
 
     let core_app = TestApp::spawn(config.clone(), core).await;
     let mut notifications = TestApp::spawn(config.clone(), mittler_notifications::run_on).await;
@@ -463,8 +464,8 @@ async fn a_mail_that_cannot_be_delivered_is_retried_then_shown_to_coordinators()
         .expect("demo data");
     let mut config = env.config();
     // Nobody listens on the configured SMTP port.
-    config.notifications.max_attempts = 2;
-    config.notifications.retry_base_secs = 1;
+    config.update(|s: &mut NotificationsConfig| s.max_attempts = 2);
+    config.update(|s: &mut NotificationsConfig| s.retry_base_secs = 1);
     let app = TestApp::spawn(config, mittler::run_on).await;
     let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;

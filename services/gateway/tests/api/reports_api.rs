@@ -1,9 +1,7 @@
 //! The coordinators' queue, a mediator's jobs and the statistics, through the API.
 
-mod common;
-
+use crate::common::*;
 use chrono::Datelike;
-use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -29,46 +27,31 @@ async fn the_queue_jobs_and_statistics_follow_the_bookings() {
             .0,
         StatusCode::FORBIDDEN
     );
-    let (status, queue) = api
-        .call(Method::GET, "/api/v1/queue", Some(&coordinator), None)
-        .await;
-    assert_eq!(status, 200, "{queue}");
-    let queued: Vec<&str> = queue
-        .as_array()
-        .expect("items")
+    let queue = api.queue(&coordinator).await;
+    let queued: Vec<String> = queue
         .iter()
-        .filter_map(|item| item["booking"]["id"].as_str())
+        .map(|item| item.booking.id.to_string())
         .collect();
-    assert_eq!(queued, ids.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(queue[0]["escalated_at"].is_null());
+    assert_eq!(queued, ids);
+    assert!(queue[0].escalated_at.is_none());
 
     // A mediator with an offer for the first takes it.
-    let offers: Vec<Value> = mittler_testkit::eventually(
+    let offers = mittler_testkit::eventually(
         std::time::Duration::from_secs(20),
         "offers made",
         || async {
-            let (_, booking) = api
-                .call(
-                    Method::GET,
-                    &format!("/api/v1/bookings/{}", ids[0]),
-                    Some(&requester),
-                    None,
-                )
-                .await;
-            let offers = booking["offers"].as_array().cloned().unwrap_or_default();
+            let offers = api.booking(&requester, &ids[0]).await.offers;
             (!offers.is_empty()).then_some(offers)
         },
     )
     .await;
-    let mediator_id = offers[0]["mediator_id"].as_str().expect("mediator");
+    let mediator_id = offers[0].mediator_id.to_string();
+    let mediator_id = mediator_id.as_str();
     let mediator = api.login(&email_of(mediator_id)).await;
     let (status, accepted) = api
         .call(
             Method::POST,
-            &format!(
-                "/api/v1/offers/{}/accept",
-                offers[0]["id"].as_str().expect("offer")
-            ),
+            &format!("/api/v1/offers/{}/accept", offers[0].id),
             Some(&mediator),
             None,
         )
@@ -121,11 +104,9 @@ async fn the_queue_jobs_and_statistics_follow_the_bookings() {
         .expect("listed");
     assert_eq!(listed["assignment"]["mediator_id"], json!(mediator_id));
 
-    let (_, queue) = api
-        .call(Method::GET, "/api/v1/queue", Some(&coordinator), None)
-        .await;
-    assert_eq!(queue.as_array().expect("items").len(), 1);
-    assert_eq!(queue[0]["booking"]["id"], json!(ids[1]));
+    let queue = api.queue(&coordinator).await;
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].booking.id.to_string(), ids[1]);
 
     // The second is cancelled: one filled, one cancelled, nothing unfilled.
     let (status, _) = api

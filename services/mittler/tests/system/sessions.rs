@@ -5,9 +5,9 @@
 //! session's start and end move the booking to `in_session` and `completed` with
 //! its time record; cancelling closes the room.
 
-mod common;
-
-use common::*;
+use crate::common::*;
+use mittler_sessions::settings::SessionsConfig;
+use mittler_sessions::settings::VideoProvider;
 
 use chrono::{Duration, Utc};
 use mittler_contracts::session::{Join, JoinRequest};
@@ -91,8 +91,8 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
         .expect("demo data");
     let mut config = env.config();
     // The appointment is days ahead; let its links open now.
-    config.sessions.join_before_minutes = 10 * 24 * 60;
-    config.sessions.public_url = "https://mittler.example".into();
+    config.update(|s: &mut SessionsConfig| s.join_before_minutes = 10 * 24 * 60);
+    config.update(|s: &mut SessionsConfig| s.public_url = "https://mittler.example".into());
     let app = TestApp::spawn(config.clone(), mittler::run_on).await;
     // A second instance of everything: the requester's browser talks to this one,
     // the mediator's to the first; signalling crosses between them over NATS.
@@ -274,7 +274,7 @@ async fn cancelling_closes_the_room_and_its_links_stop_opening_it() {
         .await
         .expect("demo data");
     let mut config = env.config();
-    config.sessions.join_before_minutes = 10 * 24 * 60;
+    config.update(|s: &mut SessionsConfig| s.join_before_minutes = 10 * 24 * 60);
     let app = TestApp::spawn(config, mittler::run_on).await;
     let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
@@ -405,9 +405,9 @@ async fn a_relay_only_call_connects_through_a_local_coturn_with_expiring_credent
         .await
         .expect("demo data");
     let mut config = env.config();
-    config.sessions.join_before_minutes = 10 * 24 * 60;
-    config.sessions.turn_urls = vec![turn.url.clone()];
-    config.sessions.turn_secret = Some(turn.secret.clone().into());
+    config.update(|s: &mut SessionsConfig| s.join_before_minutes = 10 * 24 * 60);
+    config.update(|s: &mut SessionsConfig| s.turn_urls = vec![turn.url.clone()]);
+    config.update(|s: &mut SessionsConfig| s.turn_secret = Some(turn.secret.clone().into()));
     let app = TestApp::spawn(config, mittler::run_on).await;
     let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
@@ -548,11 +548,12 @@ async fn two_browsers_meet_through_a_janus_videoroom_when_the_provider_is_janus(
         .await
         .expect("demo data");
     let mut config = env.config();
-    config.sessions.join_before_minutes = 10 * 24 * 60;
-    config.sessions.provider = mittler_platform::config::VideoProvider::Janus;
-    config.sessions.janus_url = janus.url.clone();
-    config.sessions.janus_public_url = janus.url.clone();
-    config.sessions.janus_admin_key = Some(janus.admin_key.clone().into());
+    config.update(|s: &mut SessionsConfig| s.join_before_minutes = 10 * 24 * 60);
+    config.update(|s: &mut SessionsConfig| s.provider = VideoProvider::Janus);
+    config.update(|s: &mut SessionsConfig| s.janus_url = janus.url.clone());
+    config.update(|s: &mut SessionsConfig| s.janus_public_url = janus.url.clone());
+    config
+        .update(|s: &mut SessionsConfig| s.janus_admin_key = Some(janus.admin_key.clone().into()));
     let app = TestApp::spawn(config, mittler::run_on).await;
     let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;
@@ -668,8 +669,8 @@ async fn a_participant_whose_gateway_died_is_let_go_and_the_session_still_ends()
         .await
         .expect("demo data");
     let mut config = env.config();
-    config.sessions.join_before_minutes = 10 * 24 * 60;
-    config.sessions.presence_timeout_secs = 2;
+    config.update(|s: &mut SessionsConfig| s.join_before_minutes = 10 * 24 * 60);
+    config.update(|s: &mut SessionsConfig| s.presence_timeout_secs = 2);
     let app = TestApp::spawn(config, mittler::run_on).await;
     let api = Client::new(app.url(""));
     let requester = api.login(REQUESTER).await;

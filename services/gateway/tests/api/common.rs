@@ -1,7 +1,7 @@
-//! The whole system with the demo data, and a small HTTP client for API tests.
+//! The whole system with the demo data, the demo accounts, and request bodies.
 #![allow(dead_code)]
 
-use mittler_gateway::seed::DEMO_PASSWORD;
+use mittler_testkit::http::ApiClient;
 use mittler_testkit::{TestApp, TestEnv};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -13,11 +13,20 @@ pub const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
 pub const ADMIN: &str = "admin@sprachmittlerpool-sachsen.example";
 pub const MEDIATOR: &str = "olena.kovalenko@mittler-demo.example";
 
+/// The whole system with the demo data, and a client of its API.
 #[derive(Debug)]
 pub struct Api {
     pub env: TestEnv,
     pub app: TestApp,
-    pub http: reqwest::Client,
+    pub client: ApiClient,
+}
+
+impl std::ops::Deref for Api {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.client
+    }
 }
 
 impl Api {
@@ -27,11 +36,8 @@ impl Api {
             .await
             .expect("demo data");
         let app = TestApp::spawn(env.config(), mittler::run_on).await;
-        let api = Self {
-            env,
-            app,
-            http: reqwest::Client::new(),
-        };
+        let client = ApiClient::new(app.url(""));
+        let api = Self { env, app, client };
         // The booking service may still be subscribing: wait until it answers.
         let token = api.login(REQUESTER_ABH).await;
         mittler_testkit::eventually(
@@ -48,51 +54,18 @@ impl Api {
         api
     }
 
-    pub fn url(&self, path: &str) -> String {
-        self.app.url(path)
-    }
-
-    /// Sign in and return the bearer token.
-    pub async fn login(&self, email: &str) -> String {
-        let response = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": DEMO_PASSWORD}))
-            .send()
-            .await
-            .expect("login request");
-        assert_eq!(response.status(), 200, "login of {email}");
-        let body: Value = response.json().await.expect("json");
-        body["token"].as_str().expect("token").to_owned()
-    }
-
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
     pub async fn book(&self, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, "/api/v1/bookings", Some(token), Some(body))
             .await
     }
+}
+
+#[test]
+fn the_test_client_signs_in_with_the_demo_password() {
+    assert_eq!(
+        mittler_testkit::http::DEMO_PASSWORD,
+        mittler_gateway::seed::DEMO_PASSWORD
+    );
 }
 
 /// A valid video booking body, `days` ahead at 09:30 Berlin time.

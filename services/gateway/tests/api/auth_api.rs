@@ -1,8 +1,6 @@
 //! Sign-in, sessions and tokens, CSRF, rate limiting.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mittler_gateway::seed::DEMO_PASSWORD;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};

@@ -1,8 +1,6 @@
 //! Mediators' own calendars and presence; coordinators' views and profile management.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Coordinators add organisations to their pool and accounts to them; the new
 //! requester books at once.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -2,9 +2,7 @@
 //! switch (and that it only follows local paths), the CSRF token in the page, and
 //! API problems in German when asked.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mittler_gateway::seed::DEMO_PASSWORD;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};

@@ -1,10 +1,8 @@
 //! A requester books; the best-ranked demo mediators get offers; one accepts in the
 //! same request (200), the others get 409; coordinators read why.
 
-mod common;
-
+use crate::common::*;
 use chrono::{Duration, Utc};
-use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

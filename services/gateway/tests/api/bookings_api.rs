@@ -1,8 +1,6 @@
 //! The booking API: lifecycle, validation, tenant isolation, idempotent create.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashSet;

@@ -1,0 +1,12 @@
+//! The gateway's tests through its HTTP API and pages, against real NATS and
+//! PostgreSQL: one test binary (linking the whole system once), a module per area.
+
+mod auth_api;
+mod bookings_api;
+mod common;
+mod directory_api;
+mod mediators_api;
+mod offers_api;
+mod ops;
+mod reports_api;
+mod ui_pages;

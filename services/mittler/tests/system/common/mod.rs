@@ -1,0 +1,50 @@
+//! The demo data's people, the test kit's API client, and the browser scripts, for
+//! the whole-system tests.
+#![allow(dead_code)]
+
+use mittler_gateway::seed::demo_mediators;
+pub use mittler_testkit::http::ApiClient as Client;
+
+use serde_json::Value;
+
+pub const REQUESTER: &str = "team@jobcenter-chemnitz.example";
+pub const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
+
+/// The first weekday at least two days ahead in Berlin (inside the demo mediators'
+/// hours, whatever day the test runs on).
+pub fn working_day() -> chrono::NaiveDate {
+    mittler_testkit::calendar::working_day(2)
+}
+
+/// The sign-in of a demo mediator.
+pub fn email_of(mediator_id: &str) -> String {
+    demo_mediators()
+        .find(|(id, _, _)| id.to_string() == mediator_id)
+        .map(|(_, _, email)| email)
+        .expect("a demo mediator")
+}
+
+/// Run a script of tests/browser (Debian's chromium through playwright-core) with
+/// `input` as its argument; its JSON answer.
+pub async fn browser_script(script: &str, input: &Value) -> Value {
+    let path = format!(
+        "{}/../../tests/browser/{script}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // Chromium does not run with libfaketime preloaded (make test-at): the browser
+    // keeps the real clock, and tests/browser/browser.mjs moves the pages' clock.
+    let out = tokio::process::Command::new("node")
+        .env_remove("LD_PRELOAD")
+        .arg(path)
+        .arg(input.to_string())
+        .output()
+        .await
+        .expect("node (tests/browser: npm ci)");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{script}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
