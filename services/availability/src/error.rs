@@ -1,6 +1,7 @@
 //! The availability service's one error type: what its requests refuse (with a code
 //! the caller acts on) and what fails inside (logged here, answered as `internal`).
 
+use mittler_contracts::text;
 use mittler_contracts::{FaultCode, RpcFault};
 use mittler_platform::outbox::OutboxError;
 
@@ -41,7 +42,7 @@ impl From<AvailabilityError> for RpcFault {
     fn from(error: AvailabilityError) -> Self {
         match error {
             AvailabilityError::NotFound => {
-                RpcFault::new(FaultCode::NotFound, "no such mediator or reservation")
+                RpcFault::new(FaultCode::NotFound, text!("availability.not_found"))
             }
             AvailabilityError::Refused(fault) => fault,
             failed => {

@@ -17,6 +17,7 @@ use mittler_contracts::availability::{
     Release, ReleaseRequest, Released, Reservation, ReservationMade, ReservationReleased, Reserve,
     ReserveRequest, SetPresence, SetPresenceRequest,
 };
+use mittler_contracts::text;
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use mittler_types::{MediatorId, Modality};
@@ -110,10 +111,10 @@ impl Availability {
     #[tracing::instrument(skip_all, fields(language = %needs.language))]
     pub async fn candidates(&self, needs: Needs) -> Result<CandidatesResponse, AvailabilityError> {
         if needs.start >= needs.end {
-            return Err(invalid("end", "must be after start").into());
+            return Err(invalid("end", text!("field.after_start")).into());
         }
         if needs.modality == Modality::OnSite && needs.location.is_none() {
-            return Err(invalid("location", "an on-site booking needs a location").into());
+            return Err(invalid("location", text!("booking.location_required")).into());
         }
         let mut conn = self.pool.acquire().await?;
         // Only those who speak the language are looked at; the rest are out on language.
@@ -236,7 +237,7 @@ impl Availability {
     #[tracing::instrument(skip_all, fields(mediator_id = %request.mediator_id, booking_id = %request.booking_id))]
     pub async fn reserve(&self, request: ReserveRequest) -> Result<Reservation, AvailabilityError> {
         if request.start >= request.end {
-            return Err(invalid("end", "must be after start").into());
+            return Err(invalid("end", text!("field.after_start")).into());
         }
         let mut tx = self.pool.begin().await?;
         if !store::lock_mediator(&mut *tx, request.mediator_id).await? {
@@ -254,11 +255,9 @@ impl Availability {
                     end,
                 });
             }
-            return Err(RpcFault::new(
-                FaultCode::Overlap,
-                "the booking already holds another reservation",
-            )
-            .into());
+            return Err(
+                RpcFault::new(FaultCode::Overlap, text!("availability.booking_held")).into(),
+            );
         }
         if request.modality == Modality::OnSite
             && let Some(place) = request.location
@@ -284,11 +283,7 @@ impl Availability {
                 self.config.travel_speed_kmh,
                 None,
             ) {
-                return Err(RpcFault::new(
-                    FaultCode::Travel,
-                    "not enough time to travel from or to another on-site job",
-                )
-                .into());
+                return Err(RpcFault::new(FaultCode::Travel, text!("availability.travel")).into());
             }
         }
         let id = request.reservation_id.unwrap_or_default();
@@ -306,18 +301,14 @@ impl Availability {
         {
             Ok(()) => {}
             Err(InsertReservationError::Overlap) => {
-                return Err(RpcFault::new(
-                    FaultCode::Overlap,
-                    "the mediator already holds overlapping work",
-                )
-                .into());
+                return Err(
+                    RpcFault::new(FaultCode::Overlap, text!("availability.overlap")).into(),
+                );
             }
             Err(InsertReservationError::BookingHeld(_)) => {
-                return Err(RpcFault::new(
-                    FaultCode::Overlap,
-                    "the booking already holds another reservation",
-                )
-                .into());
+                return Err(
+                    RpcFault::new(FaultCode::Overlap, text!("availability.booking_held")).into(),
+                );
             }
             Err(InsertReservationError::Database(error)) => return Err(error.into()),
         }

@@ -2,6 +2,7 @@
 //! caller acts on) and what fails inside (logged here, answered as `internal`).
 
 use crate::lifecycle::IllegalTransition;
+use mittler_contracts::text;
 use mittler_contracts::{FaultCode, RpcFault};
 use mittler_platform::outbox::OutboxError;
 
@@ -45,11 +46,18 @@ impl BookingError {
 impl From<BookingError> for RpcFault {
     fn from(error: BookingError) -> Self {
         match error {
-            BookingError::NotFound => RpcFault::new(FaultCode::NotFound, "no such booking"),
-            BookingError::Refused(fault) => fault,
-            BookingError::Illegal(illegal) => {
-                RpcFault::new(FaultCode::IllegalTransition, illegal.to_string())
+            BookingError::NotFound => {
+                RpcFault::new(FaultCode::NotFound, text!("booking.not_found"))
             }
+            BookingError::Refused(fault) => fault,
+            BookingError::Illegal(illegal) => RpcFault::new(
+                FaultCode::IllegalTransition,
+                text!(
+                    "booking.illegal_transition",
+                    from = illegal.from.as_str(),
+                    to = illegal.to.as_str(),
+                ),
+            ),
             failed => {
                 tracing::error!(error = %format!("{:#}", anyhow::Error::from(failed)), "booking request failed");
                 RpcFault::internal()
@@ -69,7 +77,14 @@ mod tests {
             .expect_err("illegal");
         let fault = RpcFault::from(BookingError::from(illegal));
         assert_eq!(fault.code, FaultCode::IllegalTransition);
-        let fault = RpcFault::from(BookingError::from(RpcFault::invalid_field("x", "y")));
+        assert_eq!(
+            fault.text.as_ref().map(|t| t.render("de")).as_deref(),
+            Some("Eine Buchung im Zustand „completed“ kann nicht „cancelled“ werden.")
+        );
+        let fault = RpcFault::from(BookingError::from(RpcFault::invalid_field(
+            "x",
+            text!("field.email"),
+        )));
         assert_eq!(
             (fault.code, fault.field.as_deref()),
             (FaultCode::Invalid, Some("x"))

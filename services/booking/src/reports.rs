@@ -10,6 +10,7 @@ use mittler_contracts::booking::{
     BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Scope, Statistics,
     StatisticsLine, StatisticsReport, StatisticsRequest,
 };
+use mittler_contracts::text;
 use mittler_platform::{CancellationToken, Platform, Tasks};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -117,7 +118,7 @@ impl Reports {
         request: StatisticsRequest,
     ) -> Result<StatisticsReport, BookingError> {
         if request.to <= request.from {
-            return Err(RpcFault::new(FaultCode::Invalid, "`to` must lie after `from`").into());
+            return Err(RpcFault::new(FaultCode::Invalid, text!("booking.period")).into());
         }
         let scope = scope_ids(&request.scope);
         let rows: Vec<LineRow> = sqlx::query_as!(

@@ -12,6 +12,7 @@ use mittler_contracts::booking::{
     CreateBookingResponse, GetBooking, GetBookingRequest, ListBookings, ListBookingsRequest,
     RescheduleBooking, RescheduleBookingRequest, Scope,
 };
+use mittler_contracts::text;
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use mittler_types::{BookingId, BookingState, Modality};
@@ -58,11 +59,11 @@ impl Bookings {
     ) -> Result<CreateBookingResponse, BookingError> {
         let mut details = request.details;
         if details.start < Utc::now() - START_TOLERANCE {
-            return Err(RpcFault::invalid("start lies in the past").into());
+            return Err(RpcFault::invalid(text!("booking.start_in_past")).into());
         }
         if details.modality == Modality::OnSite && details.location.is_none() {
             return Err(
-                RpcFault::new(FaultCode::Invalid, "an on-site booking needs a location").into(),
+                RpcFault::new(FaultCode::Invalid, text!("booking.location_required")).into(),
             );
         }
         if let Some((field, message)) = request.policy.problems().into_iter().next() {
@@ -91,7 +92,7 @@ impl Bookings {
                 if fingerprint != request.fingerprint {
                     return Err(RpcFault::new(
                         FaultCode::IdempotencyMismatch,
-                        "this Idempotency-Key was used for a different request",
+                        text!("booking.idempotency_mismatch"),
                     )
                     .into());
                 }
@@ -134,13 +135,13 @@ impl Bookings {
     }
 
     pub async fn list(&self, request: ListBookingsRequest) -> Result<BookingPage, BookingError> {
-        let after =
-            match &request.cursor {
-                Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
-                    RpcFault::invalid_field("cursor", "not a cursor of this list")
-                })?),
-                None => None,
-            };
+        let after = match &request.cursor {
+            Some(text) => Some(
+                Cursor::decode(text)
+                    .ok_or_else(|| RpcFault::invalid_field("cursor", text!("field.cursor")))?,
+            ),
+            None => None,
+        };
         let limit = i64::from(request.limit.clamp(1, MAX_PAGE));
         let mut conn = self.pool.acquire().await?;
         let mut rows = store::list(&mut conn, &request, after, limit).await?;
@@ -181,11 +182,7 @@ impl Bookings {
     pub async fn cancel(&self, request: CancelBookingRequest) -> Result<BookingView, BookingError> {
         let reason = request.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 1000 {
-            return Err(RpcFault::new(
-                FaultCode::Invalid,
-                "a reason of 1 to 1000 characters is required",
-            )
-            .into());
+            return Err(RpcFault::new(FaultCode::Invalid, text!("booking.reason_required")).into());
         }
         let by = request.by;
         self.transition(
@@ -247,7 +244,7 @@ impl Bookings {
         request: RescheduleBookingRequest,
     ) -> Result<BookingView, BookingError> {
         if request.start < Utc::now() - START_TOLERANCE {
-            return Err(RpcFault::invalid("start lies in the past").into());
+            return Err(RpcFault::invalid(text!("booking.start_in_past")).into());
         }
         let mut tx = self.pool.begin().await?;
         let row = store::get_for_update(&mut tx, request.id)

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
+use mittler_contracts::text;
 use mittler_types::{MediatorId, OrganisationId, Role, UserId};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -138,9 +139,7 @@ impl FromRequestParts<AppState> for AuthUser {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             let expected = session.csrf_token.as_deref();
             if sent.is_none() || sent != expected {
-                return Err(ApiError::Forbidden(
-                    "missing or wrong CSRF token (send X-CSRF-Token)",
-                ));
+                return Err(ApiError::Forbidden(text!("auth.csrf")));
             }
         }
         Ok(AuthUser {
@@ -237,10 +236,10 @@ pub async fn login(
     let email = email.trim().to_owned();
     let mut errors = Vec::new();
     if email.is_empty() || email.len() > 254 {
-        errors.push(FieldError::new("email", "an e-mail address is required"));
+        errors.push(FieldError::new("email", text!("auth.email_required")));
     }
     if password.is_empty() || password.len() > 1024 {
-        errors.push(FieldError::new("password", "a password is required"));
+        errors.push(FieldError::new("password", text!("auth.password_required")));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

@@ -6,6 +6,7 @@ use crate::problem::{ApiError, FieldError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
+use mittler_contracts::text;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
@@ -41,7 +42,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge
                 } else {
-                    ApiError::BadRequest(rejection.body_text())
+                    ApiError::BadRequest(text!(
+                        "problem.json_invalid",
+                        error = rejection.body_text()
+                    ))
                 }
             })?;
         let value = parse(&bytes)?;
@@ -57,15 +61,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Syntax first, so a broken body is 400 even where its start already mismatches the type.
     if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-        return Err(ApiError::BadRequest(format!(
-            "the body is not valid JSON: {error}"
+        return Err(ApiError::BadRequest(text!(
+            "problem.json_invalid",
+            error = error
         )));
     }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let inner = error.inner();
         if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            return ApiError::BadRequest(format!("the body is not valid JSON: {inner}"));
+            return ApiError::BadRequest(text!("problem.json_invalid", error = inner));
         }
         let path = error.path().to_string();
         let message = inner.to_string();
@@ -84,7 +89,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             path
         };
-        ApiError::Validation(vec![FieldError::new(field, message)])
+        ApiError::Validation(vec![FieldError::new(
+            field,
+            text!("field.json", message = message),
+        )])
     })
 }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use mittler_contracts::RawEnvelope;
 use mittler_contracts::booking::{EVENT_SUBJECTS, Scope};
+use mittler_contracts::text;
 use mittler_types::Role;
 use serde::Serialize;
 use std::convert::Infallible;
@@ -105,7 +106,7 @@ pub async fn queue_events(
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators follow the queue",
+        text!("role.coordinators_follow_queue"),
     )?;
     let scope = user.booking_scope(&state).await?;
     let stream = booking_events(&state, scope)

@@ -15,17 +15,18 @@ use mittler_contracts::availability::{
     MediatorRef, Presence, ProfileInput, PutCalendar, PutCalendarRequest, PutProfile, SetPresence,
     SetPresenceRequest,
 };
+use mittler_contracts::text;
 use mittler_types::{MediatorId, Role, UserId};
 use serde::Deserialize;
 
 fn own_mediator(user: &AuthUser) -> Result<MediatorId, ApiError> {
-    user.own_mediator("only mediators have a calendar of their own")
+    user.own_mediator(text!("role.mediators_calendar"))
 }
 
 fn coordinator(user: &AuthUser) -> Result<(), ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators manage mediators",
+        text!("role.coordinators_mediators"),
     )
 }
 
@@ -126,11 +127,9 @@ pub async fn add_my_absence(
             ApiError::Validation(errors) => ApiError::Validation(
                 errors
                     .into_iter()
-                    .map(|e| {
-                        FieldError::new(
-                            e.field.replace(&format!("absences[{index}]."), ""),
-                            e.message,
-                        )
+                    .map(|e| FieldError {
+                        field: e.field.replace(&format!("absences[{index}]."), ""),
+                        ..e
                     })
                     .collect(),
             ),
@@ -233,7 +232,7 @@ pub async fn create(
     if initial_password.chars().count() < 12 || initial_password.len() > 1024 {
         return Err(ApiError::field(
             "initial_password",
-            "at least 12 characters",
+            text!("auth.password_length", min = 12),
         ));
     }
     let pool = state.pool();
@@ -242,9 +241,7 @@ pub async fn create(
         .map_err(ApiError::Internal)?
         .is_some()
     {
-        return Err(ApiError::Conflict(
-            "an account with this e-mail address exists".into(),
-        ));
+        return Err(ApiError::Conflict(text!("directory.email_taken")));
     }
     let id = MediatorId::new();
     let profile = profile.into_profile(id);

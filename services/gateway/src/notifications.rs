@@ -13,6 +13,7 @@ use mittler_contracts::notification::{
     DeliveriesRequest, Delivery, Feed, FeedItemAdded, FeedRequest, GetFeed, ListDeliveries,
     MarkRead, MarkReadRequest,
 };
+use mittler_contracts::text;
 use mittler_contracts::{Event as _, RawEnvelope};
 use mittler_types::Role;
 use serde::{Deserialize, Serialize};
@@ -183,7 +184,7 @@ pub async fn deliveries(
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators see the delivery log",
+        text!("role.coordinators_deliveries"),
     )?;
     let scope = user.booking_scope(&state).await?;
     let request = DeliveriesRequest {

@@ -10,10 +10,11 @@ use mittler_contracts::booking::{
     AcceptOffer, BookingView, DeclineOffer, DispatchExplanation, Explanation, GetBookingRequest,
     MediatorOffer, MyOffers, MyOffersRequest, OfferAnswer,
 };
+use mittler_contracts::text;
 use mittler_types::{MediatorId, OfferId, Role};
 
 fn mediator(user: &AuthUser) -> Result<MediatorId, ApiError> {
-    user.own_mediator("only mediators receive offers")
+    user.own_mediator(text!("role.mediators_offers"))
 }
 
 fn offer_id(raw: &str) -> Result<OfferId, ApiError> {
@@ -120,7 +121,7 @@ pub async fn explanation(
 pub async fn explain(state: &AppState, user: &AuthUser, id: &str) -> Result<Explanation, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators see the dispatch explanation",
+        text!("role.coordinators_explanation"),
     )?;
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
     let scope = user.booking_scope(state).await?;
@@ -162,7 +163,7 @@ pub async fn assign(
 ) -> Result<Json<BookingView>, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators assign by hand",
+        text!("role.coordinators_assign"),
     )?;
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
     let scope = user.booking_scope(&state).await?;

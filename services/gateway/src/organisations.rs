@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mittler_contracts::booking::DispatchPolicy;
+use mittler_contracts::text;
 use mittler_types::{OrganisationId, OrganisationKind, Role, TimeZone};
 use serde::Serialize;
 
@@ -42,7 +43,7 @@ pub async fn in_force(
 async fn visible(state: &AppState, user: &AuthUser, id: &str) -> Result<OrganisationId, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators set how bookings are dispatched",
+        text!("role.coordinators_policy"),
     )?;
     let id: OrganisationId = id.parse().map_err(|_| ApiError::NotFound)?;
     if !user.booking_scope(state).await?.allows(id) {
@@ -165,35 +166,33 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators add organisations",
+        text!("role.coordinators_organisations"),
     )?;
     let body = body.value;
     let mut errors = Vec::new();
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", "1 to 200 characters"));
+        errors.push(FieldError::new("name", text!("field.length", max = 200)));
     }
     if body.kind == OrganisationKind::Pool {
-        errors.push(FieldError::new("kind", "authority or carrier"));
+        errors.push(FieldError::new("kind", text!("directory.kind")));
     }
     let time_zone = match body.time_zone.as_deref().map(TimeZone::parse) {
         None => TimeZone::BERLIN,
         Some(Ok(zone)) => zone,
         Some(Err(_)) => {
-            errors.push(FieldError::new("time_zone", "not an IANA time zone"));
+            errors.push(FieldError::new("time_zone", text!("field.time_zone")));
             TimeZone::BERLIN
         }
     };
     let pool_id = match (user.role(), body.pool_id) {
         (Role::Admin, Some(pool)) => pool,
         (Role::Admin, None) => {
-            errors.push(FieldError::new("pool_id", "name the pool that serves it"));
+            errors.push(FieldError::new("pool_id", text!("directory.pool_required")));
             user.user.organisation_id
         }
         (_, Some(pool)) if pool != user.user.organisation_id => {
-            return Err(ApiError::Forbidden(
-                "coordinators add organisations to their own pool",
-            ));
+            return Err(ApiError::Forbidden(text!("role.coordinators_own_pool")));
         }
         _ => user.user.organisation_id,
     };
@@ -206,7 +205,7 @@ pub async fn create(
         .map_err(ApiError::Internal)?
     {
         Some(p) if p.kind == OrganisationKind::Pool => {}
-        _ => return Err(ApiError::field("pool_id", "no such pool")),
+        _ => return Err(ApiError::field("pool_id", text!("directory.no_such_pool"))),
     }
     let organisation = directory::Organisation {
         id: OrganisationId::new(),
@@ -219,9 +218,7 @@ pub async fn create(
         .await
         .map_err(ApiError::Internal)?
     {
-        return Err(ApiError::Conflict(
-            "an organisation with this name exists".into(),
-        ));
+        return Err(ApiError::Conflict(text!("directory.name_taken")));
     }
     tracing::info!(organisation_id = %organisation.id, by = %user.id(), "organisation added");
     Ok((StatusCode::CREATED, Json(organisation)).into_response())
@@ -281,7 +278,7 @@ pub async fn add_user(
 ) -> Result<Response, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators add accounts",
+        text!("role.coordinators_accounts"),
     )?;
     let id: OrganisationId = id.parse().map_err(|_| ApiError::NotFound)?;
     if !user.booking_scope(&state).await?.allows(id) {
@@ -296,31 +293,28 @@ pub async fn add_user(
     let mut errors = Vec::new();
     let email = body.email.trim().to_owned();
     if !email.contains('@') || email.len() > 254 {
-        errors.push(FieldError::new("email", "an e-mail address"));
+        errors.push(FieldError::new("email", text!("field.email")));
     }
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", "1 to 200 characters"));
+        errors.push(FieldError::new("name", text!("field.length", max = 200)));
     }
     let allowed = match organisation.kind {
         OrganisationKind::Pool => matches!(body.role, Role::Coordinator),
         _ => matches!(body.role, Role::Requester),
     };
     if !allowed {
-        errors.push(FieldError::new(
-            "role",
-            "requester in an authority or carrier, coordinator in a pool",
-        ));
+        errors.push(FieldError::new("role", text!("directory.role_in_kind")));
     }
     let locale = body.locale.unwrap_or_else(|| "de".into());
     if !matches!(locale.as_str(), "de" | "en") {
-        errors.push(FieldError::new("locale", "de or en"));
+        errors.push(FieldError::new("locale", text!("field.locale")));
     }
     let password = body.initial_password;
     if password.chars().count() < 12 || password.len() > 1024 {
         errors.push(FieldError::new(
             "initial_password",
-            "at least 12 characters",
+            text!("auth.password_length", min = 12),
         ));
     }
     if !errors.is_empty() {
@@ -331,9 +325,7 @@ pub async fn add_user(
         .map_err(ApiError::Internal)?
         .is_some()
     {
-        return Err(ApiError::Conflict(
-            "an account with this e-mail address exists".into(),
-        ));
+        return Err(ApiError::Conflict(text!("directory.email_taken")));
     }
     let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
         .await

@@ -6,23 +6,39 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mittler_contracts::FaultCode;
+use mittler_contracts::text;
+use mittler_contracts::text::Text;
 use mittler_platform::rpc::RpcError;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One field that failed validation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The body field (or query parameter), e.g. `start`, `client.language`.
     pub field: String,
+    /// In English; `key` and `args` name it for other languages.
     pub message: String,
+    /// The message's key in the texts of the API, e.g. `field.too_long`.
+    pub key: String,
+    /// The values of the message's placeholders.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
+    pub fn new(field: impl Into<String>, text: Text) -> Self {
         Self {
             field: field.into(),
-            message: message.to_string(),
+            message: text.english(),
+            key: text.key,
+            args: text.args,
         }
+    }
+
+    /// A value of the shared vocabularies that did not parse.
+    pub fn of(field: impl Into<String>, error: &mittler_types::Keyed) -> Self {
+        Self::new(field, Text::from(error))
     }
 }
 
@@ -31,7 +47,7 @@ impl FieldError {
 pub enum ApiError {
     /// 400: the request is not well-formed (e.g. JSON syntax, a bad header).
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(Text),
     /// 401: not signed in, or the session or token expired.
     #[error("unauthenticated")]
     Unauthenticated,
@@ -40,20 +56,17 @@ pub enum ApiError {
     InvalidCredentials,
     /// 403: signed in, but the role may not do this.
     #[error("forbidden: {0}")]
-    Forbidden(&'static str),
-    /// 403 with its reason, e.g. a forged join link.
-    #[error("denied: {0}")]
-    Denied(String),
+    Forbidden(Text),
     /// 404: no such resource, or not visible to the caller.
     #[error("not found")]
     NotFound,
     /// 410: it existed, but not any more (or not yet): an expired join link, a
     /// cancelled appointment's room.
     #[error("gone: {0}")]
-    Gone(String),
+    Gone(Text),
     /// 409: the resource's state does not allow this.
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Text),
     /// 413: the body is larger than allowed.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -75,8 +88,8 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn field(field: &str, message: impl ToString) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
+    pub fn field(field: &str, text: Text) -> Self {
+        Self::Validation(vec![FieldError::new(field, text)])
     }
 }
 
@@ -88,7 +101,13 @@ pub struct Problem {
     pub kind: String,
     pub title: String,
     pub status: u16,
+    /// In English; `key` and `args` name it for other languages.
     pub detail: String,
+    /// The detail's key in the texts of the API, e.g. `offer.not_open`.
+    pub key: String,
+    /// The values of the detail's placeholders.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
     /// Per-field validation errors (status 422).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
@@ -99,79 +118,57 @@ pub struct Problem {
 
 const BASE: &str = "https://mittler.example/problems/";
 
+/// The key of a problem type's title: `problem.<slug>_title`.
+pub fn title_key(slug: &str) -> String {
+    format!("problem.{}_title", slug.replace('-', "_"))
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         use StatusCode as S;
-        let (status, slug, title, detail, errors) = match self {
-            ApiError::BadRequest(detail) => {
-                (S::BAD_REQUEST, "bad-request", "Bad request", detail, None)
-            }
+        let (status, slug, detail, errors) = match self {
+            ApiError::BadRequest(detail) => (S::BAD_REQUEST, "bad-request", detail, None),
             ApiError::Unauthenticated => (
                 S::UNAUTHORIZED,
                 "unauthenticated",
-                "Not signed in",
-                "Sign in first.".to_owned(),
+                text!("problem.unauthenticated"),
                 None,
             ),
             ApiError::InvalidCredentials => (
                 S::UNAUTHORIZED,
                 "invalid-credentials",
-                "Sign-in failed",
-                "E-mail address or password is wrong.".to_owned(),
+                text!("problem.invalid_credentials"),
                 None,
             ),
-            ApiError::Forbidden(detail) => (
-                S::FORBIDDEN,
-                "forbidden",
-                "Not allowed",
-                detail.to_owned(),
-                None,
-            ),
-            ApiError::Denied(detail) => (S::FORBIDDEN, "forbidden", "Not allowed", detail, None),
-            ApiError::Gone(detail) => (
-                S::GONE,
-                "gone",
-                "No longer (or not yet) available",
-                detail,
-                None,
-            ),
-            ApiError::NotFound => (
-                S::NOT_FOUND,
-                "not-found",
-                "Not found",
-                "There is no such resource.".to_owned(),
-                None,
-            ),
-            ApiError::Conflict(detail) => (S::CONFLICT, "conflict", "Conflict", detail, None),
+            ApiError::Forbidden(detail) => (S::FORBIDDEN, "forbidden", detail, None),
+            ApiError::Gone(detail) => (S::GONE, "gone", detail, None),
+            ApiError::NotFound => (S::NOT_FOUND, "not-found", text!("problem.not_found"), None),
+            ApiError::Conflict(detail) => (S::CONFLICT, "conflict", detail, None),
             ApiError::PayloadTooLarge => (
                 S::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
-                "Request too large",
-                "The request body is larger than allowed.".to_owned(),
+                text!("problem.payload_too_large"),
                 None,
             ),
             ApiError::UnsupportedMediaType => (
                 S::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
-                "Unsupported media type",
-                "Send the body as application/json.".to_owned(),
+                text!("problem.unsupported_media_type"),
                 None,
             ),
             ApiError::Validation(errors) => (
                 S::UNPROCESSABLE_ENTITY,
                 "validation",
-                "Invalid request",
-                "Some fields are not acceptable; see errors.".to_owned(),
+                text!("problem.validation"),
                 Some(errors),
             ),
             ApiError::TooManyAttempts { retry_after_secs } => {
                 let mut response = problem(
                     S::TOO_MANY_REQUESTS,
                     "too-many-attempts",
-                    "Too many attempts",
-                    format!(
-                        "Too many failed sign-ins. Try again in {} minutes.",
-                        retry_after_secs.div_ceil(60)
+                    text!(
+                        "problem.too_many_attempts",
+                        minutes = retry_after_secs.div_ceil(60)
                     ),
                     None,
                 );
@@ -183,8 +180,7 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable => (
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "Temporarily unavailable",
-                "A part of Mittler is not answering. Please try again shortly.".to_owned(),
+                text!("problem.unavailable"),
                 None,
             ),
             ApiError::Internal(cause) => {
@@ -192,29 +188,29 @@ impl IntoResponse for ApiError {
                 (
                     S::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "Internal error",
-                    "The request could not be completed. Please try again.".to_owned(),
+                    text!("problem.internal"),
                     None,
                 )
             }
         };
-        problem(status, slug, title, detail, errors)
+        problem(status, slug, detail, errors)
     }
 }
 
 fn problem(
     status: StatusCode,
     slug: &str,
-    title: &str,
-    detail: String,
+    detail: Text,
     errors: Option<Vec<FieldError>>,
 ) -> Response {
     let request_id = mittler_platform::telemetry::RequestContext::current().map(|c| c.request_id);
     let body = Problem {
         kind: format!("{BASE}{slug}"),
-        title: title.to_owned(),
+        title: Text::new(title_key(slug)).english(),
         status: status.as_u16(),
-        detail,
+        detail: detail.english(),
+        key: detail.key,
+        args: detail.args,
         errors,
         request_id,
     };
@@ -231,16 +227,14 @@ impl From<RpcError> for ApiError {
         match error {
             RpcError::Fault(fault) => match fault.code {
                 FaultCode::NotFound => ApiError::NotFound,
-                FaultCode::IllegalTransition | FaultCode::Taken => {
-                    ApiError::Conflict(fault.message)
-                }
+                FaultCode::IllegalTransition | FaultCode::Taken => ApiError::Conflict(fault.text()),
                 FaultCode::Unavailable => ApiError::Unavailable,
-                FaultCode::IdempotencyMismatch => ApiError::field("Idempotency-Key", fault.message),
+                FaultCode::IdempotencyMismatch => ApiError::field("Idempotency-Key", fault.text()),
                 FaultCode::Invalid => ApiError::Validation(vec![FieldError::new(
                     fault.field.as_deref().unwrap_or("body"),
-                    fault.message,
+                    fault.text(),
                 )]),
-                FaultCode::Overlap | FaultCode::Travel => ApiError::Conflict(fault.message),
+                FaultCode::Overlap | FaultCode::Travel => ApiError::Conflict(fault.text()),
                 _ => ApiError::Internal(anyhow::anyhow!("service fault: {fault}")),
             },
             RpcError::NoResponders { .. } | RpcError::Timeout { .. } => {

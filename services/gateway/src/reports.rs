@@ -13,6 +13,7 @@ use mittler_contracts::booking::{
     BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Statistics,
     StatisticsReport, StatisticsRequest,
 };
+use mittler_contracts::text;
 use mittler_types::{Role, TimeZone};
 use serde::Deserialize;
 
@@ -38,7 +39,7 @@ pub async fn queue(
 pub async fn queue_items(state: &AppState, user: &AuthUser) -> Result<Vec<QueueItem>, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators see the queue",
+        text!("role.coordinators_queue"),
     )?;
     let scope = user.booking_scope(state).await?;
     Ok(state
@@ -89,7 +90,7 @@ pub async fn jobs(
     user: &AuthUser,
     query: &JobsQuery,
 ) -> Result<Vec<BookingView>, ApiError> {
-    let mediator_id = user.own_mediator("only mediators have jobs")?;
+    let mediator_id = user.own_mediator(text!("role.mediators_jobs"))?;
     let since =
         instant("since", query.since.as_deref())?.unwrap_or_else(|| Utc::now() - Duration::days(7));
     Ok(state
@@ -144,7 +145,7 @@ pub async fn statistics_report(
 ) -> Result<StatisticsReport, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
-        "only coordinators see statistics",
+        text!("role.coordinators_statistics"),
     )?;
     let zone = directory::organisation(state.pool(), user.user.organisation_id)
         .await?
@@ -157,7 +158,7 @@ pub async fn statistics_report(
     if to <= from || to - from > Duration::days(3 * 366) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "to",
-            "must lie after `from`, at most three years later",
+            text!("booking.period_span"),
         )]));
     }
     let scope = user.booking_scope(state).await?;

@@ -20,6 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
+use mittler_contracts::FaultCode;
 use mittler_contracts::session::{
     Alive, Check, GetLinks, Join, JoinRequest, Joined, Leave, LeaveRequest, LinksRequest,
     ParticipantRole, SessionLinks, Signal, signal_subject,
@@ -113,9 +114,9 @@ pub struct SignalQuery {
 
 fn refused(error: RpcError) -> ApiError {
     match error {
-        RpcError::Fault(fault) => match fault.code.as_str() {
-            "forbidden" => ApiError::Denied(fault.message),
-            "expired" | "closed" => ApiError::Gone(fault.message),
+        RpcError::Fault(fault) => match fault.code {
+            FaultCode::Forbidden => ApiError::Forbidden(fault.text()),
+            FaultCode::Expired | FaultCode::Closed => ApiError::Gone(fault.text()),
             _ => ApiError::NotFound,
         },
         other => ApiError::from(other),

@@ -10,11 +10,13 @@ use crate::directory;
 use crate::problem::ApiError;
 use crate::state::AppState;
 use mittler_contracts::booking::Scope;
+use mittler_contracts::text;
+use mittler_contracts::text::Text;
 use mittler_types::{MediatorId, OrganisationId, Role};
 
 impl AuthUser {
     /// Refuse unless the user has one of `roles`; `what` says what was refused.
-    pub fn require(&self, roles: &[Role], what: &'static str) -> Result<(), ApiError> {
+    pub fn require(&self, roles: &[Role], what: Text) -> Result<(), ApiError> {
         if roles.contains(&self.user.role) {
             Ok(())
         } else {
@@ -23,11 +25,11 @@ impl AuthUser {
     }
 
     /// The mediator profile of a mediator's account; `what` says why others are refused.
-    pub fn own_mediator(&self, what: &'static str) -> Result<MediatorId, ApiError> {
+    pub fn own_mediator(&self, what: Text) -> Result<MediatorId, ApiError> {
         self.require(&[Role::Mediator], what)?;
         self.user
             .mediator_id
-            .ok_or(ApiError::Forbidden("this account has no mediator profile"))
+            .ok_or(ApiError::Forbidden(text!("auth.no_mediator_profile")))
     }
 
     /// The organisations whose bookings this user may see: a requester its own, a
@@ -39,9 +41,7 @@ impl AuthUser {
                 directory::pool_members(state.pool(), self.user.organisation_id).await?,
             )),
             Role::Admin => Ok(Scope::all()),
-            Role::Mediator => Err(ApiError::Forbidden(
-                "mediators see their offers, not bookings",
-            )),
+            Role::Mediator => Err(ApiError::Forbidden(text!("role.mediators_see_offers"))),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The notifications service's one error type: what its requests refuse (with a code
 //! the caller acts on) and what fails inside (logged here, answered as `internal`).
 
+use mittler_contracts::text;
 use mittler_contracts::{FaultCode, RpcFault};
 use mittler_platform::outbox::OutboxError;
 
@@ -41,7 +42,7 @@ impl From<NotificationsError> for RpcFault {
     fn from(error: NotificationsError) -> Self {
         match error {
             NotificationsError::NotFound => {
-                RpcFault::new(FaultCode::NotFound, "nothing of that id")
+                RpcFault::new(FaultCode::NotFound, text!("notifications.not_found"))
             }
             NotificationsError::Refused(fault) => fault,
             failed => {

@@ -7,6 +7,7 @@ use mittler_contracts::notification::{
     DeliveriesRequest, Delivery, Feed, FeedRequest, GetFeed, ListDeliveries, MarkRead,
     MarkReadRequest,
 };
+use mittler_contracts::text;
 use mittler_platform::{CancellationToken, Platform, Tasks};
 use sqlx::PgPool;
 
@@ -56,7 +57,10 @@ impl Requests {
         let state = match request.state.as_deref() {
             None => None,
             Some(text) => Some(MessageState::parse(text).ok_or_else(|| {
-                RpcFault::invalid_field("state", "one of queued, sent, failed, dead")
+                RpcFault::invalid_field(
+                    "state",
+                    text!("field.one_of", values = "queued, sent, failed, dead"),
+                )
             })?),
         };
         store::deliveries(

@@ -1,6 +1,7 @@
 //! The sessions service's one error type: what its requests refuse (with a code
 //! the caller acts on) and what fails inside (logged here, answered as `internal`).
 
+use mittler_contracts::text;
 use mittler_contracts::{FaultCode, RpcFault};
 use mittler_platform::outbox::OutboxError;
 
@@ -40,7 +41,9 @@ impl SessionsError {
 impl From<SessionsError> for RpcFault {
     fn from(error: SessionsError) -> Self {
         match error {
-            SessionsError::NotFound => RpcFault::new(FaultCode::NotFound, "no such room"),
+            SessionsError::NotFound => {
+                RpcFault::new(FaultCode::NotFound, text!("sessions.no_room"))
+            }
             SessionsError::Refused(fault) => fault,
             failed => {
                 tracing::error!(error = %format!("{:#}", anyhow::Error::from(failed)), "sessions request failed");

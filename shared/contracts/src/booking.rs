@@ -346,13 +346,13 @@ pub struct DispatchPolicy {
 
 impl DispatchPolicy {
     /// Every part out of range, as `(field, message)`.
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+    pub fn problems(&self) -> Vec<(&'static str, crate::text::Text)> {
         let mut problems = Vec::new();
         let mut check = |field: &'static str, value: Option<i64>, min: i64, max: i64| {
             if let Some(v) = value
                 && !(min..=max).contains(&v)
             {
-                problems.push((field, format!("must be between {min} and {max}")));
+                problems.push((field, crate::text!("field.range", min = min, max = max)));
             }
         };
         check("cascade_size", self.cascade_size.map(i64::from), 1, 50);

@@ -73,6 +73,7 @@ pub mod session;
 pub mod streams;
 pub mod subjects;
 pub mod system;
+pub mod text;
 
 pub use envelope::{DecodeError, Envelope, Event, EventMeta, RawEnvelope};
 pub use rpc::{FaultCode, Rpc, RpcFault, RpcReply};

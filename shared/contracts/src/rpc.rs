@@ -1,6 +1,7 @@
 //! Typed request/reply over NATS.
 
 use crate::subjects::{Service, rpc_subject};
+use crate::text::Text;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -87,8 +88,9 @@ impl std::fmt::Display for FaultCode {
     }
 }
 
-/// A refused or failed request: a stable `code`, a `message` for people, and for
-/// `invalid` the `field` it concerns, as its own value (not inside the message).
+/// A refused or failed request: a stable `code`, a `message` for people (English),
+/// its `text` by key for other languages, and for `invalid` the `field` it
+/// concerns, as its own value (not inside the message).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct RpcFault {
@@ -96,35 +98,42 @@ pub struct RpcFault {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<Text>,
 }
 
 impl RpcFault {
-    pub fn new(code: FaultCode, message: impl Into<String>) -> Self {
+    pub fn new(code: FaultCode, text: Text) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: text.english(),
             field: None,
+            text: Some(text),
         }
     }
 
     /// A refusal without a field to name.
-    pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new(FaultCode::Invalid, message)
+    pub fn invalid(text: Text) -> Self {
+        Self::new(FaultCode::Invalid, text)
     }
 
     /// A refusal of one field's value.
-    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid_field(field: impl Into<String>, text: Text) -> Self {
         Self {
             field: Some(field.into()),
-            ..Self::invalid(message)
+            ..Self::invalid(text)
         }
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            FaultCode::Internal,
-            "the service failed to answer; see its log",
-        )
+        Self::new(FaultCode::Internal, crate::text!("problem.internal_fault"))
+    }
+
+    /// The text, or the message as it came (from a peer that sent no key).
+    pub fn text(&self) -> Text {
+        self.text
+            .clone()
+            .unwrap_or_else(|| Text::new(self.message.clone()))
     }
 }
 
@@ -134,15 +143,24 @@ mod tests {
 
     #[test]
     fn faults_keep_their_wire_form_and_carry_the_field_apart() {
-        let reply: RpcReply<()> = RpcReply::Error(RpcFault::invalid_field("reason", "too long"));
+        let reply: RpcReply<()> = RpcReply::Error(RpcFault::invalid_field(
+            "reason",
+            crate::text!("field.too_long", max = 1000),
+        ));
         assert_eq!(
             serde_json::to_string(&reply).expect("json"),
-            r#"{"outcome":"error","body":{"code":"invalid","message":"too long","field":"reason"}}"#
+            concat!(
+                r#"{"outcome":"error","body":{"code":"invalid","message":"at most 1000 characters","#,
+                r#""field":"reason","text":{"key":"field.too_long","args":{"max":"1000"}}}}"#
+            )
         );
-        let plain = RpcFault::new(FaultCode::IllegalTransition, "no");
+        let plain = RpcFault::new(
+            FaultCode::IllegalTransition,
+            crate::text!("booking.changed"),
+        );
         assert_eq!(
             serde_json::to_string(&plain).expect("json"),
-            r#"{"code":"illegal_transition","message":"no"}"#
+            r#"{"code":"illegal_transition","message":"the booking changed meanwhile","text":{"key":"booking.changed"}}"#
         );
         for code in [
             FaultCode::NotFound,

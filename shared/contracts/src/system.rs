@@ -59,10 +59,12 @@ mod tests {
             serde_json::to_string(&reply).expect("serialises"),
             r#"{"outcome":"ok","body":{"nonce":7,"service":"booking","instance":"a1"}}"#
         );
-        let fault: RpcReply<Pong> = RpcReply::Error(crate::RpcFault::new(
-            crate::FaultCode::Conflict,
-            "slot taken",
-        ));
+        let fault: RpcReply<Pong> = RpcReply::Error(crate::RpcFault {
+            code: crate::FaultCode::Conflict,
+            message: "slot taken".into(),
+            field: None,
+            text: None,
+        });
         assert_eq!(
             serde_json::to_string(&fault).expect("serialises"),
             r#"{"outcome":"error","body":{"code":"conflict","message":"slot taken"}}"#

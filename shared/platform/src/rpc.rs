@@ -110,9 +110,13 @@ where
                                     Ok(response) => RpcReply::Ok(response),
                                     Err(fault) => RpcReply::Error(fault.into()),
                                 },
-                                Err(error) => RpcReply::Error(RpcFault::invalid(format!(
-                                    "request does not fit {subject}: {error}"
-                                ))),
+                                Err(error) => {
+                                    RpcReply::Error(RpcFault::invalid(mittler_contracts::text!(
+                                        "problem.request_shape",
+                                        subject = &subject,
+                                        error = error,
+                                    )))
+                                }
                             }
                         }
                         .instrument(span),

@@ -69,7 +69,12 @@ async fn faults_malformed_requests_missing_services_and_timeouts_are_typed() {
     let server = tokio::spawn(rpc::serve::<PingBooking, _, _, _>(
         client.clone(),
         2,
-        |_request: PingRequest| async { Err(RpcFault::new(FaultCode::Conflict, "not now")) },
+        |_request: PingRequest| async {
+            Err(RpcFault::new(
+                FaultCode::Conflict,
+                mittler_contracts::text!("booking.changed"),
+            ))
+        },
         shutdown.clone(),
     ));
     let refused = loop {

@@ -18,6 +18,8 @@ use mittler_contracts::booking::{
     AssignBookingRequest, AssignmentReturned, BookingAssigned, BookingView, GiveBackRequest,
     OfferAccepted, OfferAnswer,
 };
+use mittler_contracts::text;
+use mittler_contracts::text::Text;
 use mittler_platform::outbox;
 use mittler_platform::rpc::{self, RpcError};
 use mittler_types::{
@@ -38,31 +40,28 @@ impl Dispatcher {
     /// give the slot back. Exactly one of any number of concurrent accepts wins.
     #[tracing::instrument(skip_all, fields(offer_id = %request.offer_id, mediator_id = %request.mediator_id))]
     pub async fn accept(&self, request: OfferAnswer) -> Result<BookingView, BookingError> {
-        let taken = |why: &str| BookingError::from(RpcFault::new(FaultCode::Taken, why));
+        let taken = |why: Text| BookingError::from(RpcFault::new(FaultCode::Taken, why));
         let offer = store::offer(&self.pool, request.offer_id).await?;
         let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id) else {
-            return Err(RpcFault::new(FaultCode::NotFound, "no such offer").into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("offer.not_found")).into());
         };
         if offer.state != store::OfferState::Open || offer.expires_at <= Utc::now() {
-            return Err(taken("this offer is no longer open"));
+            return Err(taken(text!("offer.not_open")));
         }
         let booking_id = offer.booking_id;
         let mut conn = self.pool.acquire().await?;
         let booking = bookings::get(&mut conn, booking_id)
             .await?
-            .ok_or_else(|| taken("the booking is gone"))?;
+            .ok_or_else(|| taken(text!("offer.booking_gone")))?;
         drop(conn);
         let view = booking.into_view()?;
         if view.state != BookingState::Offering {
-            return Err(taken("the booking is no longer open"));
+            return Err(taken(text!("offer.booking_not_open")));
         }
         let reservation = match self.reserve_guarded(&view, request.mediator_id).await? {
             Ok(reservation) => reservation,
             Err(fault) => {
-                return Err(taken(&format!(
-                    "you hold other work at that time: {}",
-                    fault.message
-                )));
+                return Err(taken(text!("offer.busy", reason = fault.message)));
             }
         };
         let committed = self
@@ -75,7 +74,7 @@ impl Dispatcher {
             .await;
         self.settle_outcome(reservation.id, committed)
             .await?
-            .ok_or_else(|| taken("someone else took this booking"))
+            .ok_or_else(|| taken(text!("offer.taken")))
     }
 
     /// The one compare-and-set that makes a booking `assigned`, for an accepted offer
@@ -171,20 +170,23 @@ impl Dispatcher {
         let row = bookings::get(&mut conn, request.id).await?;
         drop(conn);
         let Some(row) = row.filter(|r| request.scope.allows(r.organisation_id())) else {
-            return Err(RpcFault::new(FaultCode::NotFound, "no such booking").into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("booking.not_found")).into());
         };
         let view = row.into_view()?;
-        lifecycle::check(view.state, BookingState::Assigned)
-            .map_err(|e| RpcFault::new(FaultCode::IllegalTransition, e.to_string()))?;
+        lifecycle::check(view.state, BookingState::Assigned).map_err(BookingError::from)?;
         let reservation = match self.reserve_guarded(&view, request.mediator_id).await? {
             Ok(reservation) => reservation,
             Err(fault) if fault.code == FaultCode::NotFound => {
-                return Err(RpcFault::invalid_field("mediator_id", "no such mediator").into());
+                return Err(RpcFault::invalid_field(
+                    "mediator_id",
+                    text!("offer.no_such_mediator"),
+                )
+                .into());
             }
             Err(fault) => {
                 return Err(RpcFault::new(
                     FaultCode::Taken,
-                    format!("the mediator holds other work then: {}", fault.message),
+                    text!("offer.mediator_busy", reason = fault.message),
                 )
                 .into());
             }
@@ -200,11 +202,7 @@ impl Dispatcher {
         self.settle_outcome(reservation.id, committed)
             .await?
             .ok_or_else(|| {
-                RpcFault::new(
-                    FaultCode::IllegalTransition,
-                    "the booking changed meanwhile",
-                )
-                .into()
+                RpcFault::new(FaultCode::IllegalTransition, text!("booking.changed")).into()
             })
     }
 
@@ -238,11 +236,10 @@ impl Dispatcher {
             Err(other) => {
                 // Maybe reserved, maybe not: the guard comes due and tells.
                 tracing::warn!(error = %other, "reserve failed");
-                Err(RpcFault::new(
-                    FaultCode::Unavailable,
-                    "availability did not answer; try again",
+                Err(
+                    RpcFault::new(FaultCode::Unavailable, text!("offer.availability_silent"))
+                        .into(),
                 )
-                .into())
             }
         }
     }
@@ -331,18 +328,19 @@ impl Dispatcher {
     pub async fn give_back(&self, request: GiveBackRequest) -> Result<BookingView, BookingError> {
         let reason = request.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 1000 {
-            return Err(RpcFault::invalid_field("reason", "1 to 1000 characters").into());
+            return Err(
+                RpcFault::invalid_field("reason", text!("field.length", max = 1000)).into(),
+            );
         }
         let mut tx = self.pool.begin().await?;
         let Some(row) = bookings::get_for_update(&mut tx, request.id).await? else {
-            return Err(RpcFault::new(FaultCode::NotFound, "no such booking").into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("booking.not_found")).into());
         };
         if store::assigned_mediator(&mut *tx, request.id).await? != Some(request.mediator_id) {
-            return Err(RpcFault::new(FaultCode::NotFound, "no such job of yours").into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("offer.no_such_job")).into());
         }
         let from = row.state();
-        lifecycle::check(from, BookingState::Requested)
-            .map_err(|e| RpcFault::new(FaultCode::IllegalTransition, e.to_string()))?;
+        lifecycle::check(from, BookingState::Requested).map_err(BookingError::from)?;
         let reservation = store::remove_assignment(&mut *tx, request.id).await?;
         if let Some(reservation_id) = reservation {
             store::open_guard(

@@ -12,6 +12,7 @@ use mittler_contracts::booking::{
     BookingView, DispatchRound, Explanation, GetBookingRequest, MediatorOffer, MyOffersRequest,
     OfferAnswer, OfferDeclined, OfferWithdrawn,
 };
+use mittler_contracts::text;
 use mittler_platform::{Schema, outbox};
 use mittler_types::BookingId;
 use sqlx::{PgConnection, PgPool};
@@ -42,11 +43,11 @@ impl Dispatcher {
     pub async fn decline(&self, request: OfferAnswer) -> Result<MediatorOffer, BookingError> {
         let offer = store::offer(&self.pool, request.offer_id).await?;
         let Some(offer) = offer.filter(|o| o.mediator_id == request.mediator_id) else {
-            return Err(RpcFault::new(FaultCode::NotFound, "no such offer").into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("offer.not_found")).into());
         };
         let mut tx = self.pool.begin().await?;
         if !store::decide_offer(&mut *tx, request.offer_id, store::OfferState::Declined).await? {
-            return Err(RpcFault::new(FaultCode::Taken, "this offer is no longer open").into());
+            return Err(RpcFault::new(FaultCode::Taken, text!("offer.not_open")).into());
         }
         let booking = bookings::get(&mut tx, offer.booking_id)
             .await?
@@ -79,7 +80,7 @@ impl Dispatcher {
         let mut conn = self.pool.acquire().await?;
         let row = bookings::get(&mut conn, request.id).await?;
         let Some(row) = row.filter(|r| request.scope.allows(r.organisation_id())) else {
-            return Err(RpcFault::new(FaultCode::NotFound, "no such booking").into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("booking.not_found")).into());
         };
         let rounds = store::rounds(&mut *conn, row.id()).await?;
         let rounds = rounds

@@ -5,6 +5,7 @@
 use crate::problem::FieldError;
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::booking::{BookingDetails, ClientInfo, Location};
+use mittler_contracts::text;
 use mittler_types::time::parse_local_datetime;
 use mittler_types::{
     BookingKind, BookingMinutes, GenderPreference, LanguageTag, Modality, Qualification,
@@ -80,17 +81,14 @@ fn resolve_start(
         (Some(_), Some(_)) => {
             errors.push(FieldError::new(
                 "local_start",
-                "give either start or local_start, not both",
+                text!("booking.start_or_local"),
             ));
             None
         }
         (Some(start), None) => match DateTime::parse_from_rfc3339(start.trim()) {
             Ok(at) => Some(at.with_timezone(&Utc)),
             Err(_) => {
-                errors.push(FieldError::new(
-                    "start",
-                    "not an RFC 3339 instant with offset (2026-12-03T09:30:00+01:00)",
-                ));
+                errors.push(FieldError::new("start", text!("field.instant_with_offset")));
                 None
             }
         },
@@ -98,15 +96,12 @@ fn resolve_start(
             Some(local) => match zone.resolve(local) {
                 Ok(at) => Some(at),
                 Err(error) => {
-                    errors.push(FieldError::new("local_start", error));
+                    errors.push(FieldError::of("local_start", &error.keyed()));
                     None
                 }
             },
             None => {
-                errors.push(FieldError::new(
-                    "local_start",
-                    "not a local time of the form YYYY-MM-DDTHH:MM[:SS]",
-                ));
+                errors.push(FieldError::new("local_start", text!("field.local_time")));
                 None
             }
         },
@@ -128,7 +123,7 @@ pub(super) fn when(
 ) -> (Option<TimeZone>, Option<DateTime<Utc>>) {
     let zone = match time_zone {
         Some(name) => TimeZone::parse(name)
-            .map_err(|e| errors.push(FieldError::new("time_zone", e)))
+            .map_err(|e| errors.push(FieldError::of("time_zone", &e.keyed())))
             .ok(),
         None => Some(default_zone),
     };
@@ -136,7 +131,7 @@ pub(super) fn when(
     if start.is_none() && local_start.is_none() {
         match when_missing {
             Some(instant) => at = Some(instant),
-            None => errors.push(FieldError::new("start", "start or local_start is required")),
+            None => errors.push(FieldError::new("start", text!("booking.start_required"))),
         }
     }
     if let Some(instant) = at
@@ -147,16 +142,16 @@ pub(super) fn when(
         } else {
             "start"
         };
-        errors.push(FieldError::new(field, "lies in the past"));
+        errors.push(FieldError::new(field, text!("field.past")));
     }
     (zone, at)
 }
 
 pub(super) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
+        errors.push(FieldError::new(field, text!("field.empty")));
     } else if value.chars().count() > max {
-        errors.push(FieldError::new(field, format!("at most {max} characters")));
+        errors.push(FieldError::new(field, text!("field.too_long", max = max)));
     }
 }
 
@@ -182,10 +177,10 @@ impl NewBookingBody {
     ) -> Result<BookingDetails, Vec<FieldError>> {
         let mut errors = Vec::new();
         let language = LanguageTag::parse(&self.language)
-            .map_err(|e| errors.push(FieldError::new("language", e)))
+            .map_err(|e| errors.push(FieldError::of("language", &e.keyed())))
             .ok();
         let duration = BookingMinutes::new(self.duration_minutes)
-            .map_err(|e| errors.push(FieldError::new("duration_minutes", e)))
+            .map_err(|e| errors.push(FieldError::of("duration_minutes", &e.keyed())))
             .ok();
         let (zone, start) = when(
             self.start.as_deref(),
@@ -199,13 +194,13 @@ impl NewBookingBody {
         if self.kind == BookingKind::OnDemand && self.modality == Modality::OnSite {
             errors.push(FieldError::new(
                 "modality",
-                "an on-demand booking is by video or phone",
+                text!("booking.on_demand_modality"),
             ));
         }
         match (&self.location, self.modality) {
             (None, Modality::OnSite) => errors.push(FieldError::new(
                 "location",
-                "an on-site booking needs a location",
+                text!("booking.location_required"),
             )),
             (Some(location), _) => {
                 check_text(&mut errors, "location.address", &location.address, 300);
@@ -213,16 +208,19 @@ impl NewBookingBody {
                 if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
                     errors.push(FieldError::new(
                         "location.postal_code",
-                        "a German postal code has five digits",
+                        text!("booking.postal_code"),
                     ));
                 }
                 if !(-90.0..=90.0).contains(&location.latitude) {
-                    errors.push(FieldError::new("location.latitude", "between -90 and 90"));
+                    errors.push(FieldError::new(
+                        "location.latitude",
+                        text!("field.latitude"),
+                    ));
                 }
                 if !(-180.0..=180.0).contains(&location.longitude) {
                     errors.push(FieldError::new(
                         "location.longitude",
-                        "between -180 and 180",
+                        text!("field.longitude"),
                     ));
                 }
             }
@@ -233,11 +231,11 @@ impl NewBookingBody {
             if let Some(email) = &client.email
                 && !looks_like_email(email)
             {
-                errors.push(FieldError::new("client.email", "not an e-mail address"));
+                errors.push(FieldError::new("client.email", text!("field.email")));
             }
             let language = client.language.as_deref().and_then(|tag| {
                 LanguageTag::parse(tag)
-                    .map_err(|e| errors.push(FieldError::new("client.language", e)))
+                    .map_err(|e| errors.push(FieldError::of("client.language", &e.keyed())))
                     .ok()
             });
             ClientInfo {
@@ -249,7 +247,10 @@ impl NewBookingBody {
         if let Some(notes) = &self.notes
             && notes.chars().count() > 2000
         {
-            errors.push(FieldError::new("notes", "at most 2000 characters"));
+            errors.push(FieldError::new(
+                "notes",
+                text!("field.too_long", max = 2000),
+            ));
         }
         match (language, zone, duration, start) {
             (Some(language), Some(time_zone), Some(duration_minutes), Some(start))

@@ -6,6 +6,7 @@ mod intake;
 
 pub use intake::{ClientBody, NewBookingBody};
 use intake::{check_text, when};
+use mittler_contracts::text;
 
 use crate::auth::AuthUser;
 use crate::directory;
@@ -34,9 +35,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         .ok()
         .map(|k| k.trim().trim_matches('"').to_owned())
         .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| {
-            ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".into())
-        })?;
+        .ok_or_else(|| ApiError::BadRequest(text!("problem.idempotency_key")))?;
     Ok(Some(key))
 }
 
@@ -62,12 +61,12 @@ pub async fn create(
     headers: HeaderMap,
     body: JsonBody<NewBookingBody>,
 ) -> Result<Response, ApiError> {
-    user.require(&[Role::Requester], "only requesters book mediators")?;
+    user.require(&[Role::Requester], text!("role.requesters_book"))?;
     let key = idempotency_key(&headers)?;
     let organisation = directory::organisation(state.pool(), user.user.organisation_id)
         .await
         .map_err(ApiError::Internal)?
-        .ok_or(ApiError::Forbidden("your organisation no longer exists"))?;
+        .ok_or(ApiError::Forbidden(text!("auth.organisation_gone")))?;
     let details = body
         .value
         .parse(organisation.time_zone, Utc::now())
@@ -119,7 +118,7 @@ pub(crate) fn instant(
     value.and_then(|v| match DateTime::parse_from_rfc3339(v.trim()) {
         Ok(at) => Some(at.with_timezone(&Utc)),
         Err(_) => {
-            errors.push(FieldError::new(field, "not an RFC 3339 instant"));
+            errors.push(FieldError::new(field, text!("field.instant")));
             None
         }
     })
@@ -142,7 +141,8 @@ pub async fn list(
     user: AuthUser,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<BookingPage>, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Query(params) = params
+        .map_err(|e| ApiError::BadRequest(text!("problem.query_invalid", error = e.body_text())))?;
     bookings(&state, &user, params).await.map(Json)
 }
 
@@ -156,14 +156,14 @@ pub async fn bookings(
     let mut errors = Vec::new();
     let booking_state = params.state.as_deref().and_then(|s| {
         s.parse::<BookingState>()
-            .map_err(|e| errors.push(FieldError::new("state", e)))
+            .map_err(|e| errors.push(FieldError::of("state", &e.keyed())))
             .ok()
     });
     let from = instant("from", params.from.as_deref(), &mut errors);
     let to = instant("to", params.to.as_deref(), &mut errors);
     let language = params.language.as_deref().and_then(|tag| {
         LanguageTag::parse(tag)
-            .map_err(|e| errors.push(FieldError::new("language", e)))
+            .map_err(|e| errors.push(FieldError::of("language", &e.keyed())))
             .ok()
     });
     let limit = match params.limit.as_deref() {
@@ -171,13 +171,16 @@ pub async fn bookings(
         Some(text) => match text.parse::<u32>() {
             Ok(n @ 1..=200) => n,
             _ => {
-                errors.push(FieldError::new("limit", "a whole number from 1 to 200"));
+                errors.push(FieldError::new(
+                    "limit",
+                    text!("field.whole_number", min = 1, max = 200),
+                ));
                 50
             }
         },
     };
     if params.cursor.as_ref().is_some_and(|c| c.len() > 200) {
-        errors.push(FieldError::new("cursor", "not a cursor of this list"));
+        errors.push(FieldError::new("cursor", text!("field.cursor")));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -271,7 +274,7 @@ pub async fn cancel(
     let id = booking_id(&id)?;
     user.require(
         &[Role::Requester, Role::Coordinator, Role::Admin],
-        "mediators give jobs back instead",
+        text!("role.mediators_give_back"),
     )?;
     let reason = body.value.reason.trim().to_owned();
     let mut errors = Vec::new();
@@ -326,7 +329,7 @@ pub async fn reschedule(
     let id = booking_id(&id)?;
     user.require(
         &[Role::Requester, Role::Coordinator, Role::Admin],
-        "mediators give jobs back instead",
+        text!("role.mediators_give_back"),
     )?;
     let scope = user.booking_scope(&state).await?;
     let current = state
@@ -339,7 +342,7 @@ pub async fn reschedule(
     let mut errors = Vec::new();
     let duration = match body.duration_minutes {
         Some(minutes) => BookingMinutes::new(minutes)
-            .map_err(|e| errors.push(FieldError::new("duration_minutes", e)))
+            .map_err(|e| errors.push(FieldError::of("duration_minutes", &e.keyed())))
             .ok(),
         None => Some(current.details.duration_minutes),
     };

@@ -13,6 +13,7 @@ use axum::routing::get;
 use maud::{Markup, html};
 use mittler_contracts::availability::MediatorProfile;
 use mittler_contracts::booking::{BookingView, StatisticsLine};
+use mittler_contracts::text;
 use mittler_types::{Gender, Modality, OrganisationId, OrganisationKind, Role};
 use std::collections::HashMap;
 
@@ -28,7 +29,7 @@ fn require_coordinator(page: &Page) -> Result<(), UiError> {
     page.user
         .require(
             &[Role::Coordinator, Role::Admin],
-            "only coordinators see this page",
+            text!("role.coordinators_page"),
         )
         .or_page(page.l)
 }
@@ -98,7 +99,7 @@ async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup,
 /// A text the API wrote in English, in the page's language where the catalogue has it.
 fn api_text(l: super::i18n::Lang, text: &str) -> String {
     if l.code() == "de" {
-        super::i18n::problem_in_german(text).unwrap_or_else(|| text.to_owned())
+        super::i18n::reason_in_german(text).unwrap_or_else(|| text.to_owned())
     } else {
         text.to_owned()
     }

@@ -47,12 +47,12 @@ static CATALOGS: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The API's problem texts in German (`i18n/problems.de.toml`): English text to German,
-/// with `{0}`, `{1}` standing for parts that vary.
-static PROBLEMS_DE: LazyLock<Vec<(Vec<String>, String)>> = LazyLock::new(|| {
-    let table: toml::Table = include_str!("../../i18n/problems.de.toml")
+/// The reasons of the dispatch explanation in German (`i18n/reasons.de.toml`):
+/// English text to German, with `{0}`, `{1}` standing for parts that vary.
+static REASONS_DE: LazyLock<Vec<(Vec<String>, String)>> = LazyLock::new(|| {
+    let table: toml::Table = include_str!("../../i18n/reasons.de.toml")
         .parse()
-        .unwrap_or_else(|e| panic!("i18n/problems.de.toml does not parse: {e}"));
+        .unwrap_or_else(|e| panic!("i18n/reasons.de.toml does not parse: {e}"));
     table
         .into_iter()
         .filter_map(|(english, german)| {
@@ -113,15 +113,14 @@ fn match_parts(parts: &[String], text: &str) -> Option<Vec<String>> {
     at.is_empty().then_some(values)
 }
 
-/// The German of an API text (a problem, a dispatch reason), where the catalogue
-/// has it; the parts that vary are translated too where they are catalogue texts
-/// themselves ("… : 3.3 h short").
-pub fn problem_in_german(text: &str) -> Option<String> {
+/// The German of a dispatch reason, where the catalogue has it; the parts that vary
+/// are translated too where they are catalogue texts themselves ("… : 3.3 h short").
+pub fn reason_in_german(text: &str) -> Option<String> {
     translate(text, 0)
 }
 
 fn translate(text: &str, depth: usize) -> Option<String> {
-    PROBLEMS_DE.iter().find_map(|(parts, german)| {
+    REASONS_DE.iter().find_map(|(parts, german)| {
         let values = match_parts(parts, text)?;
         let mut out = german.clone();
         for (i, value) in values.iter().enumerate() {
@@ -287,39 +286,19 @@ mod tests {
     }
 
     #[test]
-    fn problem_texts_are_translated_with_their_varying_parts() {
+    fn dispatch_reasons_are_translated_with_their_varying_parts() {
         assert_eq!(
-            problem_in_german("lies in the past").as_deref(),
-            Some("Dieser Zeitpunkt liegt in der Vergangenheit.")
-        );
-        assert_eq!(
-            problem_in_german("'xx' is not an ISO 639 language code").as_deref(),
-            Some("„xx“ ist kein Sprachcode nach ISO 639.")
-        );
-        assert_eq!(
-            problem_in_german("Too many failed sign-ins. Try again in 15 minutes.").as_deref(),
-            Some("Zu viele fehlgeschlagene Anmeldungen. Bitte in 15 Minuten erneut versuchen.")
-        );
-        assert_eq!(
-            problem_in_german(
-                "2026-03-29T02:30 does not exist in Europe/Berlin: the clocks skip it when summer time starts"
-            )
-            .as_deref(),
-            Some("2026-03-29T02:30 gibt es in Europe/Berlin nicht: Bei Beginn der Sommerzeit wird diese Stunde übersprungen.")
-        );
-        assert_eq!(
-            problem_in_german(
+            reason_in_german(
                 "4.0 h assigned in 30 days; fair share 7.3 h (12 % of 61.0 h offered by all candidates): 3.3 h short"
             )
             .as_deref(),
             Some("4.0 h in 30 Tagen vergeben; fairer Anteil 7.3 h (12 % von 61.0 h, die alle Kandidat*innen anbieten): 3.3 h unter dem Anteil")
         );
         assert_eq!(
-            problem_in_german("qualification trained (needed lay)").as_deref(),
+            reason_in_german("qualification trained (needed lay)").as_deref(),
             Some("Qualifikation geschult (verlangt: Laiensprachmittlung)")
         );
-        assert_eq!(problem_in_german("lies in the past, twice"), None);
-        assert_eq!(problem_in_german("something new"), None);
+        assert_eq!(reason_in_german("something new"), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use axum::routing::get;
 use chrono::{Duration, Utc};
 use maud::{Markup, html};
 use mittler_contracts::booking::BookingView;
+use mittler_contracts::text;
 use mittler_types::{BookingState, Role, SubjectArea, TimeZone};
 use serde::Deserialize;
 
@@ -197,7 +198,7 @@ pub fn language_picker(l: super::i18n::Lang, id: &str, name: &str, label: &str) 
 async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
     let l = page.l;
     page.user
-        .require(&[Role::Requester], "only requesters book mediators")
+        .require(&[Role::Requester], text!("role.requesters_book"))
         .or_page(l)?;
     let organisation = crate::directory::organisation(state.pool(), page.user.user.organisation_id)
         .await

@@ -18,6 +18,7 @@ use mittler_contracts::booking::{
 use mittler_contracts::session::{
     JoinLink, LinksRequest, ParticipantRole, RoomClosed, RoomOpened, SessionLinks,
 };
+use mittler_contracts::text;
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
 use mittler_platform::outbox::OutboxError;
@@ -307,14 +308,10 @@ impl Rooms {
     .await?
     .map(|r| (r.id, r.organisation_id, r.provider, r.state, r.valid_from, r.valid_until));
         let Some((room, organisation, provider, state, valid_from, valid_until)) = room else {
-            return Err(
-                RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
-            );
+            return Err(RpcFault::new(FaultCode::NotFound, text!("sessions.no_video_room")).into());
         };
         if !request.scope.allows(OrganisationId(organisation)) {
-            return Err(
-                RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
-            );
+            return Err(RpcFault::new(FaultCode::NotFound, text!("sessions.no_video_room")).into());
         }
         let rows: Vec<(String, Option<Uuid>, Option<Uuid>, String)> = sqlx::query!(
         "SELECT role, user_id, mediator_id, token FROM sessions.links WHERE room_id = $1 ORDER BY created_at",
@@ -350,9 +347,7 @@ impl Rooms {
             });
         }
         if request.mediator_id.is_some() && links.is_empty() {
-            return Err(
-                RpcFault::new(FaultCode::NotFound, "this booking has no video room").into(),
-            );
+            return Err(RpcFault::new(FaultCode::NotFound, text!("sessions.no_video_room")).into());
         }
         Ok(SessionLinks {
             provider,

@@ -13,6 +13,7 @@ use mittler_contracts::session::{
     IceServer, JanusJoin, JoinRequest, Joined, LeaveRequest, ParticipantJoined, ParticipantLeft,
     ParticipantRole, Peer, SessionEnded, SessionStarted,
 };
+use mittler_contracts::text;
 use mittler_platform::CancellationToken;
 use mittler_types::{BookingId, OrganisationId};
 use secrecy::ExposeSecret;
@@ -49,10 +50,13 @@ impl Rooms {
     fn grant(&self, token: &str) -> Result<Grant, SessionsError> {
         tokens::verify(&self.key, token, Utc::now()).map_err(|e| match e {
             TokenError::Malformed | TokenError::Forged => {
-                RpcFault::new(FaultCode::Forbidden, e.to_string()).into()
+                RpcFault::new(FaultCode::Forbidden, text!("sessions.link_invalid")).into()
             }
-            TokenError::NotYet(_) | TokenError::Expired(_) => {
-                RpcFault::new(FaultCode::Expired, e.to_string()).into()
+            TokenError::NotYet(at) => {
+                RpcFault::new(FaultCode::Expired, text!("sessions.link_not_yet", at = at)).into()
+            }
+            TokenError::Expired(at) => {
+                RpcFault::new(FaultCode::Expired, text!("sessions.link_expired", at = at)).into()
             }
         })
     }
@@ -67,11 +71,7 @@ impl Rooms {
         match state.as_deref() {
             None => Err(SessionsError::NotFound),
             Some("open") => Ok(grant.role),
-            Some(_) => Err(RpcFault::new(
-                FaultCode::Closed,
-                "this appointment was cancelled or moved; the link no longer opens the room",
-            )
-            .into()),
+            Some(_) => Err(RpcFault::new(FaultCode::Closed, text!("sessions.closed")).into()),
         }
     }
 
@@ -92,11 +92,7 @@ impl Rooms {
             return Err(SessionsError::NotFound);
         };
         if state != "open" {
-            return Err(RpcFault::new(
-                FaultCode::Closed,
-                "this appointment was cancelled or moved; the link no longer opens the room",
-            )
-            .into());
+            return Err(RpcFault::new(FaultCode::Closed, text!("sessions.closed")).into());
         }
         let peer = Uuid::now_v7();
         let peers: Vec<(Uuid, String)> = sqlx::query!(
@@ -109,7 +105,7 @@ impl Rooms {
     .map(|r| (r.peer_id, r.role))
     .collect();
         if peers.len() >= self.config.max_participants {
-            return Err(RpcFault::new(FaultCode::Closed, "the room is full").into());
+            return Err(RpcFault::new(FaultCode::Closed, text!("sessions.full")).into());
         }
         sqlx::query!(
         "INSERT INTO sessions.participants (peer_id, room_id, link_id, role) VALUES ($1, $2, $3, $4)",
