@@ -1,10 +1,9 @@
-//! The whole system's tests: dispatch, notifications, video sessions, the browser
+//! The whole system's tests: notifications, video sessions, the browser
 //! walk-through, the matcher and the all-in-one process, one test binary with a
 //! module per area.
 
 mod all_in_one;
 mod common;
-mod dispatch;
 mod matcher;
 mod notifications;
 mod sessions;

@@ -1,5 +1,7 @@
-//! Dispatch through the whole system: offers in waves, the race-safe accept,
-//! deadlines that survive a restart, escalation, explanations.
+//! Dispatch, the booking service's behaviour with the availability service it asks:
+//! offers in waves, the race-safe accept, deadlines that survive a restart,
+//! escalation, explanations, the reconciliation of reservations. Both services run
+//! as their own processes' work on the test's NATS and database.
 
 use chrono::{Duration, NaiveTime, Utc};
 use mittler_availability::requests::Availability;
@@ -185,11 +187,33 @@ async fn booking_ready(client: &async_nats::Client) {
     .await;
 }
 
+/// Booking (with dispatch) and availability, each on its own listener.
+struct Services {
+    booking: TestApp,
+    availability: TestApp,
+}
+
+impl Services {
+    async fn spawn(config: Config) -> Self {
+        let availability = TestApp::spawn(config.clone(), mittler_availability::run_on).await;
+        let booking = TestApp::spawn(config, mittler_booking::run_on).await;
+        Self {
+            booking,
+            availability,
+        }
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        self.booking.stop().await?;
+        self.availability.stop().await
+    }
+}
+
 #[tokio::test]
 async fn fifty_concurrent_accepts_of_one_booking_give_exactly_one_assignment() {
     let env = TestEnv::start().await;
     let ids = mediators(&env, 50, "uk").await;
-    let app = TestApp::spawn(config(&env, 50, 900, 3600), mittler::run_on).await;
+    let app = Services::spawn(config(&env, 50, 900, 3600)).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let booking = book(&client).await;
@@ -262,7 +286,7 @@ async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalat
     mediators(&env, 5, "ar").await;
     let excluded = mediators(&env, 1, "ti").await[0];
     let settings = config(&env, 2, 2, 2);
-    let app = TestApp::spawn(settings.clone(), mittler::run_on).await;
+    let app = Services::spawn(settings.clone()).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let details = details_at("ar", 2, 0);
@@ -310,7 +334,7 @@ async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalat
         "nothing happened while down"
     );
 
-    let app = TestApp::spawn(settings, mittler::run_on).await;
+    let app = Services::spawn(settings).await;
     eventually(
         StdDuration::from_secs(20),
         "the broadcast to the other three",
@@ -359,7 +383,7 @@ async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalat
 async fn cancelling_withdraws_open_offers_and_a_booking_nobody_can_take_escalates_at_once() {
     let env = TestEnv::start().await;
     mediators(&env, 3, "uk").await;
-    let app = TestApp::spawn(config(&env, 3, 900, 3600), mittler::run_on).await;
+    let app = Services::spawn(config(&env, 3, 900, 3600)).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let booking = book(&client).await;
@@ -413,7 +437,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
     };
     let env = TestEnv::start().await;
     let ids = mediators(&env, 3, "tr").await;
-    let app = TestApp::spawn(config(&env, 1, 900, 3600), mittler::run_on).await;
+    let app = Services::spawn(config(&env, 1, 900, 3600)).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let timeout = StdDuration::from_secs(10);
@@ -548,7 +572,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
 async fn one_mediators_two_overlapping_accepts_give_at_most_one_assignment() {
     let env = TestEnv::start().await;
     let only = mediators(&env, 1, "ps").await[0];
-    let app = TestApp::spawn(config(&env, 3, 900, 3600), mittler::run_on).await;
+    let app = Services::spawn(config(&env, 3, 900, 3600)).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let timeout = StdDuration::from_secs(10);
@@ -625,7 +649,7 @@ async fn a_booking_nobody_accepts_by_its_escalation_point_goes_to_the_coordinato
     settings.update(|s: &mut DispatchConfig| {
         s.escalate_before_start_secs = (details.start - Utc::now()).num_seconds() - 2
     });
-    let app = TestApp::spawn(settings, mittler::run_on).await;
+    let app = Services::spawn(settings).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let request = CreateBookingRequest {
@@ -757,7 +781,7 @@ async fn a_reservation_nobody_recorded_is_given_back_once_availability_answers()
 async fn a_repeated_accept_never_gives_back_the_winners_slot() {
     let env = TestEnv::start().await;
     let ids = mediators(&env, 1, "uk").await;
-    let app = TestApp::spawn(config(&env, 3, 900, 3600), mittler::run_on).await;
+    let app = Services::spawn(config(&env, 3, 900, 3600)).await;
     let client = env.nats.client().await;
     booking_ready(&client).await;
     let booking = book(&client).await;
