@@ -1,6 +1,7 @@
 //! The `availability` schema: profiles, calendars, absences, reservations, presence.
 
 use crate::eligibility::Booked;
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use mittler_contracts::availability::{
     Absence, Calendar, DateOverride, GeoPoint, LanguageSkill, MediatorProfile, WeeklyRule,
@@ -45,6 +46,12 @@ struct ProfileRow {
 
 impl ProfileRow {
     fn into_parts(self) -> anyhow::Result<(MediatorProfile, LocalRules)> {
+        let id = self.id;
+        self.read_parts()
+            .with_context(|| format!("mediator {id}: the stored profile does not read"))
+    }
+
+    fn read_parts(self) -> anyhow::Result<(MediatorProfile, LocalRules)> {
         let languages: Vec<LanguageSkill> = self.languages.0;
         let modalities = self
             .modalities

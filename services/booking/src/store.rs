@@ -1,6 +1,7 @@
 //! The `booking.bookings` table: reads, the idempotent insert, and compare-and-set
 //! state changes. Each function is one statement (or one short transaction step).
 
+use anyhow::Context as _;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -69,6 +70,12 @@ impl BookingRow {
 
     /// The row as the API shows it; a row that does not parse is a bug, not input.
     pub fn into_view(self) -> anyhow::Result<BookingView> {
+        let id = self.id;
+        self.read_view()
+            .with_context(|| format!("booking {id}: its stored row does not read"))
+    }
+
+    fn read_view(self) -> anyhow::Result<BookingView> {
         let location: Option<Location> = self.location.map(serde_json::from_value).transpose()?;
         let client: Option<ClientInfo> = self.client.map(serde_json::from_value).transpose()?;
         Ok(BookingView {

@@ -1,5 +1,6 @@
 //! The `directory` schema: organisations, users, sessions, login attempts.
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::DispatchPolicy;
 use mittler_contracts::directory::{
@@ -35,6 +36,13 @@ struct OrganisationRow {
 impl TryFrom<OrganisationRow> for Organisation {
     type Error = anyhow::Error;
     fn try_from(row: OrganisationRow) -> Result<Self, Self::Error> {
+        let id = row.id;
+        Self::read(row).with_context(|| format!("organisation {id}: the stored row does not read"))
+    }
+}
+
+impl Organisation {
+    fn read(row: OrganisationRow) -> anyhow::Result<Self> {
         Ok(Self {
             id: OrganisationId(row.id),
             name: row.name,
@@ -186,6 +194,13 @@ struct UserRow {
 impl TryFrom<UserRow> for User {
     type Error = anyhow::Error;
     fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        let id = row.id;
+        Self::read(row).with_context(|| format!("user {id}: the stored row does not read"))
+    }
+}
+
+impl User {
+    fn read(row: UserRow) -> anyhow::Result<Self> {
         Ok(Self {
             id: UserId(row.id),
             organisation_id: OrganisationId(row.organisation_id),

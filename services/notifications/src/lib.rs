@@ -23,6 +23,7 @@ use anyhow::Context as _;
 use mittler_contracts::streams;
 use mittler_contracts::system::PingNotification;
 use mittler_platform::consumer::ConsumerSpec;
+use mittler_platform::consumer::Decoded;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks};
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     tasks.spawn(
         "notifications-consumer",
         platform
-            .consumer(spec, notify::NotifyHandler(notifier.clone()))
+            .consumer(spec, Decoded(notify::NotifyHandler(notifier.clone())))
             .run(shutdown.clone()),
     );
     // Video rooms: everyone's join link.
@@ -69,7 +70,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     tasks.spawn(
         "notifications-session-consumer",
         platform
-            .consumer(spec, notify::NotifyHandler(notifier.clone()))
+            .consumer(spec, Decoded(notify::NotifyHandler(notifier.clone())))
             .run(shutdown.clone()),
     );
     tasks.spawn("reminders", notifier.run_reminders(shutdown.clone()));

@@ -1,6 +1,7 @@
 //! The `notifications` schema: the booking projection, messages and their delivery
 //! log, reminders, the feed.
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::BookingDetails;
 use mittler_contracts::notification::{Delivery, FeedItem};
@@ -120,7 +121,9 @@ pub async fn booking_for_update(
     )
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(BookingFacts::try_from).transpose()?)
+    row.map(BookingFacts::try_from)
+        .transpose()
+        .with_context(|| format!("booking {id}: the stored copy does not read"))
 }
 
 /// Store a changed booking; `bump` raises the calendar sequence.

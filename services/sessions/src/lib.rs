@@ -21,6 +21,7 @@ use mittler_contracts::session::{Alive, Check, GetLinks, Join, Leave};
 use mittler_contracts::streams;
 use mittler_contracts::system::PingSession;
 use mittler_platform::consumer::ConsumerSpec;
+use mittler_platform::consumer::Decoded;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks};
 
 /// The service's name in logs, pings and NATS connection names.
@@ -46,7 +47,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     tasks.spawn(
         "sessions-consumer",
         platform
-            .consumer(spec, rooms::RoomsHandler(rooms.clone()))
+            .consumer(spec, Decoded(rooms::RoomsHandler(rooms.clone())))
             .run(shutdown.clone()),
     );
     tasks.spawn(

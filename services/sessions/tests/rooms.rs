@@ -9,7 +9,7 @@ use mittler_contracts::booking::{
 use mittler_contracts::examples::booking_details;
 use mittler_contracts::session::{JoinRequest, LeaveRequest, ParticipantRole};
 use mittler_contracts::{Envelope, Event, FaultCode, RawEnvelope, RpcFault};
-use mittler_platform::consumer::{Handler, IncomingEvent};
+use mittler_platform::consumer::{Decoded, Handler, IncomingEvent};
 use mittler_sessions::rooms::{Rooms, RoomsHandler};
 use mittler_sessions::settings::SessionsConfig;
 use mittler_testkit::TestEnv;
@@ -19,7 +19,7 @@ use serde::Serialize;
 struct Given {
     env: TestEnv,
     rooms: Rooms,
-    handler: RoomsHandler,
+    handler: Decoded<RoomsHandler>,
     sequence: u64,
 }
 
@@ -35,7 +35,7 @@ impl Given {
             .await
             .expect("rooms");
         Self {
-            handler: RoomsHandler(rooms.clone()),
+            handler: Decoded(RoomsHandler(rooms.clone())),
             rooms,
             env,
             sequence: 0,

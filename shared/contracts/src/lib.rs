@@ -57,7 +57,25 @@ macro_rules! consumer_events {
                 Ok(None)
             }
         }
+
+        impl $crate::ConsumerEvents for $name {
+            const TYPES: &'static [&'static str] = $name::TYPES;
+
+            fn decode(
+                envelope: &$crate::RawEnvelope,
+            ) -> ::std::result::Result<::std::option::Option<Self>, $crate::DecodeError> {
+                $name::decode(envelope)
+            }
+        }
     };
+}
+
+/// What `consumer_events!` generates, for the platform's consumer: the event types
+/// handled, and decoding into the enum (`None` for any other type).
+pub trait ConsumerEvents: Sized + Send + 'static {
+    const TYPES: &'static [&'static str];
+
+    fn decode(envelope: &RawEnvelope) -> Result<Option<Self>, DecodeError>;
 }
 
 pub mod availability;

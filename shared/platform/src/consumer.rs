@@ -13,6 +13,7 @@ use crate::telemetry::RequestContext;
 use async_nats::HeaderMap;
 use async_nats::jetstream::{self, AckKind, consumer::pull};
 use futures::StreamExt;
+use mittler_contracts::ConsumerEvents;
 use mittler_contracts::streams::StreamSpec;
 use mittler_contracts::{RawEnvelope, headers, subjects};
 use sqlx::{PgConnection, PgPool};
@@ -70,6 +71,42 @@ impl HandleError {
     }
     pub fn reject(error: impl Into<anyhow::Error>) -> Self {
         Self::Reject(error.into())
+    }
+}
+
+/// A consumer's work on one enum of events (`consumer_events!`): the platform
+/// decodes each event once, passes over the types the enum does not name, and
+/// dead-letters what does not read; the handler only `match`es. Run it as
+/// `Decoded(handler)`.
+pub trait EventHandler: Send + Sync + 'static {
+    type Events: ConsumerEvents;
+
+    fn handle_event<'a>(
+        &'a self,
+        tx: &'a mut PgConnection,
+        event: &'a IncomingEvent,
+        input: Self::Events,
+    ) -> impl Future<Output = Result<(), HandleError>> + Send + 'a;
+}
+
+/// An [`EventHandler`] as a consumer's [`Handler`].
+#[derive(Clone, Debug)]
+pub struct Decoded<H>(pub H);
+
+impl<H: EventHandler> Handler for Decoded<H> {
+    fn handles(&self, event_type: &str) -> bool {
+        H::Events::TYPES.contains(&event_type)
+    }
+
+    async fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &IncomingEvent,
+    ) -> Result<(), HandleError> {
+        match H::Events::decode(&event.envelope).map_err(HandleError::reject)? {
+            Some(input) => self.0.handle_event(tx, event, input).await,
+            None => Ok(()),
+        }
     }
 }
 

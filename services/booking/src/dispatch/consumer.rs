@@ -5,7 +5,7 @@ use super::Dispatcher;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingCancelled, BookingRequested, BookingRescheduled,
 };
-use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
+use mittler_platform::consumer::{EventHandler, HandleError, IncomingEvent};
 use sqlx::PgConnection;
 
 mittler_contracts::consumer_events! {
@@ -22,19 +22,15 @@ mittler_contracts::consumer_events! {
 #[derive(Clone, Debug)]
 pub(super) struct DispatchHandler(pub(super) Dispatcher);
 
-impl Handler for DispatchHandler {
-    fn handles(&self, event_type: &str) -> bool {
-        Input::TYPES.contains(&event_type)
-    }
+impl EventHandler for DispatchHandler {
+    type Events = Input;
 
-    async fn handle(
+    async fn handle_event(
         &self,
         tx: &mut PgConnection,
-        event: &IncomingEvent,
+        _event: &IncomingEvent,
+        input: Input,
     ) -> Result<(), HandleError> {
-        let Some(input) = Input::decode(&event.envelope).map_err(HandleError::reject)? else {
-            return Ok(());
-        };
         match input {
             Input::Requested(e) => self.0.start(tx, e.data.booking_id, &[]).await,
             Input::Rescheduled(e) => self.0.start(tx, e.data.booking_id, &[]).await,

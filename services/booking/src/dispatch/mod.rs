@@ -39,6 +39,7 @@ use mittler_contracts::booking::{
 };
 use mittler_contracts::{Envelope, Event, streams};
 use mittler_platform::consumer::ConsumerSpec;
+use mittler_platform::consumer::Decoded;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
 use sqlx::{PgConnection, PgPool};
 
@@ -83,7 +84,7 @@ impl Dispatcher {
         tasks.spawn(
             "dispatch-consumer",
             platform
-                .consumer(spec, consumer::DispatchHandler(self.clone()))
+                .consumer(spec, Decoded(consumer::DispatchHandler(self.clone())))
                 .run(shutdown.clone()),
         );
         tasks.spawn("dispatch-timers", self.clone().run_timers(shutdown.clone()));

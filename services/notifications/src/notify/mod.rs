@@ -18,7 +18,7 @@ use mittler_contracts::booking::{
 };
 use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
-use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
+use mittler_platform::consumer::{EventHandler, HandleError, IncomingEvent};
 use mittler_types::BookingState;
 use recipients::ask;
 use sqlx::{PgConnection, PgPool};
@@ -288,7 +288,7 @@ pub struct NotifyHandler(pub Notifier);
 
 mittler_contracts::consumer_events! {
     /// What notifications act on.
-    enum Input {
+    pub enum Input {
         Requested(BookingRequested),
         OfferMade(OfferMade),
         Assigned(BookingAssigned),
@@ -300,22 +300,17 @@ mittler_contracts::consumer_events! {
     }
 }
 
-impl Handler for NotifyHandler {
-    fn handles(&self, event_type: &str) -> bool {
-        Input::TYPES.contains(&event_type)
-    }
+impl EventHandler for NotifyHandler {
+    type Events = Input;
 
-    async fn handle(
+    async fn handle_event(
         &self,
         tx: &mut PgConnection,
         event: &IncomingEvent,
+        input: Input,
     ) -> Result<(), HandleError> {
-        let envelope = &event.envelope;
-        let cause = envelope.id.to_string();
+        let cause = event.envelope.id.to_string();
         let n = &self.0;
-        let Some(input) = Input::decode(envelope).map_err(HandleError::reject)? else {
-            return Ok(());
-        };
         match input {
             Input::Requested(e) => {
                 let requested = e.data;

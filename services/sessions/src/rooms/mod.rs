@@ -20,7 +20,7 @@ use mittler_contracts::session::{
 };
 use mittler_contracts::text;
 use mittler_contracts::{Envelope, Event, RpcFault};
-use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
+use mittler_platform::consumer::{EventHandler, HandleError, IncomingEvent};
 use mittler_platform::outbox::OutboxError;
 use mittler_platform::{Schema, outbox};
 use mittler_types::{BookingId, Modality, OrganisationId, UserId};
@@ -363,7 +363,7 @@ pub struct RoomsHandler(pub Rooms);
 
 mittler_contracts::consumer_events! {
     /// What the rooms act on.
-    enum Input {
+    pub enum Input {
         Requested(BookingRequested),
         Assigned(BookingAssigned),
         Cancelled(BookingCancelled),
@@ -372,20 +372,16 @@ mittler_contracts::consumer_events! {
     }
 }
 
-impl Handler for RoomsHandler {
-    fn handles(&self, event_type: &str) -> bool {
-        Input::TYPES.contains(&event_type)
-    }
+impl EventHandler for RoomsHandler {
+    type Events = Input;
 
-    async fn handle(
+    async fn handle_event(
         &self,
         tx: &mut PgConnection,
-        event: &IncomingEvent,
+        _event: &IncomingEvent,
+        input: Input,
     ) -> Result<(), HandleError> {
         let rooms = &self.0;
-        let Some(input) = Input::decode(&event.envelope).map_err(HandleError::reject)? else {
-            return Ok(());
-        };
         match input {
             Input::Requested(e) => {
                 let e = e.data;
