@@ -24,7 +24,7 @@ pub struct LocalRules {
 }
 
 struct ProfileRow {
-    id: Uuid,
+    id: MediatorId,
     display_name: String,
     email: String,
     phone: Option<String>,
@@ -66,7 +66,7 @@ impl ProfileRow {
         let rules: LocalRules = self.calendar.0;
         Ok((
             MediatorProfile {
-                id: MediatorId(self.id),
+                id: self.id,
                 display_name: self.display_name,
                 email: self.email,
                 phone: self.phone,
@@ -140,7 +140,7 @@ pub async fn profile(
 ) -> anyhow::Result<Option<(MediatorProfile, LocalRules)>> {
     let row: Option<ProfileRow> = sqlx::query_as!(
         ProfileRow,
-        r#"SELECT id, display_name, email, phone, gender,
+        r#"SELECT id AS "id: MediatorId", display_name, email, phone, gender,
                   languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
                   home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
                   time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>"
@@ -158,7 +158,7 @@ pub async fn profiles(
 ) -> anyhow::Result<Vec<(MediatorProfile, LocalRules)>> {
     let rows: Vec<ProfileRow> = sqlx::query_as!(
         ProfileRow,
-        r#"SELECT id, display_name, email, phone, gender,
+        r#"SELECT id AS "id: MediatorId", display_name, email, phone, gender,
                   languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
                   home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
                   time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>"
@@ -242,7 +242,7 @@ pub async fn replace_absences(
 }
 
 struct AbsenceRow {
-    mediator_id: Uuid,
+    mediator_id: MediatorId,
     during: PgRange<DateTime<Utc>>,
     reason: String,
 }
@@ -256,8 +256,8 @@ pub async fn absences(
 ) -> Result<HashMap<MediatorId, Vec<Absence>>, sqlx::Error> {
     let rows: Vec<AbsenceRow> = sqlx::query_as!(
         AbsenceRow,
-        "SELECT mediator_id, during, reason FROM availability.absences \
-         WHERE ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND during && $2 ORDER BY lower(during)",
+        r#"SELECT mediator_id AS "mediator_id: MediatorId", during, reason FROM availability.absences
+           WHERE ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND during && $2 ORDER BY lower(during)"#,
         mediators,
         range(from, to),
     )
@@ -267,7 +267,7 @@ pub async fn absences(
     for row in rows {
         if let Some((start, end)) = bounds(&row.during) {
             by_mediator
-                .entry(MediatorId(row.mediator_id))
+                .entry(row.mediator_id)
                 .or_default()
                 .push(Absence {
                     start,
@@ -280,9 +280,9 @@ pub async fn absences(
 }
 
 struct ReservationRow {
-    id: Uuid,
-    mediator_id: Uuid,
-    booking_id: Uuid,
+    id: ReservationId,
+    mediator_id: MediatorId,
+    booking_id: BookingId,
     slot: PgRange<DateTime<Utc>>,
     modality: String,
     lat: Option<f64>,
@@ -293,7 +293,7 @@ impl ReservationRow {
     fn booked(&self) -> Option<Booked> {
         let (start, end) = bounds(&self.slot)?;
         Some(Booked {
-            booking_id: BookingId(self.booking_id),
+            booking_id: self.booking_id,
             start,
             end,
             modality: self.modality.parse().ok()?,
@@ -314,8 +314,8 @@ pub async fn live_reservations(
 ) -> Result<HashMap<MediatorId, Vec<Booked>>, sqlx::Error> {
     let rows: Vec<ReservationRow> = sqlx::query_as!(
         ReservationRow,
-        "SELECT id, mediator_id, booking_id, slot, modality, lat, lon FROM availability.reservations \
-         WHERE released_at IS NULL AND ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND slot && $2",
+        r#"SELECT id AS "id: ReservationId", mediator_id AS "mediator_id: MediatorId", booking_id AS "booking_id: BookingId", slot, modality, lat, lon FROM availability.reservations
+           WHERE released_at IS NULL AND ($1::uuid[] IS NULL OR mediator_id = ANY($1)) AND slot && $2"#,
         mediators,
         range(from, to),
     )
@@ -324,10 +324,7 @@ pub async fn live_reservations(
     let mut by_mediator: HashMap<MediatorId, Vec<Booked>> = HashMap::new();
     for row in &rows {
         if let Some(booked) = row.booked() {
-            by_mediator
-                .entry(MediatorId(row.mediator_id))
-                .or_default()
-                .push(booked);
+            by_mediator.entry(row.mediator_id).or_default().push(booked);
         }
     }
     Ok(by_mediator)
@@ -387,15 +384,15 @@ pub async fn live_reservation_of_booking(
 ) -> Result<Option<(ReservationId, MediatorId, DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
     let row: Option<ReservationRow> = sqlx::query_as!(
         ReservationRow,
-        "SELECT id, mediator_id, booking_id, slot, modality, lat, lon FROM availability.reservations \
-         WHERE booking_id = $1 AND released_at IS NULL",
+        r#"SELECT id AS "id: ReservationId", mediator_id AS "mediator_id: MediatorId", booking_id AS "booking_id: BookingId", slot, modality, lat, lon FROM availability.reservations
+           WHERE booking_id = $1 AND released_at IS NULL"#,
         booking.as_uuid(),
     )
     .fetch_optional(db)
     .await?;
     Ok(row.and_then(|r| {
         let (start, end) = bounds(&r.slot)?;
-        Some((ReservationId(r.id), MediatorId(r.mediator_id), start, end))
+        Some((r.id, r.mediator_id, start, end))
     }))
 }
 
@@ -485,7 +482,7 @@ pub async fn all_profiles_versioned(
 ) -> anyhow::Result<(i64, Vec<(MediatorProfile, LocalRules)>)> {
     // One statement, so that the version belongs to exactly these rows.
     let rows = sqlx::query!(
-        r#"SELECT id, display_name, email, phone, gender,
+        r#"SELECT id AS "id: MediatorId", display_name, email, phone, gender,
                   languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
                   home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
                   time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>",

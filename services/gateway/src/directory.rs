@@ -26,10 +26,10 @@ pub struct Organisation {
 }
 
 struct OrganisationRow {
-    id: Uuid,
+    id: OrganisationId,
     name: String,
     kind: String,
-    pool_id: Option<Uuid>,
+    pool_id: Option<OrganisationId>,
     time_zone: String,
 }
 
@@ -44,10 +44,10 @@ impl TryFrom<OrganisationRow> for Organisation {
 impl Organisation {
     fn read(row: OrganisationRow) -> anyhow::Result<Self> {
         Ok(Self {
-            id: OrganisationId(row.id),
+            id: row.id,
             name: row.name,
             kind: row.kind.parse()?,
-            pool_id: row.pool_id.map(OrganisationId),
+            pool_id: row.pool_id,
             time_zone: TimeZone::parse(&row.time_zone)?,
         })
     }
@@ -96,7 +96,7 @@ pub async fn organisation(
 ) -> anyhow::Result<Option<Organisation>> {
     let row: Option<OrganisationRow> = sqlx::query_as!(
         OrganisationRow,
-        "SELECT id, name, kind, pool_id, time_zone FROM directory.organisations WHERE id = $1",
+        r#"SELECT id AS "id: OrganisationId", name, kind, pool_id AS "pool_id: OrganisationId", time_zone FROM directory.organisations WHERE id = $1"#,
         id.as_uuid(),
     )
     .fetch_optional(db)
@@ -144,8 +144,8 @@ pub async fn organisations(
     let ids: Option<Vec<Uuid>> = scope.map(|ids| ids.iter().map(|id| id.as_uuid()).collect());
     let rows: Vec<OrganisationRow> = sqlx::query_as!(
         OrganisationRow,
-        "SELECT id, name, kind, pool_id, time_zone FROM directory.organisations \
-         WHERE $1::uuid[] IS NULL OR id = ANY($1) ORDER BY name",
+        r#"SELECT id AS "id: OrganisationId", name, kind, pool_id AS "pool_id: OrganisationId", time_zone FROM directory.organisations
+           WHERE $1::uuid[] IS NULL OR id = ANY($1) ORDER BY name"#,
         ids.as_deref(),
     )
     .fetch_all(db)
@@ -181,13 +181,13 @@ pub struct User {
 }
 
 struct UserRow {
-    id: Uuid,
-    organisation_id: Uuid,
+    id: UserId,
+    organisation_id: OrganisationId,
     email: String,
     name: String,
     role: String,
     locale: String,
-    mediator_id: Option<Uuid>,
+    mediator_id: Option<MediatorId>,
     password_hash: String,
 }
 
@@ -202,13 +202,13 @@ impl TryFrom<UserRow> for User {
 impl User {
     fn read(row: UserRow) -> anyhow::Result<Self> {
         Ok(Self {
-            id: UserId(row.id),
-            organisation_id: OrganisationId(row.organisation_id),
+            id: row.id,
+            organisation_id: row.organisation_id,
             email: row.email,
             name: row.name,
             role: row.role.parse()?,
             locale: row.locale,
-            mediator_id: row.mediator_id.map(MediatorId),
+            mediator_id: row.mediator_id,
             password_hash: row.password_hash,
         })
     }
@@ -236,8 +236,8 @@ pub async fn insert_user(db: impl PgExecutor<'_>, user: &User) -> Result<(), sql
 pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> anyhow::Result<Option<User>> {
     let row: Option<UserRow> = sqlx::query_as!(
         UserRow,
-        "SELECT id, organisation_id, email, name, role, locale, mediator_id, password_hash \
-         FROM directory.users WHERE lower(email) = lower($1) AND active",
+        r#"SELECT id AS "id: UserId", organisation_id AS "organisation_id: OrganisationId", email, name, role, locale, mediator_id AS "mediator_id: MediatorId", password_hash
+           FROM directory.users WHERE lower(email) = lower($1) AND active"#,
         email,
     )
     .fetch_optional(db)
@@ -297,9 +297,10 @@ pub async fn session(
     kind: SessionKind,
 ) -> anyhow::Result<Option<Session>> {
     let row = sqlx::query!(
-        "SELECT s.csrf_token, u.id, u.organisation_id, u.email, u.name, u.role, u.locale, u.mediator_id, \
-         u.password_hash FROM directory.auth_sessions s JOIN directory.users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > now() AND u.active",
+        r#"SELECT s.csrf_token, u.id AS "id: UserId", u.organisation_id AS "organisation_id: OrganisationId",
+                  u.email, u.name, u.role, u.locale, u.mediator_id AS "mediator_id: MediatorId", u.password_hash
+           FROM directory.auth_sessions s JOIN directory.users u ON u.id = s.user_id
+           WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > now() AND u.active"#,
         token_hash,
         kind.as_str(),
     )

@@ -17,6 +17,7 @@
 pub mod config;
 pub mod consumer;
 pub mod db;
+mod error;
 #[cfg(feature = "fault-injection")]
 pub mod faults;
 pub mod nats;

@@ -274,7 +274,7 @@ impl Dispatcher {
         let Some(guard) = store::lock_guard(&mut tx, reservation).await? else {
             return Ok(false);
         };
-        let id = ReservationId(guard.reservation_id);
+        let id = guard.reservation_id;
         if store::assignment_holds(&mut *tx, id).await? {
             store::close_guard(&mut *tx, id, store::GuardOutcome::Kept).await?;
             metrics::counter!("dispatch_reservation_guards_total", "outcome" => "kept")

@@ -120,8 +120,8 @@ pub enum GuardOutcome {
 /// An open reservation guard.
 #[derive(Clone, Copy, Debug)]
 pub struct Guard {
-    pub reservation_id: Uuid,
-    pub booking_id: Uuid,
+    pub reservation_id: ReservationId,
+    pub booking_id: BookingId,
     pub attempts: i32,
 }
 
@@ -176,8 +176,8 @@ pub async fn lock_guard(
         Some(id) => {
             sqlx::query_as!(
         Guard,
-        "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
-                 WHERE reservation_id = $1 AND done_at IS NULL FOR UPDATE",
+        r#"SELECT reservation_id AS "reservation_id: ReservationId", booking_id AS "booking_id: BookingId", attempts FROM booking.reservation_guards
+           WHERE reservation_id = $1 AND done_at IS NULL FOR UPDATE"#,
         id.as_uuid(),
     )
             .fetch_optional(&mut *conn)
@@ -186,8 +186,8 @@ pub async fn lock_guard(
         None => {
             sqlx::query_as!(
         Guard,
-        "SELECT reservation_id, booking_id, attempts FROM booking.reservation_guards \
-                 WHERE done_at IS NULL AND due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        r#"SELECT reservation_id AS "reservation_id: ReservationId", booking_id AS "booking_id: BookingId", attempts FROM booking.reservation_guards
+           WHERE done_at IS NULL AND due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED"#,
     )
             .fetch_optional(&mut *conn)
             .await
