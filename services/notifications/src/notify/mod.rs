@@ -20,7 +20,7 @@ use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
 use mittler_platform::consumer::{EventHandler, HandleError, IncomingEvent};
 use mittler_types::BookingState;
-use recipients::ask;
+use recipients::{ask, requester_and};
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -84,12 +84,7 @@ impl Notifier {
         self.advance(tx, &mut booking, BookingState::Assigned)
             .await?;
         let contacts = self
-            .contacts(ask(
-                &booking,
-                vec![booking.requested_by],
-                vec![assigned.mediator_id],
-                false,
-            ))
+            .contacts(requester_and(&booking, [assigned.mediator_id]))
             .await?;
         let link = self.booking_link(&booking);
         let to = recipients::assigned(&booking, &contacts, assigned.mediator_id, &link);
@@ -114,14 +109,7 @@ impl Notifier {
         let had_mediator = booking.mediator_id;
         self.advance(tx, &mut booking, BookingState::Cancelled)
             .await?;
-        let contacts = self
-            .contacts(ask(
-                &booking,
-                vec![booking.requested_by],
-                had_mediator.into_iter().collect(),
-                false,
-            ))
-            .await?;
+        let contacts = self.contacts(requester_and(&booking, had_mediator)).await?;
         let to = recipients::cancelled(&booking, &contacts, had_mediator, &cancelled.reason);
         self.send(tx, cause, &booking, &contacts, to).await?;
         if had_mediator.is_some() {
@@ -142,14 +130,7 @@ impl Notifier {
         booking.details = moved.details;
         self.advance(tx, &mut booking, BookingState::Requested)
             .await?;
-        let contacts = self
-            .contacts(ask(
-                &booking,
-                vec![booking.requested_by],
-                had_mediator.into_iter().collect(),
-                false,
-            ))
-            .await?;
+        let contacts = self.contacts(requester_and(&booking, had_mediator)).await?;
         let link = self.booking_link(&booking);
         let to = recipients::rescheduled(&booking, &contacts, had_mediator, &link);
         self.send(tx, cause, &booking, &contacts, to).await
@@ -179,12 +160,7 @@ impl Notifier {
         self.advance(tx, &mut booking, BookingState::Requested)
             .await?;
         let contacts = self
-            .contacts(ask(
-                &booking,
-                vec![booking.requested_by],
-                vec![returned.mediator_id],
-                false,
-            ))
+            .contacts(requester_and(&booking, [returned.mediator_id]))
             .await?;
         let link = self.booking_link(&booking);
         let to = recipients::returned(
@@ -261,12 +237,7 @@ impl Notifier {
             return Ok(true);
         };
         let contacts = self
-            .contacts(ask(
-                &booking,
-                vec![booking.requested_by],
-                vec![mediator],
-                false,
-            ))
+            .contacts(requester_and(&booking, [mediator]))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let link = self.booking_link(&booking);

@@ -35,6 +35,19 @@ pub fn ask(
     }
 }
 
+/// The requester of the booking and these mediators (the usual question).
+pub fn requester_and(
+    booking: &BookingFacts,
+    mediators: impl IntoIterator<Item = MediatorId>,
+) -> ContactsRequest {
+    ask(
+        booking,
+        vec![booking.requested_by],
+        mediators.into_iter().collect(),
+        false,
+    )
+}
+
 /// The accounts of one mediator.
 pub fn mediators(contacts: &ContactsResponse, id: MediatorId) -> impl Iterator<Item = &Contact> {
     contacts
