@@ -240,8 +240,15 @@ impl Availability {
             return Err(invalid("end", text!("field.after_start")).into());
         }
         let mut tx = self.pool.begin().await?;
-        if !store::lock_mediator(&mut *tx, request.mediator_id).await? {
-            return Err(AvailabilityError::NotFound);
+        match store::lock_mediator(&mut *tx, request.mediator_id).await? {
+            None => return Err(AvailabilityError::NotFound),
+            // A deactivated mediator takes no new work (an accept, an assignment).
+            Some(false) => {
+                return Err(
+                    RpcFault::invalid_field("mediator_id", text!("availability.inactive")).into(),
+                );
+            }
+            Some(true) => {}
         }
         if let Some((id, mediator, start, end)) =
             store::live_reservation_of_booking(&mut *tx, request.booking_id).await?
@@ -418,7 +425,10 @@ impl Availability {
         let now = Utc::now();
         let expires_at = if request.online { now + ttl } else { now };
         let mut tx = self.pool.begin().await?;
-        if !store::lock_mediator(&mut *tx, request.mediator_id).await? {
+        if store::lock_mediator(&mut *tx, request.mediator_id)
+            .await?
+            .is_none()
+        {
             return Err(AvailabilityError::NotFound);
         }
         let was_online =

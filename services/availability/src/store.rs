@@ -170,14 +170,17 @@ pub async fn profiles(
 }
 
 /// Lock a mediator's row: reservations of one mediator are made one at a time.
-pub async fn lock_mediator(db: impl PgExecutor<'_>, id: MediatorId) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> = sqlx::query_scalar!(
-        r#"SELECT 1 AS "one!" FROM availability.mediators WHERE id = $1 FOR NO KEY UPDATE"#,
+/// Whether they are active; `None` when there is no such mediator.
+pub async fn lock_mediator(
+    db: impl PgExecutor<'_>,
+    id: MediatorId,
+) -> Result<Option<bool>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT active FROM availability.mediators WHERE id = $1 FOR NO KEY UPDATE",
         id.as_uuid(),
     )
     .fetch_optional(db)
-    .await?;
-    Ok(found.is_some())
+    .await
 }
 
 pub async fn set_calendar(

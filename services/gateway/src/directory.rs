@@ -326,6 +326,33 @@ pub async fn session(
     .transpose()
 }
 
+/// Open or close the sign-in of a mediator's accounts; closing also ends their
+/// sessions and tokens at once. Returns how many accounts changed.
+pub async fn set_mediator_accounts_active(
+    conn: &mut sqlx::PgConnection,
+    mediator: MediatorId,
+    active: bool,
+) -> Result<u64, sqlx::Error> {
+    let changed = sqlx::query!(
+        "UPDATE directory.users SET active = $2 WHERE mediator_id = $1 AND active <> $2",
+        mediator.as_uuid(),
+        active,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if !active {
+        sqlx::query!(
+            "DELETE FROM directory.auth_sessions WHERE user_id IN \
+             (SELECT id FROM directory.users WHERE mediator_id = $1)",
+            mediator.as_uuid(),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(changed)
+}
+
 pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM directory.auth_sessions WHERE token_hash = $1",

@@ -321,11 +321,22 @@ pub async fn put(
     state
         .call::<GetProfile>(&MediatorRef { mediator_id })
         .await?;
-    Ok(Json(
-        state
-            .call::<PutProfile>(&body.value.into_profile(mediator_id))
-            .await?,
-    ))
+    let profile = body.value.into_profile(mediator_id);
+    let active = profile.active;
+    // The safe side first: a deactivated mediator's accounts close (sessions and
+    // tokens end) before the profile changes; a reactivated one's open only after.
+    if !active {
+        let mut tx = state.pool().begin().await?;
+        directory::set_mediator_accounts_active(&mut tx, mediator_id, false).await?;
+        tx.commit().await?;
+    }
+    let stored = state.call::<PutProfile>(&profile).await?;
+    if active {
+        let mut tx = state.pool().begin().await?;
+        directory::set_mediator_accounts_active(&mut tx, mediator_id, true).await?;
+        tx.commit().await?;
+    }
+    Ok(Json(stored))
 }
 
 /// Any mediator's calendar (coordinators).

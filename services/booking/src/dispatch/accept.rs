@@ -60,6 +60,8 @@ impl Dispatcher {
         }
         let reservation = match self.reserve_guarded(&view, request.mediator_id).await? {
             Ok(reservation) => reservation,
+            // Deactivated since the offer was made.
+            Err(fault) if fault.code == FaultCode::Invalid => return Err(taken(fault.text())),
             Err(fault) => {
                 return Err(taken(text!("offer.busy", reason = fault.message)));
             }
@@ -182,6 +184,9 @@ impl Dispatcher {
                     text!("offer.no_such_mediator"),
                 )
                 .into());
+            }
+            Err(fault) if fault.code == FaultCode::Invalid => {
+                return Err(RpcFault::invalid_field("mediator_id", fault.text()).into());
             }
             Err(fault) => {
                 return Err(RpcFault::new(

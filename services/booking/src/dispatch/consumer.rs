@@ -2,6 +2,7 @@
 //! given back (dispatched again without the giver), cancelled.
 
 use super::Dispatcher;
+use mittler_contracts::availability::ProfileChanged;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingCancelled, BookingRequested, BookingRescheduled,
 };
@@ -15,6 +16,40 @@ mittler_contracts::consumer_events! {
         Rescheduled(BookingRescheduled),
         Returned(AssignmentReturned),
         Cancelled(BookingCancelled),
+    }
+}
+
+mittler_contracts::consumer_events! {
+    /// What dispatch acts on from availability.
+    pub(super) enum Profiles {
+        Changed(ProfileChanged),
+    }
+}
+
+/// The consumer of availability's profile changes: a deactivated mediator's open
+/// offers are withdrawn at once.
+#[derive(Clone, Debug)]
+pub(super) struct ProfilesHandler;
+
+impl EventHandler for ProfilesHandler {
+    type Events = Profiles;
+
+    async fn handle_event(
+        &self,
+        tx: &mut PgConnection,
+        _event: &IncomingEvent,
+        input: Profiles,
+    ) -> Result<(), HandleError> {
+        match input {
+            Profiles::Changed(e) if !e.data.active => {
+                let withdrawn = super::offers::withdraw_offers_of(tx, e.data.mediator_id)
+                    .await
+                    .map_err(HandleError::retry)?;
+                tracing::info!(mediator_id = %e.data.mediator_id, withdrawn, "deactivated: offers withdrawn");
+                Ok(())
+            }
+            Profiles::Changed(_) => Ok(()),
+        }
     }
 }
 

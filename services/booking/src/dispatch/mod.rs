@@ -34,6 +34,7 @@ pub use offers::attach;
 pub use plan::{deadline, effective};
 
 use crate::settings::DispatchConfig;
+use mittler_contracts::availability::ProfileChanged;
 use mittler_contracts::booking::{
     AcceptOffer, AssignBooking, DeclineOffer, DispatchExplanation, GiveBack, MyOffers,
 };
@@ -85,6 +86,19 @@ impl Dispatcher {
             "dispatch-consumer",
             platform
                 .consumer(spec, Decoded(consumer::DispatchHandler(self.clone())))
+                .run(shutdown.clone()),
+        );
+        let spec = ConsumerSpec {
+            name: "booking-dispatch-profiles".into(),
+            stream: &streams::AVAILABILITY,
+            filter_subject: Some(ProfileChanged::TYPE.into()),
+            schema: Schema::BOOKING,
+            concurrency: Some(1),
+        };
+        tasks.spawn(
+            "dispatch-profiles-consumer",
+            platform
+                .consumer(spec, Decoded(consumer::ProfilesHandler))
                 .run(shutdown.clone()),
         );
         tasks.spawn("dispatch-timers", self.clone().run_timers(shutdown.clone()));

@@ -14,7 +14,7 @@ use mittler_contracts::booking::{
 };
 use mittler_contracts::text;
 use mittler_platform::{Schema, outbox};
-use mittler_types::BookingId;
+use mittler_types::{BookingId, MediatorId};
 use sqlx::{PgConnection, PgPool};
 
 impl Dispatcher {
@@ -127,6 +127,32 @@ pub(super) async fn withdraw_open_offers(
     }
     batch.write(tx, Schema::BOOKING).await?;
     Ok(())
+}
+
+/// Withdraw every open offer of a deactivated mediator, with one `OfferWithdrawn`
+/// each; the waves go on by their deadlines.
+pub(super) async fn withdraw_offers_of(
+    tx: &mut PgConnection,
+    mediator: MediatorId,
+) -> anyhow::Result<usize> {
+    let offers =
+        store::close_open_offers_of(&mut *tx, mediator, store::OfferState::Withdrawn).await?;
+    let mut batch = outbox::Batch::default();
+    let reason = text!("offer.withdrawn_inactive").english();
+    for (offer, organisation_id) in &offers {
+        batch.add(&Envelope::new(
+            OfferWithdrawn {
+                offer_id: offer.id,
+                booking_id: offer.booking_id,
+                organisation_id: *organisation_id,
+                mediator_id: offer.mediator_id,
+                reason: reason.clone(),
+            },
+            outbox::root_meta(),
+        ))?;
+    }
+    batch.write(tx, Schema::BOOKING).await?;
+    Ok(offers.len())
 }
 
 /// Fill in the offers and assignment of booking views.

@@ -375,3 +375,87 @@ async fn coordinators_create_edit_and_view_mediators() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_deactivated_mediator_is_signed_out_at_once_loses_open_offers_and_takes_no_work() {
+    use mittler_contracts::availability::MediatorProfile;
+    let api = Api::start().await;
+    let requester = api.login(REQUESTER_ABH).await;
+    let coordinator = api.login(COORDINATOR).await;
+    let (status, booking) = api.book(&requester, booking_body(3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    let id = booking["id"].as_str().expect("id").to_owned();
+    let offers = mittler_testkit::eventually(
+        std::time::Duration::from_secs(20),
+        "offers made",
+        || async {
+            let offers = api.booking(&requester, &id).await.offers;
+            (!offers.is_empty()).then_some(offers)
+        },
+    )
+    .await;
+    let mediator_id = offers[0].mediator_id;
+    let email = email_of(&mediator_id.to_string());
+    let token = api.login(&email).await;
+    assert!(!api.offers(&token).await.is_empty(), "the offer is theirs");
+
+    // Deactivated by the coordinator.
+    let path = format!("/api/v1/mediators/{mediator_id}");
+    let profile: MediatorProfile = api.get(&path, &coordinator).await;
+    let mut input = profile.input();
+    input.active = false;
+    let edited: MediatorProfile = api
+        .expect(Method::PUT, &path, Some(&coordinator), Some(&input))
+        .await;
+    assert!(!edited.active);
+
+    // The token they hold is refused at once, and so is a fresh sign-in.
+    let (status, _) = api
+        .call(Method::GET, "/api/v1/offers", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": mittler_testkit::http::DEMO_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Their open offer is withdrawn.
+    mittler_testkit::eventually(
+        std::time::Duration::from_secs(20),
+        "the offer withdrawn",
+        || async {
+            let booking = api.booking(&requester, &id).await;
+            booking
+                .offers
+                .iter()
+                .any(|o| o.mediator_id == mediator_id && o.state == "withdrawn")
+                .then_some(())
+        },
+    )
+    .await;
+
+    // No coordinator can give them work.
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/bookings/{id}/assign"),
+            Some(&coordinator),
+            Some(json!({"mediator_id": mediator_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(field_errors(&problem), ["mediator_id"]);
+    assert_eq!(problem["errors"][0]["key"], "availability.inactive");
+
+    // Reactivated: they sign in again.
+    input.active = true;
+    let _: MediatorProfile = api
+        .expect(Method::PUT, &path, Some(&coordinator), Some(&input))
+        .await;
+    api.login(&email).await;
+}

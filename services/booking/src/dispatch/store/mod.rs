@@ -185,6 +185,44 @@ pub async fn close_open_offers(
     .await
 }
 
+/// Close every open offer of `mediator` as `to` (a deactivated mediator's); returns
+/// them with their bookings' organisations.
+pub async fn close_open_offers_of(
+    db: impl PgExecutor<'_>,
+    mediator: MediatorId,
+    to: OfferState,
+) -> Result<Vec<(OfferRow, OrganisationId)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"UPDATE booking.offers o SET state = $2, decided_at = now()
+           FROM booking.bookings b
+           WHERE o.mediator_id = $1 AND o.state = 'open' AND b.id = o.booking_id
+           RETURNING o.id AS "id: OfferId", o.booking_id AS "booking_id: BookingId",
+                     o.mediator_id AS "mediator_id: MediatorId", o.wave,
+                     o.state AS "state: OfferState", o.expires_at,
+                     b.organisation_id AS "organisation_id: OrganisationId""#,
+        mediator.as_uuid(),
+        to as OfferState,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                OfferRow {
+                    id: r.id,
+                    booking_id: r.booking_id,
+                    mediator_id: r.mediator_id,
+                    wave: r.wave,
+                    state: r.state,
+                    expires_at: r.expires_at,
+                },
+                r.organisation_id,
+            )
+        })
+        .collect())
+}
+
 /// A mediator's open, unexpired offers with their bookings' ids.
 pub async fn open_offers_of(
     db: impl PgExecutor<'_>,
