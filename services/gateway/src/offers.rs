@@ -151,7 +151,7 @@ pub struct AssignBody {
         (status = 404, description = "No such booking in your pool", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The mediator holds other work then, or the booking cannot be assigned", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No such mediator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such mediator, or the mediator is deactivated", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
