@@ -382,7 +382,10 @@ async fn a_deactivated_mediator_is_signed_out_at_once_loses_open_offers_and_take
     let api = Api::start().await;
     let requester = api.login(REQUESTER_ABH).await;
     let coordinator = api.login(COORDINATOR).await;
-    let (status, booking) = api.book(&requester, booking_body(3)).await;
+    // On a working day, inside the demo mediators' hours, whatever day this runs.
+    let mut body = booking_body(3);
+    body["local_start"] = json!(format!("{}T10:00", working_day(2)));
+    let (status, booking) = api.book(&requester, body).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
     let id = booking["id"].as_str().expect("id").to_owned();
     let offers = mittler_testkit::eventually(
