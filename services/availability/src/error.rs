@@ -5,6 +5,6 @@ mittler_platform::service_error! {
     /// The availability service's errors.
     pub enum AvailabilityError {
         service: "availability",
-        not_found: "availability.not_found",
+        not_found: "reservations.not_found",
     }
 }

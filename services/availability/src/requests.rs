@@ -114,7 +114,7 @@ impl Availability {
             return Err(invalid("end", text!("field.after_start")).into());
         }
         if needs.modality == Modality::OnSite && needs.location.is_none() {
-            return Err(invalid("location", text!("booking.location_required")).into());
+            return Err(invalid("location", text!("appointment.location_required")).into());
         }
         let mut conn = self.pool.acquire().await?;
         // Only those who speak the language are looked at; the rest are out on language.
@@ -245,7 +245,7 @@ impl Availability {
             // A deactivated mediator takes no new work (an accept, an assignment).
             Some(false) => {
                 return Err(
-                    RpcFault::invalid_field("mediator_id", text!("availability.inactive")).into(),
+                    RpcFault::invalid_field("mediator_id", text!("reservations.inactive")).into(),
                 );
             }
             Some(true) => {}
@@ -263,7 +263,7 @@ impl Availability {
                 });
             }
             return Err(
-                RpcFault::new(FaultCode::Overlap, text!("availability.booking_held")).into(),
+                RpcFault::new(FaultCode::Overlap, text!("reservations.booking_held")).into(),
             );
         }
         if request.modality == Modality::OnSite
@@ -290,7 +290,7 @@ impl Availability {
                 self.config.travel_speed_kmh,
                 None,
             ) {
-                return Err(RpcFault::new(FaultCode::Travel, text!("availability.travel")).into());
+                return Err(RpcFault::new(FaultCode::Travel, text!("reservations.travel")).into());
             }
         }
         let id = request.reservation_id.unwrap_or_default();
@@ -309,12 +309,12 @@ impl Availability {
             Ok(()) => {}
             Err(InsertReservationError::Overlap) => {
                 return Err(
-                    RpcFault::new(FaultCode::Overlap, text!("availability.overlap")).into(),
+                    RpcFault::new(FaultCode::Overlap, text!("reservations.overlap")).into(),
                 );
             }
             Err(InsertReservationError::BookingHeld(_)) => {
                 return Err(
-                    RpcFault::new(FaultCode::Overlap, text!("availability.booking_held")).into(),
+                    RpcFault::new(FaultCode::Overlap, text!("reservations.booking_held")).into(),
                 );
             }
             Err(InsertReservationError::Database(error)) => return Err(error.into()),

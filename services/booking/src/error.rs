@@ -47,13 +47,13 @@ impl From<BookingError> for RpcFault {
     fn from(error: BookingError) -> Self {
         match error {
             BookingError::NotFound => {
-                RpcFault::new(FaultCode::NotFound, text!("booking.not_found"))
+                RpcFault::new(FaultCode::NotFound, text!("appointment.not_found"))
             }
             BookingError::Refused(fault) => fault,
             BookingError::Illegal(illegal) => RpcFault::new(
                 FaultCode::IllegalTransition,
                 text!(
-                    "booking.illegal_transition",
+                    "appointment.illegal_transition",
                     from = illegal.from.as_str(),
                     to = illegal.to.as_str(),
                 ),

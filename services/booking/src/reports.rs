@@ -118,7 +118,7 @@ impl Reports {
         request: StatisticsRequest,
     ) -> Result<StatisticsReport, BookingError> {
         if request.to <= request.from {
-            return Err(RpcFault::new(FaultCode::Invalid, text!("booking.period")).into());
+            return Err(RpcFault::new(FaultCode::Invalid, text!("appointment.period")).into());
         }
         let scope = scope_ids(&request.scope);
         let rows: Vec<LineRow> = sqlx::query_as!(

@@ -59,11 +59,11 @@ impl Bookings {
     ) -> Result<CreateBookingResponse, BookingError> {
         let mut details = request.details;
         if details.start < Utc::now() - START_TOLERANCE {
-            return Err(RpcFault::invalid(text!("booking.start_in_past")).into());
+            return Err(RpcFault::invalid(text!("appointment.start_in_past")).into());
         }
         if details.modality == Modality::OnSite && details.location.is_none() {
             return Err(
-                RpcFault::new(FaultCode::Invalid, text!("booking.location_required")).into(),
+                RpcFault::new(FaultCode::Invalid, text!("appointment.location_required")).into(),
             );
         }
         if let Some((field, message)) = request.policy.problems().into_iter().next() {
@@ -92,7 +92,7 @@ impl Bookings {
                 if fingerprint != request.fingerprint {
                     return Err(RpcFault::new(
                         FaultCode::IdempotencyMismatch,
-                        text!("booking.idempotency_mismatch"),
+                        text!("appointment.idempotency_mismatch"),
                     )
                     .into());
                 }
@@ -182,7 +182,9 @@ impl Bookings {
     pub async fn cancel(&self, request: CancelBookingRequest) -> Result<BookingView, BookingError> {
         let reason = request.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 1000 {
-            return Err(RpcFault::new(FaultCode::Invalid, text!("booking.reason_required")).into());
+            return Err(
+                RpcFault::new(FaultCode::Invalid, text!("appointment.reason_required")).into(),
+            );
         }
         let by = request.by;
         self.transition(
@@ -244,7 +246,7 @@ impl Bookings {
         request: RescheduleBookingRequest,
     ) -> Result<BookingView, BookingError> {
         if request.start < Utc::now() - START_TOLERANCE {
-            return Err(RpcFault::invalid(text!("booking.start_in_past")).into());
+            return Err(RpcFault::invalid(text!("appointment.start_in_past")).into());
         }
         let mut tx = self.pool.begin().await?;
         let row = store::get_for_update(&mut tx, request.id)

@@ -158,7 +158,7 @@ pub async fn statistics_report(
     if to <= from || to - from > Duration::days(3 * 366) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "to",
-            text!("booking.period_span"),
+            text!("appointment.period_span"),
         )]));
     }
     let scope = user.booking_scope(state).await?;

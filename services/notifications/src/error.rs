@@ -5,6 +5,6 @@ mittler_platform::service_error! {
     /// The notifications service's errors.
     pub enum NotificationsError {
         service: "notifications",
-        not_found: "notifications.not_found",
+        not_found: "message.not_found",
     }
 }

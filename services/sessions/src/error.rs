@@ -5,6 +5,6 @@ mittler_platform::service_error! {
     /// The sessions service's errors.
     pub enum SessionsError {
         service: "sessions",
-        not_found: "sessions.no_room",
+        not_found: "room.no_room",
     }
 }

@@ -156,11 +156,11 @@ mod tests {
         );
         let plain = RpcFault::new(
             FaultCode::IllegalTransition,
-            crate::text!("booking.changed"),
+            crate::text!("appointment.changed"),
         );
         assert_eq!(
             serde_json::to_string(&plain).expect("json"),
-            r#"{"code":"illegal_transition","message":"the booking changed meanwhile","text":{"key":"booking.changed"}}"#
+            r#"{"code":"illegal_transition","message":"the booking changed meanwhile","text":{"key":"appointment.changed"}}"#
         );
         for code in [
             FaultCode::NotFound,

@@ -9,7 +9,7 @@
 ///     /// The availability service's errors.
 ///     pub enum AvailabilityError {
 ///         service: "availability",
-///         not_found: "availability.not_found",
+///         not_found: "reservations.not_found",
 ///     }
 /// }
 /// ```

@@ -72,7 +72,7 @@ async fn faults_malformed_requests_missing_services_and_timeouts_are_typed() {
         |_request: PingRequest| async {
             Err(RpcFault::new(
                 FaultCode::Conflict,
-                mittler_contracts::text!("booking.changed"),
+                mittler_contracts::text!("appointment.changed"),
             ))
         },
         shutdown.clone(),

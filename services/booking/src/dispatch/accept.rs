@@ -172,7 +172,7 @@ impl Dispatcher {
         let row = bookings::get(&mut conn, request.id).await?;
         drop(conn);
         let Some(row) = row.filter(|r| request.scope.allows(r.organisation_id())) else {
-            return Err(RpcFault::new(FaultCode::NotFound, text!("booking.not_found")).into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("appointment.not_found")).into());
         };
         let view = row.into_view()?;
         lifecycle::check(view.state, BookingState::Assigned).map_err(BookingError::from)?;
@@ -207,7 +207,7 @@ impl Dispatcher {
         self.settle_outcome(reservation.id, committed)
             .await?
             .ok_or_else(|| {
-                RpcFault::new(FaultCode::IllegalTransition, text!("booking.changed")).into()
+                RpcFault::new(FaultCode::IllegalTransition, text!("appointment.changed")).into()
             })
     }
 
@@ -339,7 +339,7 @@ impl Dispatcher {
         }
         let mut tx = self.pool.begin().await?;
         let Some(row) = bookings::get_for_update(&mut tx, request.id).await? else {
-            return Err(RpcFault::new(FaultCode::NotFound, text!("booking.not_found")).into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("appointment.not_found")).into());
         };
         if store::assigned_mediator(&mut *tx, request.id).await? != Some(request.mediator_id) {
             return Err(RpcFault::new(FaultCode::NotFound, text!("offer.no_such_job")).into());

@@ -80,7 +80,7 @@ impl Dispatcher {
         let mut conn = self.pool.acquire().await?;
         let row = bookings::get(&mut conn, request.id).await?;
         let Some(row) = row.filter(|r| request.scope.allows(r.organisation_id())) else {
-            return Err(RpcFault::new(FaultCode::NotFound, text!("booking.not_found")).into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("appointment.not_found")).into());
         };
         let rounds = store::rounds(&mut *conn, row.id()).await?;
         let rounds = rounds

@@ -81,7 +81,7 @@ fn resolve_start(
         (Some(_), Some(_)) => {
             errors.push(FieldError::new(
                 "local_start",
-                text!("booking.start_or_local"),
+                text!("appointment.start_or_local"),
             ));
             None
         }
@@ -131,7 +131,10 @@ pub(super) fn when(
     if start.is_none() && local_start.is_none() {
         match when_missing {
             Some(instant) => at = Some(instant),
-            None => errors.push(FieldError::new("start", text!("booking.start_required"))),
+            None => errors.push(FieldError::new(
+                "start",
+                text!("appointment.start_required"),
+            )),
         }
     }
     if let Some(instant) = at
@@ -194,13 +197,13 @@ impl NewBookingBody {
         if self.kind == BookingKind::OnDemand && self.modality == Modality::OnSite {
             errors.push(FieldError::new(
                 "modality",
-                text!("booking.on_demand_modality"),
+                text!("appointment.on_demand_modality"),
             ));
         }
         match (&self.location, self.modality) {
             (None, Modality::OnSite) => errors.push(FieldError::new(
                 "location",
-                text!("booking.location_required"),
+                text!("appointment.location_required"),
             )),
             (Some(location), _) => {
                 check_text(&mut errors, "location.address", &location.address, 300);
@@ -208,7 +211,7 @@ impl NewBookingBody {
                 if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
                     errors.push(FieldError::new(
                         "location.postal_code",
-                        text!("booking.postal_code"),
+                        text!("appointment.postal_code"),
                     ));
                 }
                 if !(-90.0..=90.0).contains(&location.latitude) {

@@ -453,7 +453,7 @@ async fn a_deactivated_mediator_is_signed_out_at_once_loses_open_offers_and_take
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(field_errors(&problem), ["mediator_id"]);
-    assert_eq!(problem["errors"][0]["key"], "availability.inactive");
+    assert_eq!(problem["errors"][0]["key"], "reservations.inactive");
 
     // Reactivated: they sign in again.
     input.active = true;

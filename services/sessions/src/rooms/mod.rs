@@ -308,10 +308,10 @@ impl Rooms {
     .await?
     .map(|r| (r.id, r.organisation_id, r.provider, r.state, r.valid_from, r.valid_until));
         let Some((room, organisation, provider, state, valid_from, valid_until)) = room else {
-            return Err(RpcFault::new(FaultCode::NotFound, text!("sessions.no_video_room")).into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("room.no_video_room")).into());
         };
         if !request.scope.allows(OrganisationId(organisation)) {
-            return Err(RpcFault::new(FaultCode::NotFound, text!("sessions.no_video_room")).into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("room.no_video_room")).into());
         }
         let rows: Vec<(String, Option<Uuid>, Option<Uuid>, String)> = sqlx::query!(
         "SELECT role, user_id, mediator_id, token FROM sessions.links WHERE room_id = $1 ORDER BY created_at",
@@ -347,7 +347,7 @@ impl Rooms {
             });
         }
         if request.mediator_id.is_some() && links.is_empty() {
-            return Err(RpcFault::new(FaultCode::NotFound, text!("sessions.no_video_room")).into());
+            return Err(RpcFault::new(FaultCode::NotFound, text!("room.no_video_room")).into());
         }
         Ok(SessionLinks {
             provider,

@@ -50,13 +50,13 @@ impl Rooms {
     fn grant(&self, token: &str) -> Result<Grant, SessionsError> {
         tokens::verify(&self.key, token, Utc::now()).map_err(|e| match e {
             TokenError::Malformed | TokenError::Forged => {
-                RpcFault::new(FaultCode::Forbidden, text!("sessions.link_invalid")).into()
+                RpcFault::new(FaultCode::Forbidden, text!("room.link_invalid")).into()
             }
             TokenError::NotYet(at) => {
-                RpcFault::new(FaultCode::Expired, text!("sessions.link_not_yet", at = at)).into()
+                RpcFault::new(FaultCode::Expired, text!("room.link_not_yet", at = at)).into()
             }
             TokenError::Expired(at) => {
-                RpcFault::new(FaultCode::Expired, text!("sessions.link_expired", at = at)).into()
+                RpcFault::new(FaultCode::Expired, text!("room.link_expired", at = at)).into()
             }
         })
     }
@@ -71,7 +71,7 @@ impl Rooms {
         match state.as_deref() {
             None => Err(SessionsError::NotFound),
             Some("open") => Ok(grant.role),
-            Some(_) => Err(RpcFault::new(FaultCode::Closed, text!("sessions.closed")).into()),
+            Some(_) => Err(RpcFault::new(FaultCode::Closed, text!("room.closed")).into()),
         }
     }
 
@@ -92,7 +92,7 @@ impl Rooms {
             return Err(SessionsError::NotFound);
         };
         if state != "open" {
-            return Err(RpcFault::new(FaultCode::Closed, text!("sessions.closed")).into());
+            return Err(RpcFault::new(FaultCode::Closed, text!("room.closed")).into());
         }
         let peer = Uuid::now_v7();
         let peers: Vec<(Uuid, String)> = sqlx::query!(
@@ -105,7 +105,7 @@ impl Rooms {
     .map(|r| (r.peer_id, r.role))
     .collect();
         if peers.len() >= self.config.max_participants {
-            return Err(RpcFault::new(FaultCode::Closed, text!("sessions.full")).into());
+            return Err(RpcFault::new(FaultCode::Closed, text!("room.full")).into());
         }
         sqlx::query!(
         "INSERT INTO sessions.participants (peer_id, room_id, link_id, role) VALUES ($1, $2, $3, $4)",
