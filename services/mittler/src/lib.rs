@@ -4,31 +4,44 @@
 pub mod matcher;
 
 use anyhow::Context as _;
+use mittler_availability::settings::AvailabilityConfig;
+use mittler_booking::settings::DispatchConfig;
+use mittler_gateway::settings::AuthConfig;
+use mittler_notifications::settings::NotificationsConfig;
+use mittler_platform::config::Settings;
 use mittler_platform::{CancellationToken, Config, Platform, Tasks};
+use mittler_sessions::settings::SessionsConfig;
+
+/// A service's section as loaded and its defaults (both as `Debug`), or why it does
+/// not read.
+type Section = fn(&Config) -> anyhow::Result<(String, String)>;
+
+fn section<T: Settings + std::fmt::Debug>(config: &Config) -> anyhow::Result<(String, String)> {
+    let value = config
+        .settings::<T>()
+        .map_err(|e| anyhow::anyhow!("settings [{}]: {e}", T::SECTION))?;
+    Ok((format!("{value:?}"), format!("{:?}", T::default())))
+}
+
+/// Every service's section of the settings, once.
+const SECTIONS: [(&str, Section); 5] = [
+    (AuthConfig::SECTION, section::<AuthConfig>),
+    (DispatchConfig::SECTION, section::<DispatchConfig>),
+    (AvailabilityConfig::SECTION, section::<AvailabilityConfig>),
+    (SessionsConfig::SECTION, section::<SessionsConfig>),
+    (NotificationsConfig::SECTION, section::<NotificationsConfig>),
+];
 
 /// Every service's section of the settings, read: a value a service does not take,
 /// or a section no service has (a misspelt `[dispach]`), stops the start.
 pub fn check_settings(config: &Config) -> anyhow::Result<()> {
-    use mittler_platform::config::Settings;
-    fn read<T: Settings>(config: &Config) -> anyhow::Result<()> {
-        config
-            .settings::<T>()
-            .map(drop)
-            .map_err(|e| anyhow::anyhow!("settings [{}]: {e}", T::SECTION))
+    for (_, read) in SECTIONS {
+        read(config)?;
     }
-    read::<mittler_gateway::settings::AuthConfig>(config)?;
-    read::<mittler_booking::settings::DispatchConfig>(config)?;
-    read::<mittler_availability::settings::AvailabilityConfig>(config)?;
-    read::<mittler_sessions::settings::SessionsConfig>(config)?;
-    read::<mittler_notifications::settings::NotificationsConfig>(config)?;
-    let known = [
-        mittler_gateway::settings::AuthConfig::SECTION,
-        mittler_booking::settings::DispatchConfig::SECTION,
-        mittler_availability::settings::AvailabilityConfig::SECTION,
-        mittler_sessions::settings::SessionsConfig::SECTION,
-        mittler_notifications::settings::NotificationsConfig::SECTION,
-    ];
-    if let Some(unknown) = config.section_names().find(|name| !known.contains(name)) {
+    if let Some(unknown) = config
+        .section_names()
+        .find(|name| !SECTIONS.iter().any(|(known, _)| known == name))
+    {
         anyhow::bail!("settings: no service has a section [{unknown}]");
     }
     Ok(())
@@ -126,18 +139,7 @@ pub async fn seed_demo_data(pool: &sqlx::PgPool) -> anyhow::Result<(usize, usize
 #[allow(clippy::result_large_err)] // figment::Jail's closures return figment's own error
 mod tests {
     use super::*;
-    use mittler_platform::config::Settings;
     use std::path::Path;
-
-    fn same<T: Settings + std::fmt::Debug>(loaded: &Config) -> Result<(), String> {
-        let value = loaded.settings::<T>().map_err(|e| e.to_string())?;
-        let (value, default) = (format!("{value:?}"), format!("{:?}", T::default()));
-        if value == default {
-            Ok(())
-        } else {
-            Err(format!("[{}]: {value} ≠ {default}", T::SECTION))
-        }
-    }
 
     #[test]
     fn the_commented_example_in_deploy_is_exactly_the_defaults() {
@@ -183,11 +185,12 @@ mod tests {
                     return Err(format!("[{name}]: {a} ≠ {b}").into());
                 }
             }
-            same::<mittler_gateway::settings::AuthConfig>(&loaded)?;
-            same::<mittler_booking::settings::DispatchConfig>(&loaded)?;
-            same::<mittler_availability::settings::AvailabilityConfig>(&loaded)?;
-            same::<mittler_sessions::settings::SessionsConfig>(&loaded)?;
-            same::<mittler_notifications::settings::NotificationsConfig>(&loaded)?;
+            for (name, read) in SECTIONS {
+                let (value, default) = read(&loaded).map_err(|e| e.to_string())?;
+                if value != default {
+                    return Err(format!("[{name}]: {value} ≠ {default}").into());
+                }
+            }
             Ok(())
         });
     }
@@ -207,7 +210,7 @@ mod tests {
             let config = Config::load(None).map_err(|e| e.to_string())?;
             check_settings(&config).map_err(|e| e.to_string())?;
             let dispatch = config
-                .settings::<mittler_booking::settings::DispatchConfig>()
+                .settings::<DispatchConfig>()
                 .map_err(|e| e.to_string())?;
             assert_eq!(dispatch.cascade_size, 5, "from the environment");
             Ok(())

@@ -2,7 +2,7 @@
 //! types for what a test expects to succeed, and the raw answer (status and JSON)
 //! for what it expects to be refused.
 
-use mittler_contracts::booking::{BookingPage, BookingView, MediatorOffer, QueueItem};
+use mittler_contracts::booking::{BookingView, MediatorOffer, QueueItem};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -76,16 +76,6 @@ impl ApiClient {
             .await
     }
 
-    pub async fn post<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        token: &str,
-        body: &impl Serialize,
-    ) -> T {
-        self.expect(Method::POST, path, Some(token), Some(body))
-            .await
-    }
-
     /// Sign in with `password`; the bearer token.
     pub async fn login_with(&self, email: &str, password: &str) -> String {
         let (status, body) = self
@@ -108,11 +98,6 @@ impl ApiClient {
     /// One booking, as its requester or a coordinator sees it.
     pub async fn booking(&self, token: &str, id: &str) -> BookingView {
         self.get(&format!("/api/v1/bookings/{id}"), token).await
-    }
-
-    /// A page of bookings (`query` without the `?`, may be empty).
-    pub async fn bookings(&self, token: &str, query: &str) -> BookingPage {
-        self.get(&format!("/api/v1/bookings?{query}"), token).await
     }
 
     /// The signed-in mediator's open offers.

@@ -84,13 +84,13 @@ impl Notifier {
         to: Vec<Recipient<'_>>,
     ) -> Result<(), HandleError> {
         let appointment = self.appointment(booking, contacts);
+        let attendees = recipients::attendees(booking, contacts);
         for r in to {
             let composed = self
                 .templates
                 .compose(r.kind, &r.contact.locale, &appointment, &r.facts)
                 .map_err(HandleError::reject)?;
             let ics = r.ics.map(|method| {
-                let attendees = recipients::attendees(booking, contacts);
                 let text = ics::render(&Invite {
                     uid: format!("{}@mittler", booking.booking_id),
                     sequence: booking.sequence.max(0) as u32,
@@ -108,7 +108,7 @@ impl Notifier {
                         name: "Mittler".into(),
                         email: sender_address(&self.config.from),
                     },
-                    attendees,
+                    attendees: attendees.clone(),
                     stamp: Utc::now(),
                 });
                 (text, method.as_str())
