@@ -117,6 +117,7 @@ async fn main() {
             mediator_gender: GenderPreference::Any,
             online_now: false,
             booking_id: None,
+            pool_id: None,
         });
     }
 

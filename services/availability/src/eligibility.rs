@@ -131,6 +131,10 @@ pub fn evaluate(
     let mut reasons = Vec::new();
     if !profile.active {
         reasons.push(Exclusion::Inactive);
+    } else if let Some(pool) = needs.pool_id
+        && !profile.serves(pool)
+    {
+        reasons.push(Exclusion::Pool);
     }
     let skill = profile.languages.iter().find(|s| s.code == needs.language);
     match skill {
@@ -259,6 +263,9 @@ mod tests {
         s.parse().expect("instant")
     }
 
+    const POOL: mittler_types::OrganisationId =
+        mittler_types::OrganisationId(uuid::Uuid::from_u128(0x9001));
+
     fn profile() -> MediatorProfile {
         MediatorProfile {
             id: MediatorId::new(),
@@ -286,6 +293,10 @@ mod tests {
             time_zone: TimeZone::BERLIN,
             notify_by_email: true,
             active: true,
+            pools: vec![mittler_contracts::availability::PoolMembership {
+                pool_id: POOL,
+                active: true,
+            }],
         }
     }
 
@@ -316,6 +327,7 @@ mod tests {
             mediator_gender: GenderPreference::Any,
             online_now: false,
             booking_id: None,
+            pool_id: Some(POOL),
         }
     }
 
@@ -400,6 +412,12 @@ mod tests {
         assert_eq!(
             run(&p, &c, &[], &needs("ru", Modality::Video, at, 60)),
             Err(vec![Exclusion::Qualification])
+        );
+        let mut paused = p.clone();
+        paused.pools[0].active = false;
+        assert_eq!(
+            run(&paused, &c, &[], &needs("uk", Modality::Video, at, 60)),
+            Err(vec![Exclusion::Pool])
         );
         let mut male = needs("uk", Modality::Video, at, 60);
         male.mediator_gender = GenderPreference::Male;

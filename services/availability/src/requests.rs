@@ -118,12 +118,18 @@ impl Availability {
         }
         let mut conn = self.pool.acquire().await?;
         // Only those who speak the language are looked at; the rest are out on language.
+        // Another pool's mediators are not looked at, nor counted.
         let everyone = self.profiles(&mut conn).await?;
-        let profiles: Vec<&(MediatorProfile, LocalRules)> = everyone
+        let in_pool: Vec<&(MediatorProfile, LocalRules)> = everyone
             .iter()
+            .filter(|(p, _)| needs.pool_id.is_none_or(|pool| p.member_of(pool)))
+            .collect();
+        let profiles: Vec<&(MediatorProfile, LocalRules)> = in_pool
+            .iter()
+            .copied()
             .filter(|(p, _)| p.languages.iter().any(|l| l.code == needs.language))
             .collect();
-        let other_languages = (everyone.len() - profiles.len()) as u32;
+        let other_languages = (in_pool.len() - profiles.len()) as u32;
         let speakers: Vec<Uuid> = profiles.iter().map(|(p, _)| p.id.as_uuid()).collect();
         let around = (
             needs.start - Duration::days(1),
@@ -243,12 +249,20 @@ impl Availability {
         match store::lock_mediator(&mut *tx, request.mediator_id).await? {
             None => return Err(AvailabilityError::NotFound),
             // A deactivated mediator takes no new work (an accept, an assignment).
-            Some(false) => {
+            Some(standing) if !standing.active => {
                 return Err(
                     RpcFault::invalid_field("mediator_id", text!("reservations.inactive")).into(),
                 );
             }
-            Some(true) => {}
+            // Nor does one outside the booking's pool.
+            Some(standing) if !standing.may_take(request.pool_id) => {
+                return Err(RpcFault::invalid_field(
+                    "mediator_id",
+                    text!("reservations.not_in_pool"),
+                )
+                .into());
+            }
+            Some(_) => {}
         }
         if let Some((id, mediator, start, end)) =
             store::live_reservation_of_booking(&mut *tx, request.booking_id).await?
@@ -472,6 +486,14 @@ impl Availability {
             ProfileChanged {
                 mediator_id: profile.id,
                 active: profile.active,
+                serving: Some(
+                    profile
+                        .pools
+                        .iter()
+                        .filter(|m| m.active)
+                        .map(|m| m.pool_id)
+                        .collect(),
+                ),
             },
         )
         .await?;
@@ -484,12 +506,13 @@ impl Availability {
 
     pub async fn list_profiles(
         &self,
-        _request: ListProfilesRequest,
+        request: ListProfilesRequest,
     ) -> Result<Vec<MediatorProfile>, AvailabilityError> {
         Ok(store::profiles(&self.pool)
             .await?
             .into_iter()
             .map(|(p, _)| p)
+            .filter(|p| request.pool_id.is_none_or(|pool| p.member_of(pool)))
             .collect())
     }
 }

@@ -3,9 +3,11 @@
 
 use crate::store::{self, LocalRules};
 use chrono::NaiveTime;
-use mittler_contracts::availability::{GeoPoint, LanguageSkill, MediatorProfile, WeeklyRule};
+use mittler_contracts::availability::{
+    GeoPoint, LanguageSkill, MediatorProfile, PoolMembership, WeeklyRule,
+};
 use mittler_types::{
-    Gender, LanguageTag, MediatorId, Modality, Qualification, SubjectArea, TimeZone,
+    Gender, LanguageTag, MediatorId, Modality, OrganisationId, Qualification, SubjectArea, TimeZone,
 };
 use sqlx::PgPool;
 
@@ -17,6 +19,8 @@ pub struct DemoMediator {
     pub email: String,
     pub languages: Vec<String>,
     pub female: bool,
+    /// The pool the mediator serves.
+    pub pool: OrganisationId,
 }
 
 /// Home towns across Saxony, with postal codes.
@@ -95,6 +99,10 @@ pub async fn seed(pool: &PgPool, mediators: &[DemoMediator]) -> anyhow::Result<u
             time_zone: TimeZone::BERLIN,
             notify_by_email: true,
             active: true,
+            pools: vec![PoolMembership {
+                pool_id: mediator.pool,
+                active: true,
+            }],
         };
         store::upsert_profile(pool, &profile).await?;
         store::set_calendar(pool, mediator.id, TimeZone::BERLIN, &nine_to_six).await?;

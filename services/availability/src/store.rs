@@ -4,7 +4,8 @@ use crate::eligibility::Booked;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use mittler_contracts::availability::{
-    Absence, Calendar, DateOverride, GeoPoint, LanguageSkill, MediatorProfile, WeeklyRule,
+    Absence, Calendar, DateOverride, GeoPoint, LanguageSkill, MediatorProfile, PoolMembership,
+    WeeklyRule,
 };
 use mittler_types::{BookingId, MediatorId, Modality, ReservationId, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,7 @@ struct ProfileRow {
     time_zone: String,
     notify_by_email: bool,
     active: bool,
+    pools: Json<Vec<PoolMembership>>,
     calendar: Json<LocalRules>,
 }
 
@@ -85,6 +87,7 @@ impl ProfileRow {
                 time_zone: TimeZone::parse(&self.time_zone)?,
                 notify_by_email: self.notify_by_email,
                 active: self.active,
+                pools: self.pools.0,
             },
             rules,
         ))
@@ -96,15 +99,15 @@ pub async fn upsert_profile(db: impl PgExecutor<'_>, p: &MediatorProfile) -> any
     sqlx::query!(
         "INSERT INTO availability.mediators (id, display_name, email, phone, gender, languages, modalities, \
          subject_areas, home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day, \
-         time_zone, notify_by_email, active) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         time_zone, notify_by_email, active, pools) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, email = EXCLUDED.email, \
          phone = EXCLUDED.phone, gender = EXCLUDED.gender, languages = EXCLUDED.languages, \
          modalities = EXCLUDED.modalities, subject_areas = EXCLUDED.subject_areas, home_lat = EXCLUDED.home_lat, \
          home_lon = EXCLUDED.home_lon, postal_code = EXCLUDED.postal_code, max_travel_km = EXCLUDED.max_travel_km, \
          max_minutes_per_week = EXCLUDED.max_minutes_per_week, accepts_same_day = EXCLUDED.accepts_same_day, \
          time_zone = EXCLUDED.time_zone, notify_by_email = EXCLUDED.notify_by_email, active = EXCLUDED.active, \
-         updated_at = now()",
+         pools = EXCLUDED.pools, updated_at = now()",
         p.id.as_uuid(),
         &p.display_name,
         &p.email,
@@ -128,6 +131,7 @@ pub async fn upsert_profile(db: impl PgExecutor<'_>, p: &MediatorProfile) -> any
         p.time_zone.name(),
         p.notify_by_email,
         p.active,
+        serde_json::to_value(&p.pools)?,
     )
     .execute(db)
     .await?;
@@ -143,7 +147,8 @@ pub async fn profile(
         r#"SELECT id AS "id: MediatorId", display_name, email, phone, gender,
                   languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
                   home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
-                  time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>"
+                  time_zone, notify_by_email, active, pools AS "pools: Json<Vec<PoolMembership>>",
+                  calendar AS "calendar: Json<LocalRules>"
            FROM availability.mediators WHERE id = $1"#,
         id.as_uuid(),
     )
@@ -161,7 +166,8 @@ pub async fn profiles(
         r#"SELECT id AS "id: MediatorId", display_name, email, phone, gender,
                   languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
                   home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
-                  time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>"
+                  time_zone, notify_by_email, active, pools AS "pools: Json<Vec<PoolMembership>>",
+                  calendar AS "calendar: Json<LocalRules>"
            FROM availability.mediators ORDER BY display_name, id"#,
     )
     .fetch_all(db)
@@ -169,18 +175,38 @@ pub async fn profiles(
     rows.into_iter().map(ProfileRow::into_parts).collect()
 }
 
+/// Whether a mediator takes work, and in which pools.
+#[derive(Debug)]
+pub struct Standing {
+    pub active: bool,
+    pub pools: Vec<PoolMembership>,
+}
+
+impl Standing {
+    /// Whether the mediator may take a booking of `pool` (none: any).
+    pub fn may_take(&self, pool: Option<mittler_types::OrganisationId>) -> bool {
+        self.active
+            && pool.is_none_or(|pool| self.pools.iter().any(|m| m.pool_id == pool && m.active))
+    }
+}
+
 /// Lock a mediator's row: reservations of one mediator are made one at a time.
-/// Whether they are active; `None` when there is no such mediator.
+/// Their standing; `None` when there is no such mediator.
 pub async fn lock_mediator(
     db: impl PgExecutor<'_>,
     id: MediatorId,
-) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT active FROM availability.mediators WHERE id = $1 FOR NO KEY UPDATE",
+) -> Result<Option<Standing>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT active, pools AS "pools: Json<Vec<PoolMembership>>"
+           FROM availability.mediators WHERE id = $1 FOR NO KEY UPDATE"#,
         id.as_uuid(),
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| Standing {
+        active: r.active,
+        pools: r.pools.0,
+    }))
 }
 
 pub async fn set_calendar(
@@ -488,7 +514,8 @@ pub async fn all_profiles_versioned(
         r#"SELECT id AS "id: MediatorId", display_name, email, phone, gender,
                   languages AS "languages: Json<Vec<LanguageSkill>>", modalities, subject_areas,
                   home_lat, home_lon, postal_code, max_travel_km, max_minutes_per_week, accepts_same_day,
-                  time_zone, notify_by_email, active, calendar AS "calendar: Json<LocalRules>",
+                  time_zone, notify_by_email, active, pools AS "pools: Json<Vec<PoolMembership>>",
+                  calendar AS "calendar: Json<LocalRules>",
                   (SELECT version FROM availability.profiles_version) AS "version!"
            FROM availability.mediators ORDER BY id"#,
     )
@@ -516,6 +543,7 @@ pub async fn all_profiles_versioned(
                 time_zone: r.time_zone,
                 notify_by_email: r.notify_by_email,
                 active: r.active,
+                pools: r.pools,
                 calendar: r.calendar,
             }
             .into_parts()

@@ -4,13 +4,15 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use mittler_availability::requests::Availability;
 use mittler_availability::settings::AvailabilityConfig;
 use mittler_contracts::availability::{
-    Absence, Calendar, Exclusion, GeoPoint, LanguageSkill, MediatorProfile, MediatorRef, Needs,
-    PutCalendarRequest, ReleaseRequest, ReserveRequest, SetPresenceRequest, WeeklyRule,
+    Absence, Calendar, Exclusion, GeoPoint, LanguageSkill, ListProfilesRequest, MediatorProfile,
+    MediatorRef, Needs, PoolMembership, PutCalendarRequest, ReleaseRequest, ReserveRequest,
+    SetPresenceRequest, WeeklyRule,
 };
 use mittler_contracts::{FaultCode, RpcFault};
 use mittler_testkit::{TestDb, eventually};
 use mittler_types::{
-    BookingId, Gender, GenderPreference, LanguageTag, MediatorId, Modality, Qualification, TimeZone,
+    BookingId, Gender, GenderPreference, LanguageTag, MediatorId, Modality, OrganisationId,
+    Qualification, TimeZone,
 };
 use std::collections::HashMap;
 
@@ -18,6 +20,9 @@ const LEIPZIG: GeoPoint = GeoPoint {
     lat: 51.3397,
     lon: 12.3731,
 };
+
+/// The pool of every profile and request here, unless a test says otherwise.
+const POOL: OrganisationId = OrganisationId(uuid::Uuid::from_u128(0x9001));
 
 fn utc(s: &str) -> DateTime<Utc> {
     s.parse().expect("instant")
@@ -47,6 +52,10 @@ fn profile(name: &str, languages: &[(&str, Qualification)]) -> MediatorProfile {
         time_zone: TimeZone::BERLIN,
         notify_by_email: true,
         active: true,
+        pools: vec![PoolMembership {
+            pool_id: POOL,
+            active: true,
+        }],
     }
 }
 
@@ -106,6 +115,7 @@ fn reserve(
         end: start + Duration::minutes(minutes),
         modality,
         location,
+        pool_id: Some(POOL),
     }
 }
 
@@ -121,6 +131,7 @@ fn needs(language: &str, modality: Modality, start: &str, minutes: i64) -> Needs
         mediator_gender: GenderPreference::Any,
         online_now: false,
         booking_id: None,
+        pool_id: Some(POOL),
     }
 }
 
@@ -666,4 +677,113 @@ async fn a_replica_matches_with_the_profiles_and_calendars_another_replica_just_
         .expect("update");
     let answer = a.candidates(uk).await.expect("candidates");
     assert!(answer.excluded[0].reasons.contains(&Exclusion::Inactive));
+}
+
+#[tokio::test]
+async fn only_active_members_of_the_bookings_pool_are_candidates_or_hold_its_work() {
+    // Given: one mediator of this pool, one of another pool only, one in both, one
+    // paused here but active elsewhere, all free and speaking Ukrainian.
+    let (_db, service) = service(90).await;
+    let other = OrganisationId(uuid::Uuid::from_u128(0x9002));
+    let member = |pool_id, active| PoolMembership { pool_id, active };
+    let with_pools = |name: &str, pools: Vec<PoolMembership>| MediatorProfile {
+        pools,
+        ..profile(name, &[("uk", Qualification::Trained)])
+    };
+    let here = add(
+        &service,
+        with_pools("Here", vec![member(POOL, true)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let elsewhere = add(
+        &service,
+        with_pools("Elsewhere", vec![member(other, true)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let both = add(
+        &service,
+        with_pools("Both", vec![member(POOL, true), member(other, true)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+    let paused = add(
+        &service,
+        with_pools("Paused", vec![member(POOL, false), member(other, true)]),
+        weekdays_8_to_18(),
+    )
+    .await;
+
+    // When this pool's booking asks for candidates.
+    let answer = service
+        .candidates(needs("uk", Modality::Video, "2027-03-01T09:00:00Z", 60))
+        .await
+        .expect("candidates");
+
+    // Then: its active members are eligible, the paused member is excluded for the
+    // pool, and the other pool's mediator is neither listed nor counted.
+    let mut eligible: Vec<MediatorId> = answer.eligible.iter().map(|c| c.mediator_id).collect();
+    eligible.sort();
+    let mut expected = vec![here, both];
+    expected.sort();
+    assert_eq!(eligible, expected);
+    assert_eq!(answer.excluded.len(), 1);
+    assert_eq!(answer.excluded[0].mediator_id, paused);
+    assert_eq!(answer.excluded[0].reasons, [Exclusion::Pool]);
+    assert_eq!(answer.other_languages, 0);
+
+    // And the other pool's booking reaches its own members only.
+    let theirs = service
+        .candidates(Needs {
+            pool_id: Some(other),
+            ..needs("uk", Modality::Video, "2027-03-01T09:00:00Z", 60)
+        })
+        .await
+        .expect("candidates");
+    let mut eligible: Vec<MediatorId> = theirs.eligible.iter().map(|c| c.mediator_id).collect();
+    eligible.sort();
+    let mut expected = vec![elsewhere, both, paused];
+    expected.sort();
+    assert_eq!(eligible, expected);
+
+    // And a reservation for this pool's booking is refused to the others.
+    for outsider in [elsewhere, paused] {
+        let fault: RpcFault = service
+            .reserve(reserve(
+                outsider,
+                "2027-03-01T09:00:00Z",
+                60,
+                Modality::Video,
+                None,
+            ))
+            .await
+            .expect_err("not in the pool")
+            .into();
+        assert_eq!(fault.code, FaultCode::Invalid);
+        assert_eq!(fault.field.as_deref(), Some("mediator_id"));
+    }
+    service
+        .reserve(reserve(
+            both,
+            "2027-03-01T09:00:00Z",
+            60,
+            Modality::Video,
+            None,
+        ))
+        .await
+        .expect("a member reserves");
+
+    // And a pool's list names its members, paused ones included.
+    let listed = service
+        .list_profiles(ListProfilesRequest {
+            pool_id: Some(POOL),
+        })
+        .await
+        .expect("list");
+    let mut ids: Vec<MediatorId> = listed.iter().map(|p| p.id).collect();
+    ids.sort();
+    let mut expected = vec![here, both, paused];
+    expected.sort();
+    assert_eq!(ids, expected);
 }

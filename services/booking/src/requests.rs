@@ -109,6 +109,7 @@ impl Bookings {
             &mut tx,
             id,
             request.organisation_id,
+            request.pool_id,
             request.requested_by,
             &details,
             &request.policy,

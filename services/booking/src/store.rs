@@ -18,7 +18,7 @@ use uuid::Uuid;
 /// name them themselves).
 const COLUMNS: &str = "id, organisation_id, requested_by, state, language, modality, kind, start_at, end_at, \
     time_zone, duration_minutes, location, subject_area, min_qualification, mediator_gender, client, notes, \
-    cancel_reason, created_at, updated_at, dispatch_policy, worked_minutes";
+    cancel_reason, created_at, updated_at, dispatch_policy, worked_minutes, pool_id";
 
 #[derive(Debug, FromRow)]
 pub struct BookingRow {
@@ -44,6 +44,7 @@ pub struct BookingRow {
     updated_at: DateTime<Utc>,
     dispatch_policy: serde_json::Value,
     worked_minutes: Option<i32>,
+    pool_id: Option<OrganisationId>,
 }
 
 impl BookingRow {
@@ -81,6 +82,7 @@ impl BookingRow {
         Ok(BookingView {
             id: self.id,
             organisation_id: self.organisation_id,
+            pool_id: self.pool_id,
             requested_by: self.requested_by,
             state: self.state,
             details: BookingDetails {
@@ -112,6 +114,7 @@ pub async fn insert(
     conn: &mut PgConnection,
     id: BookingId,
     organisation_id: OrganisationId,
+    pool_id: OrganisationId,
     requested_by: UserId,
     details: &BookingDetails,
     policy: &DispatchPolicy,
@@ -120,13 +123,13 @@ pub async fn insert(
         BookingRow,
         r#"INSERT INTO booking.bookings (id, organisation_id, requested_by, state, language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
-           mediator_gender, client, notes, dispatch_policy)
-           VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+           mediator_gender, client, notes, dispatch_policy, pool_id)
+           VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
            RETURNING id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes"#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId""#,
         id.as_uuid(),
         organisation_id.as_uuid(),
         requested_by.as_uuid(),
@@ -144,6 +147,7 @@ pub async fn insert(
         details.client.as_ref().map(serde_json::to_value).transpose().map_err(encode_error)?,
         details.notes.as_deref(),
         serde_json::to_value(policy).map_err(encode_error)?,
+        pool_id.as_uuid(),
     )
     .fetch_one(conn)
     .await
@@ -202,7 +206,7 @@ pub async fn get(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes FROM booking.bookings WHERE id = $1"#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId" FROM booking.bookings WHERE id = $1"#,
         id.as_uuid(),
     )
     .fetch_optional(conn)
@@ -220,7 +224,7 @@ pub async fn get_for_update(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes FROM booking.bookings WHERE id = $1 FOR NO KEY UPDATE"#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId" FROM booking.bookings WHERE id = $1 FOR NO KEY UPDATE"#,
         id.as_uuid(),
     )
     .fetch_optional(conn)
@@ -242,7 +246,7 @@ pub async fn set_state(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes"#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId""#,
         id.as_uuid(),
         from.as_str(),
         to.as_str(),
@@ -285,7 +289,7 @@ pub async fn reschedule(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes"#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId""#,
         id.as_uuid(),
         from.as_str(),
         start,
@@ -377,7 +381,7 @@ pub async fn unassigned(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, escalated_at FROM booking.bookings
+           worked_minutes, pool_id AS "pool_id: OrganisationId", escalated_at FROM booking.bookings
            WHERE state IN ('requested', 'offering') AND end_at > $1
            AND ($2::uuid[] IS NULL OR organisation_id = ANY($2))
            ORDER BY escalated_at IS NULL, start_at, id LIMIT $3"#,
@@ -414,6 +418,7 @@ pub async fn unassigned(
                     updated_at: r.updated_at,
                     dispatch_policy: r.dispatch_policy,
                     worked_minutes: r.worked_minutes,
+                    pool_id: r.pool_id,
                 },
                 r.escalated_at,
             )
@@ -434,7 +439,7 @@ pub async fn assigned_to(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes FROM booking.bookings
+           worked_minutes, pool_id AS "pool_id: OrganisationId" FROM booking.bookings
            WHERE id IN (SELECT booking_id FROM booking.assignments WHERE mediator_id = $1)
            AND state IN ('assigned', 'in_session', 'completed') AND end_at > $2
            ORDER BY start_at, id LIMIT $3"#,

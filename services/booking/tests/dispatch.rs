@@ -8,7 +8,8 @@ use mittler_availability::requests::Availability;
 use mittler_booking::settings::DispatchConfig;
 use mittler_contracts::FaultCode;
 use mittler_contracts::availability::{
-    Calendar, GeoPoint, LanguageSkill, MediatorProfile, PutCalendarRequest, WeeklyRule,
+    Calendar, GeoPoint, LanguageSkill, MediatorProfile, PoolMembership, PutCalendarRequest,
+    WeeklyRule,
 };
 use mittler_contracts::booking::{
     AcceptOffer, CancelBooking, CancelBookingRequest, CreateBooking, CreateBookingRequest,
@@ -23,6 +24,9 @@ use mittler_types::{
     Qualification, TimeZone, UserId,
 };
 use std::time::Duration as StdDuration;
+
+/// The pool of every booking and mediator here, unless a test says otherwise.
+const POOL: OrganisationId = OrganisationId(uuid::Uuid::from_u128(0x9001));
 
 fn profile(language: &str) -> MediatorProfile {
     MediatorProfile {
@@ -48,6 +52,10 @@ fn profile(language: &str) -> MediatorProfile {
         time_zone: TimeZone::BERLIN,
         notify_by_email: true,
         active: true,
+        pools: vec![PoolMembership {
+            pool_id: POOL,
+            active: true,
+        }],
     }
 }
 
@@ -119,6 +127,7 @@ async fn book(client: &async_nats::Client) -> BookingId {
     let details = details_at("uk", 3, 0);
     let request = CreateBookingRequest {
         organisation_id: OrganisationId::new(),
+        pool_id: POOL,
         requested_by: UserId::new(),
         idempotency_key: None,
         fingerprint: "x".into(),
@@ -292,6 +301,7 @@ async fn deadlines_survive_a_restart_then_the_broadcast_follows_and_then_escalat
     let details = details_at("ar", 2, 0);
     let request = CreateBookingRequest {
         organisation_id: OrganisationId::new(),
+        pool_id: POOL,
         requested_by: UserId::new(),
         idempotency_key: None,
         fingerprint: "y".into(),
@@ -411,6 +421,7 @@ async fn cancelling_withdraws_open_offers_and_a_booking_nobody_can_take_escalate
     let details = details_at("gsg", 2, 0);
     let request = CreateBookingRequest {
         organisation_id: OrganisationId::new(),
+        pool_id: POOL,
         requested_by: UserId::new(),
         idempotency_key: None,
         fingerprint: "z".into(),
@@ -444,6 +455,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
     let details = details_at("tr", 4, 0);
     let create = |fingerprint: &str| CreateBookingRequest {
         organisation_id: OrganisationId::new(),
+        pool_id: POOL,
         requested_by: UserId::new(),
         idempotency_key: None,
         fingerprint: fingerprint.into(),
@@ -581,6 +593,7 @@ async fn one_mediators_two_overlapping_accepts_give_at_most_one_assignment() {
         let details = details_at("ps", 5, offset);
         let request = CreateBookingRequest {
             organisation_id: OrganisationId::new(),
+            pool_id: POOL,
             requested_by: UserId::new(),
             idempotency_key: None,
             fingerprint: fingerprint.into(),
@@ -654,6 +667,7 @@ async fn a_booking_nobody_accepts_by_its_escalation_point_goes_to_the_coordinato
     booking_ready(&client).await;
     let request = CreateBookingRequest {
         organisation_id: OrganisationId::new(),
+        pool_id: POOL,
         requested_by: UserId::new(),
         idempotency_key: None,
         fingerprint: "e".into(),
@@ -744,6 +758,7 @@ async fn a_reservation_nobody_recorded_is_given_back_once_availability_answers()
             end: details.end,
             modality: details.modality,
             location: None,
+            pool_id: Some(POOL),
         })
         .await
         .expect("reserved");

@@ -22,6 +22,7 @@ async fn outbox_subjects(db: &TestDb) -> Vec<String> {
 async fn create(bookings: &Bookings, organisation_id: OrganisationId) -> BookingId {
     let request = CreateBookingRequest {
         organisation_id,
+        pool_id: organisation_id,
         requested_by: UserId::new(),
         idempotency_key: None,
         fingerprint: "f".into(),

@@ -42,6 +42,11 @@ impl TryFrom<OrganisationRow> for Organisation {
 }
 
 impl Organisation {
+    /// The pool that serves the organisation: its `pool_id`, or itself for a pool.
+    pub fn served_by(&self) -> OrganisationId {
+        self.pool_id.unwrap_or(self.id)
+    }
+
     fn read(row: OrganisationRow) -> anyhow::Result<Self> {
         Ok(Self {
             id: row.id,

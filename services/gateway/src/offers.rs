@@ -167,6 +167,17 @@ pub async fn assign(
     )?;
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
     let scope = user.booking_scope(&state).await?;
+    // Only a mediator the coordinator manages; another pool's is as unknown as none.
+    user.visible_mediator(
+        &state,
+        body.value.mediator_id,
+        text!("role.coordinators_assign"),
+    )
+    .await
+    .map_err(|error| match error {
+        ApiError::NotFound => ApiError::field("mediator_id", text!("offer.no_such_mediator")),
+        other => other,
+    })?;
     let request = mittler_contracts::booking::AssignBookingRequest {
         id,
         scope,

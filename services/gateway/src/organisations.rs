@@ -128,15 +128,16 @@ pub async fn put_dispatch_policy(
     Ok(Json(view(&state, id).await?))
 }
 
-/// A new organisation that the caller's pool serves (an admin may name any pool).
+/// A new organisation that the caller's pool serves (an admin may name any pool),
+/// or a new pool (admins).
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisationBody {
     #[schema(example = "Jugendamt Zwickau")]
     pub name: String,
-    /// `authority` or `carrier`.
+    /// `authority` or `carrier`; `pool` for a new pool (admins).
     pub kind: OrganisationKind,
-    /// The pool that serves it: the coordinator's own pool when left out.
+    /// The pool that serves it: the coordinator's own pool when left out; none for a pool.
     #[schema(value_type = Option<uuid::Uuid>)]
     pub pool_id: Option<OrganisationId>,
     /// IANA zone; Europe/Berlin when left out.
@@ -144,7 +145,8 @@ pub struct NewOrganisationBody {
     pub time_zone: Option<String>,
 }
 
-/// Add an organisation to a pool (coordinators of that pool, admins).
+/// Add an organisation to a pool (coordinators of that pool, admins), or create a
+/// pool (admins).
 #[utoipa::path(
     post, path = "/api/v1/organisations", tag = "directory",
     request_body = NewOrganisationBody,
@@ -174,9 +176,6 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new("name", text!("field.length", max = 200)));
     }
-    if body.kind == OrganisationKind::Pool {
-        errors.push(FieldError::new("kind", text!("directory.kind")));
-    }
     let time_zone = match body.time_zone.as_deref().map(TimeZone::parse) {
         None => TimeZone::BERLIN,
         Some(Ok(zone)) => zone,
@@ -185,33 +184,48 @@ pub async fn create(
             TimeZone::BERLIN
         }
     };
-    let pool_id = match (user.role(), body.pool_id) {
-        (Role::Admin, Some(pool)) => pool,
-        (Role::Admin, None) => {
-            errors.push(FieldError::new("pool_id", text!("directory.pool_required")));
-            user.user.organisation_id
+    // A pool is created by an admin and served by nobody; every other organisation
+    // names the pool that serves it.
+    let pool_id = match (body.kind, user.role(), body.pool_id) {
+        (OrganisationKind::Pool, Role::Admin, None) => None,
+        (OrganisationKind::Pool, Role::Admin, Some(_)) => {
+            errors.push(FieldError::new(
+                "pool_id",
+                text!("directory.pool_no_parent"),
+            ));
+            None
         }
-        (_, Some(pool)) if pool != user.user.organisation_id => {
+        (OrganisationKind::Pool, _, _) => {
+            return Err(ApiError::Forbidden(text!("role.admins_pools")));
+        }
+        (_, Role::Admin, Some(pool)) => Some(pool),
+        (_, Role::Admin, None) => {
+            errors.push(FieldError::new("pool_id", text!("directory.pool_required")));
+            None
+        }
+        (_, _, Some(pool)) if pool != user.user.organisation_id => {
             return Err(ApiError::Forbidden(text!("role.coordinators_own_pool")));
         }
-        _ => user.user.organisation_id,
+        _ => Some(user.user.organisation_id),
     };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let pool = state.pool();
-    match directory::organisation(pool, pool_id)
-        .await
-        .map_err(ApiError::Internal)?
-    {
-        Some(p) if p.kind == OrganisationKind::Pool => {}
-        _ => return Err(ApiError::field("pool_id", text!("directory.no_such_pool"))),
+    if let Some(pool_id) = pool_id {
+        match directory::organisation(pool, pool_id)
+            .await
+            .map_err(ApiError::Internal)?
+        {
+            Some(p) if p.kind == OrganisationKind::Pool => {}
+            _ => return Err(ApiError::field("pool_id", text!("directory.no_such_pool"))),
+        }
     }
     let organisation = directory::Organisation {
         id: OrganisationId::new(),
         name,
         kind: body.kind,
-        pool_id: Some(pool_id),
+        pool_id,
         time_zone,
     };
     if !directory::insert_new_organisation(pool, &organisation)

@@ -372,6 +372,11 @@ pub struct SeedReport {
     pub users: usize,
 }
 
+/// The demo pool, which every demo mediator serves.
+pub fn demo_pool() -> OrganisationId {
+    OrganisationId(id(POOL))
+}
+
 /// The demo mediators with the ids their accounts carry, for the availability seed.
 pub fn demo_mediators() -> impl Iterator<Item = (MediatorId, &'static DemoMediator, String)> {
     MEDIATORS.iter().enumerate().map(|(i, m)| {

@@ -4,11 +4,13 @@
 //! and those of every organisation the pool serves; an admin everything. Mediators
 //! reach their own offers and jobs, never other bookings. Every handler and page
 //! asks here, and passes the answer on to the service it calls, which filters by it.
+//! Mediators belong to pools: a coordinator manages their own pool's, an admin all.
 
 use crate::auth::AuthUser;
 use crate::directory;
 use crate::problem::ApiError;
 use crate::state::AppState;
+use mittler_contracts::availability::{GetProfile, MediatorProfile, MediatorRef};
 use mittler_contracts::booking::Scope;
 use mittler_contracts::text;
 use mittler_contracts::text::Text;
@@ -58,5 +60,32 @@ impl AuthUser {
             }
             Role::Requester | Role::Mediator => Some(vec![self.user.organisation_id]),
         })
+    }
+
+    /// The pool whose mediators this user manages: a coordinator's own, `None` for
+    /// an admin (every pool); others are refused with `what`.
+    pub fn mediator_scope(&self, what: Text) -> Result<Option<OrganisationId>, ApiError> {
+        match self.user.role {
+            Role::Admin => Ok(None),
+            Role::Coordinator => Ok(Some(self.user.organisation_id)),
+            Role::Requester | Role::Mediator => Err(ApiError::Forbidden(what)),
+        }
+    }
+
+    /// A mediator this user manages; another pool's answers 404, like a missing one.
+    pub async fn visible_mediator(
+        &self,
+        state: &AppState,
+        mediator_id: MediatorId,
+        what: Text,
+    ) -> Result<MediatorProfile, ApiError> {
+        let pool = self.mediator_scope(what)?;
+        let profile = state
+            .call::<GetProfile>(&MediatorRef { mediator_id })
+            .await?;
+        match pool {
+            Some(pool) if !profile.member_of(pool) => Err(ApiError::NotFound),
+            _ => Ok(profile),
+        }
     }
 }

@@ -26,6 +26,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
+/// The one pool every booking and mediator of the benchmark belongs to.
+const BENCH_POOL: OrganisationId = OrganisationId(uuid::Uuid::from_u128(1));
+
 const LANGUAGES: &[&str] = &[
     "ar", "uk", "ru", "prs", "fa", "tr", "apc", "kmr", "ti", "so", "ps", "ckb", "en", "fr", "ro",
     "bg", "pl", "sq", "sr", "ka",
@@ -86,6 +89,10 @@ async fn main() {
             time_zone: TimeZone::BERLIN,
             notify_by_email: false,
             active: true,
+            pools: vec![mittler_contracts::availability::PoolMembership {
+                pool_id: BENCH_POOL,
+                active: true,
+            }],
         };
         availability
             .put_profile(profile.clone())
@@ -143,6 +150,7 @@ async fn main() {
         details.end = start + Duration::minutes(45);
         CreateBookingRequest {
             organisation_id: OrganisationId::new(),
+            pool_id: BENCH_POOL,
             requested_by: UserId::new(),
             idempotency_key: None,
             fingerprint: "bench".into(),

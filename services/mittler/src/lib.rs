@@ -127,6 +127,7 @@ pub async fn seed_demo_data(pool: &sqlx::PgPool) -> anyhow::Result<(usize, usize
                 email,
                 languages: m.languages.iter().map(|l| (*l).to_owned()).collect(),
                 female: m.female,
+                pool: mittler_gateway::seed::demo_pool(),
             })
             .collect();
     let profiles = mittler_availability::seed::seed(pool, &mediators)

@@ -166,6 +166,7 @@ impl Problem {
                 time_zone: zone,
                 notify_by_email: false,
                 active: true,
+                pools: Vec::new(),
             });
             let mut own: Vec<Window> = m
                 .availability
@@ -199,6 +200,7 @@ impl Problem {
                 mediator_gender: b.mediator_gender,
                 online_now: false,
                 booking_id: Some(booking_uuid(i)),
+                pool_id: None,
             }));
         }
         Ok(Self {

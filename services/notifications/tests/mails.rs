@@ -51,6 +51,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
             email,
             languages: m.languages.iter().map(|l| (*l).to_owned()).collect(),
             female: m.female,
+            pool: mittler_gateway::seed::demo_pool(),
         })
         .collect();
     mittler_availability::seed::seed(&env.db.pool, &mediators)

@@ -6,8 +6,8 @@ use crate::rpc::Rpc;
 use crate::subjects::Service;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use mittler_types::{
-    BookingId, Gender, GenderPreference, LanguageTag, MediatorId, Modality, Qualification,
-    ReservationId, SubjectArea, TimeZone,
+    BookingId, Gender, GenderPreference, LanguageTag, MediatorId, Modality, OrganisationId,
+    Qualification, ReservationId, SubjectArea, TimeZone,
 };
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,17 @@ pub struct LanguageSkill {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "apc"))]
     pub code: LanguageTag,
     pub qualification: Qualification,
+}
+
+/// A mediator's place in a pool: only an active member is offered the pool's work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PoolMembership {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub pool_id: OrganisationId,
+    #[serde(default = "yes")]
+    pub active: bool,
 }
 
 /// What the system knows about a mediator to match work.
@@ -53,7 +64,11 @@ pub struct MediatorProfile {
     pub time_zone: TimeZone,
     /// How the mediator wants to hear of offers: e-mail besides the in-app feed.
     pub notify_by_email: bool,
+    /// Whether the mediator takes work at all (their account is open).
     pub active: bool,
+    /// The pools the mediator serves, each with its own active flag.
+    #[serde(default)]
+    pub pools: Vec<PoolMembership>,
 }
 
 /// A profile as a coordinator writes it (the id comes from the path or is new).
@@ -80,8 +95,15 @@ pub struct ProfileInput {
     pub time_zone: TimeZone,
     #[serde(default = "yes")]
     pub notify_by_email: bool,
+    /// For a coordinator: active in their own pool (a mediator active in no pool
+    /// takes no work at all). For an admin: whether the mediator takes work at all.
     #[serde(default = "yes")]
     pub active: bool,
+    /// The pools served (admins; a coordinator's own pool is always kept, others
+    /// stay as they are). Left out: unchanged, or the coordinator's pool for a new
+    /// mediator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pools: Option<Vec<PoolMembership>>,
 }
 
 fn yes() -> bool {
@@ -107,12 +129,24 @@ impl MediatorProfile {
             time_zone: self.time_zone,
             notify_by_email: self.notify_by_email,
             active: self.active,
+            pools: Some(self.pools.clone()),
         }
+    }
+
+    /// Whether the mediator is an active member of `pool` and takes work at all.
+    pub fn serves(&self, pool: OrganisationId) -> bool {
+        self.active && self.pools.iter().any(|m| m.pool_id == pool && m.active)
+    }
+
+    /// Whether `pool` knows the mediator (an active or a paused member).
+    pub fn member_of(&self, pool: OrganisationId) -> bool {
+        self.pools.iter().any(|m| m.pool_id == pool)
     }
 }
 
 impl ProfileInput {
-    pub fn into_profile(self, id: MediatorId) -> MediatorProfile {
+    /// The profile with these memberships (the input's own `pools` are not read).
+    pub fn into_profile(self, id: MediatorId, pools: Vec<PoolMembership>) -> MediatorProfile {
         MediatorProfile {
             id,
             display_name: self.display_name,
@@ -130,6 +164,7 @@ impl ProfileInput {
             time_zone: self.time_zone,
             notify_by_email: self.notify_by_email,
             active: self.active,
+            pools,
         }
     }
 }
@@ -223,6 +258,10 @@ pub struct Needs {
     pub online_now: bool,
     /// The booking's own reservation does not conflict with itself.
     pub booking_id: Option<BookingId>,
+    /// The pool whose mediators may take the booking (none: a booking made before
+    /// pools were recorded, open to every mediator).
+    #[serde(default)]
+    pub pool_id: Option<OrganisationId>,
 }
 
 /// Why a mediator cannot take a booking.
@@ -230,6 +269,8 @@ pub struct Needs {
 #[serde(rename_all = "snake_case")]
 pub enum Exclusion {
     Inactive,
+    /// Not an active member of the booking's pool.
+    Pool,
     Language,
     Qualification,
     Gender,
@@ -309,6 +350,9 @@ pub struct ReserveRequest {
     pub end: DateTime<Utc>,
     pub modality: Modality,
     pub location: Option<GeoPoint>,
+    /// The booking's pool: only its active members may hold the booking.
+    #[serde(default)]
+    pub pool_id: Option<OrganisationId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -429,12 +473,16 @@ impl Rpc for PutProfile {
     type Response = MediatorProfile;
 }
 
-/// `availability.rpc.list_profiles`: every profile, by name.
+/// `availability.rpc.list_profiles`: every profile (of a pool), by name.
 #[derive(Debug)]
 pub struct ListProfiles;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListProfilesRequest {}
+pub struct ListProfilesRequest {
+    /// Only the members (active or paused) of this pool; none: everyone.
+    #[serde(default)]
+    pub pool_id: Option<OrganisationId>,
+}
 
 impl Rpc for ListProfiles {
     const SERVICE: Service = Service::Availability;
@@ -456,6 +504,10 @@ pub struct CalendarChanged {
 pub struct ProfileChanged {
     pub mediator_id: MediatorId,
     pub active: bool,
+    /// The pools the mediator is an active member of; offers of other pools'
+    /// bookings end. Left out by events from before pools were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving: Option<Vec<OrganisationId>>,
 }
 
 /// `availability.reservation.made`.

@@ -224,6 +224,15 @@ fn availability_events() {
         &ProfileChanged {
             mediator_id: MEDIATOR,
             active: false,
+            serving: None,
+        },
+    );
+    pinned(
+        "profile_changed_in_pools",
+        &ProfileChanged {
+            mediator_id: MEDIATOR,
+            active: true,
+            serving: Some(vec![ORGANISATION]),
         },
     );
     pinned(

@@ -126,7 +126,7 @@ fn availability_requests_and_answers() {
         "ReserveRequest",
         json!({"reservation_id": R, "mediator_id": M, "booking_id": B,
                "start": "2027-03-28T07:00:00Z", "end": "2027-03-28T08:00:00Z",
-               "modality": "on_site", "location": {"lat": 50.83, "lon": 12.92}}),
+               "modality": "on_site", "location": {"lat": 50.83, "lon": 12.92}, "pool_id": O}),
     );
     round_trip::<Reservation>(
         "Reservation",
@@ -143,13 +143,14 @@ fn availability_requests_and_answers() {
         "Presence",
         json!({"online": true, "expires_at": "2026-12-31T22:51:30Z"}),
     );
-    round_trip::<ListProfilesRequest>("ListProfilesRequest", json!({}));
+    round_trip::<ListProfilesRequest>("ListProfilesRequest", json!({"pool_id": O}));
+    round_trip::<ListProfilesRequest>("ListProfilesRequest", json!({"pool_id": null}));
     round_trip::<Needs>(
         "Needs",
         json!({"language": "apc", "min_qualification": "trained", "modality": "video",
                "start": "2026-10-25T08:00:00Z", "end": "2026-10-25T09:30:00Z",
                "location": null, "mediator_gender": "female", "online_now": false,
-               "booking_id": B}),
+               "booking_id": B, "pool_id": O}),
     );
 }
 

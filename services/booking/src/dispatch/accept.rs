@@ -402,5 +402,6 @@ fn reserve_request(view: &BookingView, mediator_id: MediatorId) -> ReserveReques
                 })
             })
             .flatten(),
+        pool_id: view.pool_id,
     }
 }

@@ -27,7 +27,8 @@ mittler_contracts::consumer_events! {
 }
 
 /// The consumer of availability's profile changes: a deactivated mediator's open
-/// offers are withdrawn at once.
+/// offers are withdrawn at once, and so are a mediator's offers of a pool that
+/// paused or dropped them.
 #[derive(Clone, Debug)]
 pub(super) struct ProfilesHandler;
 
@@ -41,14 +42,26 @@ impl EventHandler for ProfilesHandler {
         input: Profiles,
     ) -> Result<(), HandleError> {
         match input {
-            Profiles::Changed(e) if !e.data.active => {
-                let withdrawn = super::offers::withdraw_offers_of(tx, e.data.mediator_id)
-                    .await
-                    .map_err(HandleError::retry)?;
-                tracing::info!(mediator_id = %e.data.mediator_id, withdrawn, "deactivated: offers withdrawn");
+            Profiles::Changed(e) => {
+                let data = e.data;
+                // Deactivated: every offer ends; else those of pools no longer served.
+                let serving: Option<Vec<uuid::Uuid>> = if data.active {
+                    match data.serving {
+                        Some(pools) => Some(pools.iter().map(|p| p.as_uuid()).collect()),
+                        None => return Ok(()),
+                    }
+                } else {
+                    None
+                };
+                let withdrawn =
+                    super::offers::withdraw_offers_of(tx, data.mediator_id, serving.as_deref())
+                        .await
+                        .map_err(HandleError::retry)?;
+                if withdrawn > 0 {
+                    tracing::info!(mediator_id = %data.mediator_id, withdrawn, "offers the mediator may no longer take withdrawn");
+                }
                 Ok(())
             }
-            Profiles::Changed(_) => Ok(()),
         }
     }
 }

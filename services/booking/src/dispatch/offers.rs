@@ -129,14 +129,17 @@ pub(super) async fn withdraw_open_offers(
     Ok(())
 }
 
-/// Withdraw every open offer of a deactivated mediator, with one `OfferWithdrawn`
-/// each; the waves go on by their deadlines.
+/// Withdraw the open offers a mediator may no longer take — every one when they are
+/// deactivated, else those of pools they no longer serve (`serving`) — with one
+/// `OfferWithdrawn` each; the waves go on by their deadlines.
 pub(super) async fn withdraw_offers_of(
     tx: &mut PgConnection,
     mediator: MediatorId,
+    serving: Option<&[uuid::Uuid]>,
 ) -> anyhow::Result<usize> {
     let offers =
-        store::close_open_offers_of(&mut *tx, mediator, store::OfferState::Withdrawn).await?;
+        store::close_open_offers_of(&mut *tx, mediator, serving, store::OfferState::Withdrawn)
+            .await?;
     let mut batch = outbox::Batch::default();
     let reason = text!("offer.withdrawn_inactive").english();
     for (offer, organisation_id) in &offers {

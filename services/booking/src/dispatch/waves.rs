@@ -96,6 +96,7 @@ impl Dispatcher {
             mediator_gender: details.mediator_gender,
             online_now: on_demand,
             booking_id: Some(booking.id),
+            pool_id: booking.pool_id,
         };
         let answer = match rpc::call::<Candidates>(&self.nats, &needs, self.timeout).await {
             Ok(answer) => answer,

@@ -73,6 +73,7 @@ pub async fn create(
         .map_err(ApiError::Validation)?;
     let request = CreateBookingRequest {
         organisation_id: organisation.id,
+        pool_id: organisation.served_by(),
         requested_by: user.id(),
         idempotency_key: key,
         fingerprint: body.fingerprint,

@@ -31,16 +31,30 @@ async fn a_coordinator_adds_an_organisation_and_its_requester_who_books() {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "the name is taken");
-    let (status, problem) = api
+    // Pools are created by admins, and are served by no other pool.
+    let (status, _) = api
         .call(
             Method::POST,
             "/api/v1/organisations",
             Some(&coordinator),
-            Some(json!({"name": "Zweiter Pool", "kind": "pool", "time_zone": "Mars/Olympus"})),
+            Some(json!({"name": "Zweiter Pool", "kind": "pool"})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let admin = api.login(ADMIN).await;
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            "/api/v1/organisations",
+            Some(&admin),
+            Some(
+                json!({"name": "Zweiter Pool", "kind": "pool", "time_zone": "Mars/Olympus",
+                        "pool_id": org["pool_id"]}),
+            ),
         )
         .await;
     assert_eq!(status, 422);
-    assert_eq!(field_errors(&problem), ["kind", "time_zone"]);
+    assert_eq!(field_errors(&problem), ["time_zone", "pool_id"]);
     let (status, _) = api
         .call(
             Method::POST,

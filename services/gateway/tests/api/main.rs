@@ -8,5 +8,6 @@ mod directory_api;
 mod mediators_api;
 mod offers_api;
 mod ops;
+mod pools_api;
 mod reports_api;
 mod ui_pages;

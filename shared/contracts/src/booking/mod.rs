@@ -96,6 +96,10 @@ pub struct BookingView {
     pub id: BookingId,
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub organisation_id: OrganisationId,
+    /// The pool that serves the organisation: only its mediators are offered the booking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
+    pub pool_id: Option<OrganisationId>,
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub requested_by: UserId,
     pub state: BookingState,
@@ -255,6 +259,8 @@ pub struct CreateBooking;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateBookingRequest {
     pub organisation_id: OrganisationId,
+    /// The pool that serves the organisation (the organisation itself for a pool).
+    pub pool_id: OrganisationId,
     pub requested_by: UserId,
     /// The client's `Idempotency-Key`: a retry with the same key gets the same booking.
     pub idempotency_key: Option<String>,

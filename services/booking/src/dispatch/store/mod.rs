@@ -185,23 +185,27 @@ pub async fn close_open_offers(
     .await
 }
 
-/// Close every open offer of `mediator` as `to` (a deactivated mediator's); returns
-/// them with their bookings' organisations.
+/// Close the open offers of `mediator` as `to` — all of them, or (`serving` given)
+/// those of bookings whose pool is not among `serving`; returns them with their
+/// bookings' organisations.
 pub async fn close_open_offers_of(
     db: impl PgExecutor<'_>,
     mediator: MediatorId,
+    serving: Option<&[uuid::Uuid]>,
     to: OfferState,
 ) -> Result<Vec<(OfferRow, OrganisationId)>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"UPDATE booking.offers o SET state = $2, decided_at = now()
            FROM booking.bookings b
            WHERE o.mediator_id = $1 AND o.state = 'open' AND b.id = o.booking_id
+             AND ($3::uuid[] IS NULL OR (b.pool_id IS NOT NULL AND NOT b.pool_id = ANY($3)))
            RETURNING o.id AS "id: OfferId", o.booking_id AS "booking_id: BookingId",
                      o.mediator_id AS "mediator_id: MediatorId", o.wave,
                      o.state AS "state: OfferState", o.expires_at,
                      b.organisation_id AS "organisation_id: OrganisationId""#,
         mediator.as_uuid(),
         to as OfferState,
+        serving,
     )
     .fetch_all(db)
     .await?;

@@ -1,5 +1,8 @@
 //! `/api/v1/mediators`: a mediator's own calendar, absences and presence; the
-//! coordinators' view of every mediator, and creating and editing profiles.
+//! coordinators' view of their pool's mediators (an admin's of all), and creating
+//! and editing profiles.
+
+mod membership;
 
 use crate::auth::{AuthUser, hash_password};
 use crate::directory::{self, User};
@@ -11,23 +14,50 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mittler_contracts::availability::{
-    Absence, Calendar, GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile,
-    MediatorRef, Presence, ProfileInput, PutCalendar, PutCalendarRequest, PutProfile, SetPresence,
-    SetPresenceRequest,
+    Absence, Calendar, GetCalendar, ListProfiles, ListProfilesRequest, MediatorProfile,
+    MediatorRef, PoolMembership, Presence, ProfileInput, PutCalendar, PutCalendarRequest,
+    PutProfile, SetPresence, SetPresenceRequest,
 };
 use mittler_contracts::text;
-use mittler_types::{MediatorId, Role, UserId};
+use mittler_types::{MediatorId, OrganisationId, OrganisationKind, Role, UserId};
 use serde::Deserialize;
 
 fn own_mediator(user: &AuthUser) -> Result<MediatorId, ApiError> {
     user.own_mediator(text!("role.mediators_calendar"))
 }
 
-fn coordinator(user: &AuthUser) -> Result<(), ApiError> {
-    user.require(
-        &[Role::Coordinator, Role::Admin],
-        text!("role.coordinators_mediators"),
-    )
+/// The pool whose mediators `user` manages (`None`: an admin, every pool).
+fn managed_pool(user: &AuthUser) -> Result<Option<OrganisationId>, ApiError> {
+    user.mediator_scope(text!("role.coordinators_mediators"))
+}
+
+/// A mediator `user` manages, or 404.
+async fn managed(
+    state: &AppState,
+    user: &AuthUser,
+    mediator_id: MediatorId,
+) -> Result<MediatorProfile, ApiError> {
+    user.visible_mediator(state, mediator_id, text!("role.coordinators_mediators"))
+        .await
+}
+
+/// Every pool named must exist and be a pool.
+async fn check_pools(state: &AppState, pools: &[PoolMembership]) -> Result<(), ApiError> {
+    for membership in pools {
+        match directory::organisation(state.pool(), membership.pool_id)
+            .await
+            .map_err(ApiError::Internal)?
+        {
+            Some(o) if o.kind == OrganisationKind::Pool => {}
+            _ => {
+                return Err(ApiError::field(
+                    "pools",
+                    text!("directory.pools_unknown", id = membership.pool_id),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn mediator_id(raw: &str) -> Result<MediatorId, ApiError> {
@@ -172,7 +202,7 @@ pub async fn put_my_presence(
     Ok(Json(state.call::<SetPresence>(&request).await?))
 }
 
-/// Every mediator's profile (coordinators).
+/// The mediators of my pool (coordinators; admins: everyone).
 #[utoipa::path(
     get, path = "/api/v1/mediators", tag = "mediators",
     responses(
@@ -189,10 +219,17 @@ pub async fn list(
     profiles(&state, &user).await.map(Json)
 }
 
-/// Every mediator's profile (coordinators).
+/// The profiles of the mediators `user` manages: a coordinator's pool's (active
+/// or paused there), every one for an admin.
 pub async fn profiles(state: &AppState, user: &AuthUser) -> Result<Vec<MediatorProfile>, ApiError> {
-    coordinator(user)?;
-    Ok(state.call::<ListProfiles>(&ListProfilesRequest {}).await?)
+    let pool_id = managed_pool(user)?;
+    let profiles = state
+        .call::<ListProfiles>(&ListProfilesRequest { pool_id })
+        .await?;
+    Ok(profiles
+        .into_iter()
+        .map(|p| membership::as_seen_by(p, pool_id))
+        .collect())
 }
 
 /// A new mediator: the profile and a sign-in account.
@@ -224,7 +261,7 @@ pub async fn create(
     user: AuthUser,
     body: JsonBody<NewMediatorBody>,
 ) -> Result<Response, ApiError> {
-    coordinator(&user)?;
+    let viewer = managed_pool(&user)?;
     let NewMediatorBody {
         profile,
         initial_password,
@@ -235,6 +272,9 @@ pub async fn create(
             text!("auth.password_length", min = 12),
         ));
     }
+    let standing =
+        membership::after_edit(&[], &profile, viewer).map_err(|e| ApiError::Validation(vec![e]))?;
+    check_pools(&state, &standing.pools).await?;
     let pool = state.pool();
     if directory::user_by_email(pool, profile.email.trim())
         .await
@@ -244,14 +284,17 @@ pub async fn create(
         return Err(ApiError::Conflict(text!("directory.email_taken")));
     }
     let id = MediatorId::new();
-    let profile = profile.into_profile(id);
+    // The account lives in the first pool served (the coordinator's own).
+    let home_pool = viewer.unwrap_or(standing.pools[0].pool_id);
+    let mut profile = profile.into_profile(id, standing.pools);
+    profile.active = standing.active;
     let hash = tokio::task::spawn_blocking(move || hash_password(&initial_password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(ApiError::Internal)?;
     let account = User {
         id: UserId::new(),
-        organisation_id: user.user.organisation_id,
+        organisation_id: home_pool,
         email: profile.email.trim().to_owned(),
         name: profile.display_name.trim().to_owned(),
         role: Role::Mediator,
@@ -264,7 +307,11 @@ pub async fn create(
     directory::insert_user(&mut *tx, &account).await?;
     let stored = state.call::<PutProfile>(&profile).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(stored)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(membership::as_seen_by(stored, viewer)),
+    )
+        .into_response())
 }
 
 /// One mediator's profile (coordinators).
@@ -284,13 +331,8 @@ pub async fn get(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<MediatorProfile>, ApiError> {
-    coordinator(&user)?;
-    let mediator_id = mediator_id(&id)?;
-    Ok(Json(
-        state
-            .call::<GetProfile>(&MediatorRef { mediator_id })
-            .await?,
-    ))
+    let profile = managed(&state, &user, mediator_id(&id)?).await?;
+    Ok(Json(membership::as_seen_by(profile, managed_pool(&user)?)))
 }
 
 /// Edit a mediator's profile (coordinators).
@@ -315,13 +357,15 @@ pub async fn put(
     Path(id): Path<String>,
     body: JsonBody<ProfileInput>,
 ) -> Result<Json<MediatorProfile>, ApiError> {
-    coordinator(&user)?;
-    let mediator_id = mediator_id(&id)?;
-    // Editing, not creating: the profile must exist.
-    state
-        .call::<GetProfile>(&MediatorRef { mediator_id })
-        .await?;
-    let profile = body.value.into_profile(mediator_id);
+    let viewer = managed_pool(&user)?;
+    // Editing, not creating: the profile must exist in the editor's pool.
+    let stored = managed(&state, &user, mediator_id(&id)?).await?;
+    let standing = membership::after_edit(&stored.pools, &body.value, viewer)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    check_pools(&state, &standing.pools).await?;
+    let mediator_id = stored.id;
+    let mut profile = body.value.into_profile(mediator_id, standing.pools);
+    profile.active = standing.active;
     let active = profile.active;
     // The safe side first: a deactivated mediator's accounts close (sessions and
     // tokens end) before the profile changes; a reactivated one's open only after.
@@ -336,10 +380,10 @@ pub async fn put(
         directory::set_mediator_accounts_active(&mut tx, mediator_id, true).await?;
         tx.commit().await?;
     }
-    Ok(Json(stored))
+    Ok(Json(membership::as_seen_by(stored, viewer)))
 }
 
-/// Any mediator's calendar (coordinators).
+/// A mediator's calendar (coordinators of their pools, admins).
 #[utoipa::path(
     get, path = "/api/v1/mediators/{id}/availability", tag = "mediators",
     params(("id" = String, Path, description = "Mediator id")),
@@ -356,11 +400,11 @@ pub async fn get_availability(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<Calendar>, ApiError> {
-    coordinator(&user)?;
-    Ok(Json(calendar_of(&state, mediator_id(&id)?).await?))
+    let profile = managed(&state, &user, mediator_id(&id)?).await?;
+    Ok(Json(calendar_of(&state, profile.id).await?))
 }
 
-/// Replace any mediator's calendar (coordinators).
+/// Replace a mediator's calendar (coordinators of their pools, admins).
 #[utoipa::path(
     put, path = "/api/v1/mediators/{id}/availability", tag = "mediators",
     params(("id" = String, Path, description = "Mediator id")),
@@ -382,8 +426,6 @@ pub async fn put_availability(
     Path(id): Path<String>,
     body: JsonBody<Calendar>,
 ) -> Result<Json<Calendar>, ApiError> {
-    coordinator(&user)?;
-    Ok(Json(
-        put_calendar_of(&state, mediator_id(&id)?, body.value).await?,
-    ))
+    let profile = managed(&state, &user, mediator_id(&id)?).await?;
+    Ok(Json(put_calendar_of(&state, profile.id, body.value).await?))
 }
