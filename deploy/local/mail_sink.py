@@ -82,7 +82,16 @@ def parse_summary(n, data):
         "booking": str(message.get("X-Mittler-Booking", "")),
         "calendar": next((p.get_param("method") for p in message.walk()
                           if p.get_content_type() == "text/calendar"), None),
+        "text": plain_text(message),
     }
+
+
+def plain_text(message):
+    part = message.get_body(preferencelist=("plain",))
+    try:
+        return part.get_content() if part is not None else ""
+    except (LookupError, ValueError):
+        return ""
 
 
 def page(title, body):

@@ -41,7 +41,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("not a real password").unwrap_or_default());
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
             Argon2::default()
@@ -52,7 +52,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A new secret token (256 bits, URL-safe) and its SHA-256, which is what is stored.
-fn new_token() -> (String, Vec<u8>) {
+pub(crate) fn new_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -60,7 +60,7 @@ fn new_token() -> (String, Vec<u8>) {
     (token, hash)
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
@@ -88,7 +88,7 @@ pub struct AuthUser {
     pub kind: SessionKind,
     /// The browser session's CSRF token (cookie sessions only).
     pub csrf_token: Option<String>,
-    token_hash: Vec<u8>,
+    pub(crate) token_hash: Vec<u8>,
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -260,7 +260,7 @@ pub async fn login(
         .map_err(ApiError::Internal)?;
     let hash = user
         .as_ref()
-        .map(|u| u.password_hash.clone())
+        .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.clone());
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await

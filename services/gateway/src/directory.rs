@@ -182,7 +182,8 @@ pub struct User {
     pub role: Role,
     pub locale: String,
     pub mediator_id: Option<MediatorId>,
-    pub password_hash: String,
+    /// argon2id PHC string; none until an invited person sets their password.
+    pub password_hash: Option<String>,
 }
 
 struct UserRow {
@@ -193,7 +194,7 @@ struct UserRow {
     role: String,
     locale: String,
     mediator_id: Option<MediatorId>,
-    password_hash: String,
+    password_hash: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -230,11 +231,34 @@ pub async fn insert_user(db: impl PgExecutor<'_>, user: &User) -> Result<(), sql
         user.role.as_str(),
         &user.locale,
         user.mediator_id.map(|id| id.as_uuid()),
-        &user.password_hash,
+        user.password_hash.as_deref(),
     )
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Whether any account (active or not) has this e-mail address.
+pub async fn email_in_use(db: impl PgExecutor<'_>, email: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM directory.users WHERE lower(email) = lower($1)) AS "taken!""#,
+        email,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// An active user by id.
+pub async fn user_by_id(db: impl PgExecutor<'_>, id: UserId) -> anyhow::Result<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id: UserId", organisation_id AS "organisation_id: OrganisationId", email, name, role, locale, mediator_id AS "mediator_id: MediatorId", password_hash
+           FROM directory.users WHERE id = $1 AND active"#,
+        id.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(User::try_from).transpose()
 }
 
 /// An active user by e-mail address (case-insensitive).
@@ -395,7 +419,7 @@ pub async fn recent_failures(
     let counts = sqlx::query!(
         r#"SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS "by_email!",
                   count(*) FILTER (WHERE $2::text IS NOT NULL AND client_ip = $2) AS "by_ip!"
-           FROM directory.login_attempts WHERE NOT succeeded AND at > $3
+           FROM directory.login_attempts WHERE kind = 'login' AND NOT succeeded AND at > $3
            AND (lower(email) = lower($1) OR client_ip = $2)"#,
         email,
         client_ip,

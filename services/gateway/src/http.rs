@@ -4,7 +4,7 @@
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::{
-    auth, bookings, live, mediators, notifications, offers, organisations, reports, rooms,
+    accounts, auth, bookings, live, mediators, notifications, offers, organisations, reports, rooms,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,6 +23,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
     info(title = "Mittler API", version = "1", description = "Booking interpreters and language mediators. Problem texts come in German when the request asks for it with `Accept-Language: de`."),
     paths(
         auth::login, auth::logout, auth::me,
+        accounts::request_reset, accounts::reset, accounts::change,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
         organisations::create, organisations::add_user,
@@ -68,6 +69,9 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route("/auth/password-reset", post(accounts::request_reset))
+        .route("/auth/password-reset/{token}", post(accounts::reset))
+        .route("/auth/password", post(accounts::change))
         .route("/bookings", post(bookings::create).get(bookings::list))
         .route("/bookings/{id}", get(bookings::get))
         .route("/bookings/{id}/cancel", post(bookings::cancel))

@@ -4,7 +4,8 @@
 //!
 //! Layout: `http` builds the router and the OpenAPI document; `state` is what every
 //! handler reaches (and `AppState::call` the one way to ask a service); `auth` signs
-//! people in and says who is asking; `tenancy` says what they may reach (the tenant
+//! people in and says who is asking; `accounts` invites, resets and changes
+//! passwords; `tenancy` says what they may reach (the tenant
 //! scope's one home); `bookings` is the booking API (`bookings::intake` checks what
 //! people send); `mediators` the
 //! mediators' calendars, presence and profiles; `offers` offers and their answers; `directory` the schema's
@@ -14,6 +15,7 @@
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
 //! listener (tests use port 0); [`run_with`] serves on an existing [`Platform`].
 
+pub mod accounts;
 pub mod auth;
 pub mod bookings;
 pub mod directory;

@@ -247,10 +247,8 @@ pub struct NewAccountBody {
     pub name: String,
     /// `requester`, or `coordinator` in a pool.
     pub role: Role,
-    /// `de` (default) or `en`.
+    /// `de` (default) or `en`: the language of the invitation and of the pages.
     pub locale: Option<String>,
-    /// At least 12 characters.
-    pub initial_password: String,
 }
 
 /// The created account.
@@ -267,7 +265,8 @@ pub struct Account {
 }
 
 /// Add a requester (or, in a pool, a coordinator) account (coordinators of the
-/// pool, admins). Mediators are added through `/api/v1/mediators`.
+/// pool, admins); the person is mailed a link to set their password (valid 7 days,
+/// once). Mediators are added through `/api/v1/mediators`.
 #[utoipa::path(
     post, path = "/api/v1/organisations/{id}/users", tag = "directory",
     params(("id" = String, Path, description = "Organisation id")),
@@ -324,27 +323,12 @@ pub async fn add_user(
     if !matches!(locale.as_str(), "de" | "en") {
         errors.push(FieldError::new("locale", text!("field.locale")));
     }
-    let password = body.initial_password;
-    if password.chars().count() < 12 || password.len() > 1024 {
-        errors.push(FieldError::new(
-            "initial_password",
-            text!("auth.password_length", min = 12),
-        ));
-    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if directory::user_by_email(pool, &email)
-        .await
-        .map_err(ApiError::Internal)?
-        .is_some()
-    {
+    if directory::email_in_use(pool, &email).await? {
         return Err(ApiError::Conflict(text!("directory.email_taken")));
     }
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::Internal)?;
     let account = directory::User {
         id: mittler_types::UserId::new(),
         organisation_id: id,
@@ -353,9 +337,12 @@ pub async fn add_user(
         role: body.role,
         locale,
         mediator_id: None,
-        password_hash: hash,
+        password_hash: None,
     };
-    directory::insert_user(pool, &account).await?;
+    // Nobody types a password for someone else: the new person gets a link.
+    let mut tx = pool.begin().await?;
+    crate::accounts::create_invited(&mut tx, &state, &account).await?;
+    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(Account {

@@ -340,7 +340,7 @@ pub async fn seed(pool: &PgPool) -> anyhow::Result<SeedReport> {
             role,
             locale: "de".into(),
             mediator_id: mediator,
-            password_hash: hash.clone(),
+            password_hash: Some(hash.clone()),
         };
         directory::insert_user(&mut *tx, &user).await?;
         report.users += 1;

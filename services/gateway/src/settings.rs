@@ -19,6 +19,14 @@ pub struct AuthConfig {
     /// Failed logins from one address within the window before logins wait.
     pub max_failed_logins_per_ip: i64,
     pub failed_login_window_minutes: i64,
+    /// How long an invitation's set-password link works.
+    pub invitation_days: i64,
+    /// How long a password-reset link works.
+    pub reset_minutes: i64,
+    /// Reset links mailed to one address per hour (further requests still say 202).
+    pub max_resets_per_address: i64,
+    /// Reset requests from one client address per hour before they answer 429.
+    pub max_resets_per_ip: i64,
 }
 
 impl Default for AuthConfig {
@@ -30,6 +38,10 @@ impl Default for AuthConfig {
             max_failed_logins: 5,
             max_failed_logins_per_ip: 50,
             failed_login_window_minutes: 15,
+            invitation_days: 7,
+            reset_minutes: 120,
+            max_resets_per_address: 3,
+            max_resets_per_ip: 20,
         }
     }
 }

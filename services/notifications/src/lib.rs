@@ -59,6 +59,26 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
             .consumer(spec, Decoded(notify::NotifyHandler(notifier.clone())))
             .run(shutdown.clone()),
     );
+    // Accounts: invitations and password resets.
+    let spec = ConsumerSpec {
+        name: "notifications-accounts".into(),
+        stream: &streams::DIRECTORY,
+        filter_subject: Some(
+            <mittler_contracts::directory::AccountLinkIssued as mittler_contracts::Event>::TYPE
+                .into(),
+        ),
+        schema: Schema::NOTIFICATIONS,
+        concurrency: Some(1),
+    };
+    tasks.spawn(
+        "notifications-accounts-consumer",
+        platform
+            .consumer(
+                spec,
+                Decoded(notify::accounts::AccountsHandler(notifier.clone())),
+            )
+            .run(shutdown.clone()),
+    );
     // Video rooms: everyone's join link.
     let spec = ConsumerSpec {
         name: "notifications-sessions".into(),

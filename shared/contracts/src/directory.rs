@@ -1,7 +1,10 @@
-//! `directory.rpc.*`: what other services may ask the gateway's directory.
+//! `directory.rpc.*`: what other services may ask the gateway's directory; and the
+//! directory's events (`directory.user.*`).
 
 use crate::Rpc;
+use crate::envelope::Event;
 use crate::subjects::Service;
+use chrono::{DateTime, Utc};
 use mittler_types::{MediatorId, OrganisationId, Role, TimeZone, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +54,63 @@ impl Rpc for Contacts {
     const NAME: &'static str = "contacts";
     type Request = ContactsRequest;
     type Response = ContactsResponse;
+}
+
+/// What a set-password link is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPurpose {
+    /// A new account's first password.
+    Invitation,
+    /// A forgotten password.
+    Reset,
+}
+
+impl LinkPurpose {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Invitation => "invitation",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+}
+
+impl std::str::FromStr for LinkPurpose {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "invitation" => Ok(LinkPurpose::Invitation),
+            "reset" => Ok(LinkPurpose::Reset),
+            other => Err(format!("'{other}' is not a link purpose")),
+        }
+    }
+}
+
+/// `directory.user.link_issued`: a single-use set-password link was made for an
+/// account; notifications mails it. The secret travels only here and in that mail
+/// (the directory keeps its hash), and stops working at `expires_at` or first use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLinkIssued {
+    pub user_id: UserId,
+    pub organisation_id: OrganisationId,
+    pub email: String,
+    pub name: String,
+    /// `de` or `en`.
+    pub locale: String,
+    pub purpose: LinkPurpose,
+    /// The secret of the link (`/password/{token}` on the web UI).
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Event for AccountLinkIssued {
+    const TYPE: &'static str = "directory.user.link_issued";
+    const VERSION: u16 = 1;
+
+    fn organisation_id(&self) -> Option<OrganisationId> {
+        Some(self.organisation_id)
+    }
 }
 
 #[cfg(test)]

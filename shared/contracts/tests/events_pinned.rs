@@ -13,6 +13,7 @@ use mittler_contracts::booking::{
     BookingOffering, BookingRequested, BookingRescheduled, BookingSessionStarted, BookingUnfilled,
     DispatchEscalated, OfferAccepted, OfferDeclined, OfferExpired, OfferMade, OfferWithdrawn,
 };
+use mittler_contracts::directory::{AccountLinkIssued, LinkPurpose};
 use mittler_contracts::notification::{DeliveryFailed, FeedItem, FeedItemAdded};
 use mittler_contracts::session::{
     JoinLink, ParticipantJoined, ParticipantLeft, ParticipantRole, RoomClosed, RoomOpened,
@@ -382,6 +383,23 @@ fn notification_events() {
             booking_id: Some(BOOKING),
             recipient: "team@jobcenter.example".into(),
             error: "550 mailbox unavailable".into(),
+        },
+    );
+}
+
+#[test]
+fn directory_events() {
+    pinned(
+        "account_link_issued",
+        &AccountLinkIssued {
+            user_id: USER,
+            organisation_id: ORGANISATION,
+            email: "neu@erzgebirgskreis.example".into(),
+            name: "Nora Neumann".into(),
+            locale: "de".into(),
+            purpose: LinkPurpose::Invitation,
+            token: "s3cr3t".into(),
+            expires_at: at("2027-03-28T01:30:00Z"),
         },
     );
 }

@@ -275,6 +275,9 @@ pub struct ReceivedMail {
     pub booking: String,
     /// The iTIP method of a `text/calendar` part, if there is one.
     pub calendar: Option<String>,
+    /// The plain-text part.
+    #[serde(default)]
+    pub text: String,
 }
 
 impl TestSmtp {
@@ -344,6 +347,22 @@ impl TestSmtp {
                 .json()
                 .await?,
         )
+    }
+
+    /// The first mail to `to` whose subject contains `subject`, waiting up to 20 s.
+    pub async fn wait_for(&self, to: &str, subject: &str) -> ReceivedMail {
+        eventually(
+            Duration::from_secs(20),
+            &format!("a mail to {to}"),
+            || async {
+                self.mails()
+                    .await
+                    .ok()?
+                    .into_iter()
+                    .find(|m| m.to.contains(to) && m.subject.contains(subject))
+            },
+        )
+        .await
     }
 
     /// The raw message `n` (1-based).

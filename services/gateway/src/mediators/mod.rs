@@ -4,7 +4,7 @@
 
 mod membership;
 
-use crate::auth::{AuthUser, hash_password};
+use crate::auth::AuthUser;
 use crate::directory::{self, User};
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
@@ -232,16 +232,17 @@ pub async fn profiles(state: &AppState, user: &AuthUser) -> Result<Vec<MediatorP
         .collect())
 }
 
-/// A new mediator: the profile and a sign-in account.
+/// A new mediator: the profile; their sign-in account is invited by mail.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMediatorBody {
     pub profile: ProfileInput,
-    /// The first password of the mediator's account (at least 12 characters).
-    pub initial_password: String,
+    /// `de` (default) or `en`: the language of the invitation and of the pages.
+    pub locale: Option<String>,
 }
 
-/// Create a mediator (coordinators).
+/// Create a mediator (coordinators: in their pool; admins: in the pools named); the
+/// mediator is mailed a link to set their password (valid 7 days, once).
 #[utoipa::path(
     post, path = "/api/v1/mediators", tag = "mediators",
     request_body = NewMediatorBody,
@@ -262,25 +263,16 @@ pub async fn create(
     body: JsonBody<NewMediatorBody>,
 ) -> Result<Response, ApiError> {
     let viewer = managed_pool(&user)?;
-    let NewMediatorBody {
-        profile,
-        initial_password,
-    } = body.value;
-    if initial_password.chars().count() < 12 || initial_password.len() > 1024 {
-        return Err(ApiError::field(
-            "initial_password",
-            text!("auth.password_length", min = 12),
-        ));
+    let NewMediatorBody { profile, locale } = body.value;
+    let locale = locale.unwrap_or_else(|| "de".into());
+    if !matches!(locale.as_str(), "de" | "en") {
+        return Err(ApiError::field("locale", text!("field.locale")));
     }
     let standing =
         membership::after_edit(&[], &profile, viewer).map_err(|e| ApiError::Validation(vec![e]))?;
     check_pools(&state, &standing.pools).await?;
     let pool = state.pool();
-    if directory::user_by_email(pool, profile.email.trim())
-        .await
-        .map_err(ApiError::Internal)?
-        .is_some()
-    {
+    if directory::email_in_use(pool, profile.email.trim()).await? {
         return Err(ApiError::Conflict(text!("directory.email_taken")));
     }
     let id = MediatorId::new();
@@ -288,23 +280,19 @@ pub async fn create(
     let home_pool = viewer.unwrap_or(standing.pools[0].pool_id);
     let mut profile = profile.into_profile(id, standing.pools);
     profile.active = standing.active;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&initial_password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::Internal)?;
     let account = User {
         id: UserId::new(),
         organisation_id: home_pool,
         email: profile.email.trim().to_owned(),
         name: profile.display_name.trim().to_owned(),
         role: Role::Mediator,
-        locale: "de".into(),
+        locale,
         mediator_id: Some(id),
-        password_hash: hash,
+        password_hash: None,
     };
-    // The account is committed only once the profile exists.
+    // The account (and its invitation) is committed only once the profile exists.
     let mut tx = pool.begin().await?;
-    directory::insert_user(&mut *tx, &account).await?;
+    crate::accounts::create_invited(&mut tx, &state, &account).await?;
     let stored = state.call::<PutProfile>(&profile).await?;
     tx.commit().await?;
     Ok((

@@ -303,7 +303,13 @@ async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Mar
             p { label for="m-km" { (l.t("mediators.max_km")) } input id="m-km" name="profile.max_travel_km" type="number" data-type="number" value="50" min="0"; }
             p { label for="m-week" { (l.t("mediators.max_week")) } input id="m-week" name="profile.max_minutes_per_week" type="number" data-type="number" value="1200" min="0"; }
             p { label class="choice" { input type="checkbox" name="profile.accepts_same_day" checked; (l.t("mediators.same_day")) } }
-            p { label for="m-password" { (l.t("mediators.initial_password")) } input id="m-password" name="initial_password" type="password" autocomplete="new-password" minlength="12" required; }
+            p {
+                label for="m-locale" { (l.t("organisations.locale")) }
+                select id="m-locale" name="locale" {
+                    @for code in super::i18n::LANGUAGES { option value=(code) { (l.language(code)) } }
+                }
+            }
+            p class="hint" { (l.t("mediators.invited")) }
             button type="submit" class="primary" { (l.t("mediators.create")) }
         }
     };
@@ -380,7 +386,7 @@ async fn organisations_page(State(state): State<AppState>, page: Page) -> Result
                         @for code in super::i18n::LANGUAGES { option value=(code) { (l.language(code)) } }
                     }
                 }
-                p { label for="u-password" { (l.t("mediators.initial_password")) } input id="u-password" name="initial_password" type="password" autocomplete="new-password" minlength="12" required; }
+                p class="hint" { (l.t("mediators.invited")) }
                 button type="submit" class="primary" { (l.t("organisations.create_user")) }
             }
         }

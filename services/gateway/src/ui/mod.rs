@@ -4,7 +4,8 @@
 //! counts down deadlines. No build step: the pages work on old office PCs and phones.
 //!
 //! Layout: `i18n` the words (German by default, English switchable); this module the
-//! page frame, sign-in, language switch and the notification feed; `events` the live
+//! page frame, sign-in, language switch and the notification feed; `account` the
+//! password pages and the profile; `events` the live
 //! events of the pages; `problems` API problems in German;
 //! `requester` booking pages; `mediator` offers, jobs and the calendar;
 //! `coordinator` the queue, manual assignment, administration and statistics.
@@ -13,6 +14,7 @@
 //! (`bookings::bookings`, `reports::queue_items`, …), and scope comes from
 //! `tenancy`, so that one set of rules decides who sees what.
 
+mod account;
 pub mod coordinator;
 mod events;
 pub mod i18n;
@@ -54,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui/events", get(events::events))
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(style))
+        .merge(account::router())
         .merge(requester::router())
         .merge(mediator::router())
         .merge(coordinator::router())
@@ -281,7 +284,9 @@ pub fn layout(page: &Page, title: &str, content: Markup) -> Markup {
                     }
                 }
                 div class="who" {
-                    span { (page.user.user.name) " · " (l.t(&format!("role.{}", page.user.role().as_str()))) }
+                    a href="/profile" aria-current=[(here == "/profile").then_some("page")] {
+                        (page.user.user.name) " · " (l.t(&format!("role.{}", page.user.role().as_str())))
+                    }
                     a href=(format!("/lang/{}?next={}", l.other().code(), url_encode(&page.path)))
                         lang=(l.other().code()) hreflang=(l.other().code()) {
                         (l.t("nav.other_language"))
@@ -421,6 +426,7 @@ async fn login_page(headers: HeaderMap, Query(query): Query<NextQuery>) -> Respo
                     }
                     button type="submit" class="primary" { (l.t("login.submit")) }
                 }
+                p { a href="/password-reset" { (l.t("login.forgot")) } }
                 p {
                     a href=(format!("/lang/{}?next={}", l.other().code(), url_encode(&format!("/login?next={}", url_encode(&next)))))
                         lang=(l.other().code()) hreflang=(l.other().code()) {

@@ -529,8 +529,10 @@ async fn add_other_pool(api: &Api) -> String {
         role: Role::Coordinator,
         locale: "de".into(),
         mediator_id: None,
-        password_hash: mittler_gateway::auth::hash_password(mittler_gateway::seed::DEMO_PASSWORD)
-            .expect("hash"),
+        password_hash: Some(
+            mittler_gateway::auth::hash_password(mittler_gateway::seed::DEMO_PASSWORD)
+                .expect("hash"),
+        ),
     };
     directory::insert_user(pool, &user).await.expect("user");
     email

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use mittler_testkit::http::ApiClient;
-use mittler_testkit::{TestApp, TestEnv};
+use mittler_testkit::{TestApp, TestEnv, TestSmtp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -19,6 +19,8 @@ pub struct Api {
     pub env: TestEnv,
     pub app: TestApp,
     pub client: ApiClient,
+    /// The mail sink, for tests that read mails ([`Api::start_with_mail`]).
+    pub smtp: Option<TestSmtp>,
 }
 
 impl std::ops::Deref for Api {
@@ -31,13 +33,31 @@ impl std::ops::Deref for Api {
 
 impl Api {
     pub async fn start() -> Self {
+        Self::launch(None).await
+    }
+
+    /// With a real SMTP sink that every mail goes to.
+    pub async fn start_with_mail() -> Self {
+        Self::launch(Some(TestSmtp::start().await.expect("mail sink"))).await
+    }
+
+    async fn launch(smtp: Option<TestSmtp>) -> Self {
         let env = TestEnv::start().await;
         mittler::seed_demo_data(&env.db.pool)
             .await
             .expect("demo data");
-        let app = TestApp::spawn(env.config(), mittler::run_on).await;
+        let mut config = env.config();
+        if let Some(smtp) = &smtp {
+            smtp.configure(&mut config);
+        }
+        let app = TestApp::spawn(config, mittler::run_on).await;
         let client = ApiClient::new(app.url(""));
-        let api = Self { env, app, client };
+        let api = Self {
+            env,
+            app,
+            client,
+            smtp,
+        };
         // The booking service may still be subscribing: wait until it answers.
         let token = api.login(REQUESTER_ABH).await;
         mittler_testkit::eventually(
@@ -52,6 +72,41 @@ impl Api {
         )
         .await;
         api
+    }
+
+    /// The secret of the newest set-password link mailed to `email` whose subject
+    /// contains `subject`.
+    pub async fn mailed_link(&self, email: &str, subject: &str) -> String {
+        let smtp = self.smtp.as_ref().expect("started with mail");
+        let mail = smtp.wait_for(email, subject).await;
+        link_in(&mail.text)
+    }
+
+    /// Accept the invitation mailed to `email`: set `password` through its link.
+    pub async fn accept_invitation(&self, email: &str, password: &str) {
+        let smtp = self.smtp.as_ref().expect("started with mail");
+        let mail = mittler_testkit::eventually(
+            std::time::Duration::from_secs(20),
+            "the invitation",
+            || async {
+                smtp.mails()
+                    .await
+                    .ok()?
+                    .into_iter()
+                    .find(|m| m.to.contains(email) && m.text.contains("/password/"))
+            },
+        )
+        .await;
+        let token = link_in(&mail.text);
+        let (status, problem) = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/auth/password-reset/{token}"),
+                None,
+                Some(json!({"password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{problem}");
     }
 
     pub async fn book(&self, token: &str, body: Value) -> (StatusCode, Value) {
@@ -102,4 +157,14 @@ pub fn email_of(mediator_id: &str) -> String {
         .find(|(id, _, _)| id.to_string() == mediator_id)
         .map(|(_, _, email)| email)
         .expect("a demo mediator")
+}
+
+/// The secret of the set-password link in a mail's text (the last one if several).
+pub fn link_in(text: &str) -> String {
+    let start = text.rfind("/password/").expect("a set-password link") + "/password/".len();
+    text[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .expect("token")
+        .to_owned()
 }

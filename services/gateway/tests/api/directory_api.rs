@@ -7,7 +7,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_coordinator_adds_an_organisation_and_its_requester_who_books() {
-    let api = Api::start().await;
+    let api = Api::start_with_mail().await;
     let coordinator = api.login(COORDINATOR).await;
     let requester = api.login(REQUESTER_ABH).await;
     let body = json!({"name": "Jugendamt Zwickau", "kind": "authority"});
@@ -71,14 +71,24 @@ async fn a_coordinator_adds_an_organisation_and_its_requester_who_books() {
             Method::POST,
             &users,
             Some(&coordinator),
-            Some(json!({"email": "x", "name": "", "role": "coordinator", "initial_password": "short"})),
+            Some(json!({"email": "x", "name": "", "role": "coordinator", "locale": "fr"})),
         )
         .await;
     assert_eq!(status, 422);
-    assert_eq!(
-        field_errors(&problem),
-        ["email", "name", "role", "initial_password"]
-    );
+    assert_eq!(field_errors(&problem), ["email", "name", "role", "locale"]);
+    // Nobody types a password for someone else.
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &users,
+            Some(&coordinator),
+            Some(
+                json!({"email": "a@b.example", "name": "A", "role": "requester",
+                        "initial_password": "ein-langes-passwort"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "an unknown field");
     let (status, account) = api
         .call(
             Method::POST,
@@ -86,7 +96,7 @@ async fn a_coordinator_adds_an_organisation_and_its_requester_who_books() {
             Some(&coordinator),
             Some(json!({
                 "email": "team@jugendamt-zwickau.example", "name": "Team Jugendamt",
-                "role": "requester", "initial_password": "ein-langes-passwort"
+                "role": "requester"
             })),
         )
         .await;
@@ -97,10 +107,33 @@ async fn a_coordinator_adds_an_organisation_and_its_requester_who_books() {
             Method::POST,
             &format!("/api/v1/organisations/{}/users", uuid::Uuid::new_v4()),
             Some(&coordinator),
-            Some(json!({"email": "a@b.example", "name": "A", "role": "requester", "initial_password": "ein-langes-passwort"})),
+            Some(json!({"email": "a@b.example", "name": "A", "role": "requester"})),
         )
         .await;
     assert_eq!(status, 404);
+    // The same address again is a conflict, whatever its case.
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &users,
+            Some(&coordinator),
+            Some(json!({"email": "Team@Jugendamt-Zwickau.example", "name": "B", "role": "requester"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Until the invitation is accepted, the account has no password to sign in with.
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "team@jugendamt-zwickau.example", "password": "ein-langes-passwort"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    api.accept_invitation("team@jugendamt-zwickau.example", "ein-langes-passwort")
+        .await;
 
     // The new requester signs in and books; the pool's mediators get the offers.
     let (status, body) = api

@@ -1,6 +1,7 @@
 //! The gateway's tests through its HTTP API and pages, against real NATS and
 //! PostgreSQL: one test binary (linking the whole system once), a module per area.
 
+mod accounts_api;
 mod auth_api;
 mod bookings_api;
 mod common;

@@ -185,13 +185,13 @@ fn new_mediator(email: &str) -> Value {
             "max_travel_km": 40,
             "max_minutes_per_week": 900
         },
-        "initial_password": "ein-langes-passwort"
+        "locale": "en"
     })
 }
 
 #[tokio::test]
 async fn coordinators_create_edit_and_view_mediators() {
-    let api = Api::start().await;
+    let api = Api::start_with_mail().await;
     let coordinator = api.login(COORDINATOR).await;
     let (status, list) = api
         .call(Method::GET, "/api/v1/mediators", Some(&coordinator), None)
@@ -211,7 +211,15 @@ async fn coordinators_create_edit_and_view_mediators() {
     let id = created["id"].as_str().expect("id").to_owned();
     assert_eq!(created["time_zone"], "Europe/Berlin");
     assert_eq!(created["active"], true);
-    // The new mediator can sign in with the initial password.
+    // The new mediator is invited (in the language chosen) and signs in with the
+    // password they set.
+    let smtp = api.smtp.as_ref().expect("mail");
+    let invitation = smtp
+        .wait_for("hana.mirza@example.org", "Your account at Mittler")
+        .await;
+    assert!(invitation.text.contains("Hello Hana Mirza"));
+    api.accept_invitation("hana.mirza@example.org", "ein-langes-passwort")
+        .await;
     let response = api
         .http
         .post(api.url("/api/v1/auth/login"))
@@ -261,7 +269,7 @@ async fn coordinators_create_edit_and_view_mediators() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_errors(&problem), ["max_travel_km"]);
     let mut short = new_mediator("other@example.org");
-    short["initial_password"] = json!("kurz");
+    short["locale"] = json!("fr");
     assert_eq!(
         api.call(
             Method::POST,

@@ -38,7 +38,7 @@ async fn offered(api: &Api, token: &str, id: &str) -> BookingView {
 
 #[tokio::test]
 async fn two_pools_keep_their_mediators_organisations_and_bookings_apart() {
-    let api = Api::start().await;
+    let api = Api::start_with_mail().await;
     let admin = api.login(ADMIN).await;
     let coordinator_a = api.login(COORDINATOR).await;
     let requester_a = api.login(REQUESTER_ABH).await;
@@ -68,9 +68,11 @@ async fn two_pools_keep_their_mediators_organisations_and_bookings_apart() {
         &admin,
         &format!("/api/v1/organisations/{pool_b}/users"),
         json!({"email": "koordination@pool-vogtland.example", "name": "Koordination Vogtland",
-               "role": "coordinator", "initial_password": PASSWORD}),
+               "role": "coordinator"}),
     )
     .await;
+    api.accept_invitation("koordination@pool-vogtland.example", PASSWORD)
+        .await;
     let coordinator_b = api
         .login_with("koordination@pool-vogtland.example", PASSWORD)
         .await;
@@ -90,9 +92,11 @@ async fn two_pools_keep_their_mediators_organisations_and_bookings_apart() {
         &coordinator_b,
         &format!("/api/v1/organisations/{authority_b}/users"),
         json!({"email": "team@vogtlandkreis.example", "name": "Team Vogtland",
-               "role": "requester", "initial_password": PASSWORD}),
+               "role": "requester"}),
     )
     .await;
+    api.accept_invitation("team@vogtlandkreis.example", PASSWORD)
+        .await;
     let requester_b = api.login_with("team@vogtlandkreis.example", PASSWORD).await;
     let only_b: MediatorProfile = serde_json::from_value(
         created(
@@ -106,8 +110,7 @@ async fn two_pools_keep_their_mediators_organisations_and_bookings_apart() {
                     "languages": [{"code": "ckb", "qualification": "certified"}],
                     "modalities": ["video", "phone"], "home": {"lat": 50.5, "lon": 12.13},
                     "postal_code": "08523", "max_travel_km": 40, "max_minutes_per_week": 900
-                },
-                "initial_password": PASSWORD
+                }
             }),
         )
         .await,

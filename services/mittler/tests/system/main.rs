@@ -2,6 +2,7 @@
 //! walk-through, the matcher and the all-in-one process, one test binary with a
 //! module per area.
 
+mod accounts;
 mod all_in_one;
 mod common;
 mod matcher;

@@ -55,10 +55,14 @@ pub enum Kind {
     ClientInvitation,
     ClientCancelled,
     ClientSessionLink,
+    /// A new account's set-password link.
+    AccountInvitation,
+    /// A forgotten password's set-password link.
+    PasswordReset,
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Kind::Offer => "offer",
             Kind::Confirmed => "confirmed",
@@ -72,7 +76,14 @@ impl Kind {
             Kind::ClientInvitation => "invitation",
             Kind::ClientCancelled => "client_cancelled",
             Kind::ClientSessionLink => "client_session",
+            Kind::AccountInvitation => "account_invitation",
+            Kind::PasswordReset => "password_reset",
         }
+    }
+
+    /// Whether the message holds a sign-in secret, whose body is not kept once sent.
+    pub fn holds_secret(self) -> bool {
+        matches!(self, Kind::AccountInvitation | Kind::PasswordReset)
     }
 
     /// The section in a template file.
@@ -263,6 +274,29 @@ impl Templates {
         appointment: &Appointment,
         facts: &Facts,
     ) -> Result<Composed, ComposeError> {
+        self.compose_any(kind, locale, Some(appointment), appointment.zone, facts)
+    }
+
+    /// Compose a message about an account, not an appointment (an invitation, a
+    /// reset); its times are shown in `zone`.
+    pub fn compose_account(
+        &self,
+        kind: Kind,
+        locale: &str,
+        zone: Tz,
+        facts: &Facts,
+    ) -> Result<Composed, ComposeError> {
+        self.compose_any(kind, locale, None, zone, facts)
+    }
+
+    fn compose_any(
+        &self,
+        kind: Kind,
+        locale: &str,
+        appointment: Option<&Appointment>,
+        zone: Tz,
+        facts: &Facts,
+    ) -> Result<Composed, ComposeError> {
         let parts: Vec<(&'static str, &Words, String)> = if kind.for_client() {
             let mut parts = Vec::new();
             if let Some((l, words)) = self.client.get_key_value(locale)
@@ -284,7 +318,7 @@ impl Templates {
         let mut texts = Vec::new();
         let mut sections = Vec::new();
         for (l, words, name) in &parts {
-            let ctx = context_for(l, words, appointment, facts);
+            let ctx = context_for(l, words, appointment, zone, facts);
             let subject = self.render(&format!("{name}/subject"), &ctx)?;
             let text = self.render(&format!("{name}/body"), &ctx)?;
             sections.push(context! {
@@ -357,15 +391,47 @@ fn html_lang(locale: &str) -> &str {
     }
 }
 
-/// Dates and times as people in `locale` write them, in the organisation's zone.
-fn context_for(locale: &str, words: &Words, a: &Appointment, facts: &Facts) -> Value {
-    let start = a.start.with_timezone(&a.zone);
-    let end = a.end.with_timezone(&a.zone);
+/// Dates and times as people in `locale` write them, in the organisation's zone
+/// (`zone`); an account message has no appointment.
+fn context_for(
+    locale: &str,
+    words: &Words,
+    appointment: Option<&Appointment>,
+    zone: Tz,
+    facts: &Facts,
+) -> Value {
     let date = |t: &DateTime<Tz>| match locale {
         "en" => t.format("%-d %B %Y").to_string(),
         _ => t.format("%d.%m.%Y").to_string(),
     };
     let word = |key: &str| words.words.get(key).cloned().unwrap_or_default();
+    let lead = facts.lead_minutes.map(|m| {
+        let key = format!("lead_{m}");
+        words
+            .words
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| word("lead_other"))
+    });
+    let expires = facts.expires.map(|t| {
+        let t = t.with_timezone(&zone);
+        format!("{} {}", date(&t), t.format("%H:%M"))
+    });
+    let people = context! {
+        name => facts.name,
+        mediator => facts.mediator,
+        link => facts.link,
+        reason => facts.reason,
+        expires => expires,
+        for_mediator => facts.for_mediator,
+        lead => lead,
+        recipient => facts.recipient,
+    };
+    let Some(a) = appointment else {
+        return people;
+    };
+    let start = a.start.with_timezone(&zone);
+    let end = a.end.with_timezone(&zone);
     let language = words
         .languages
         .get(a.language.as_str())
@@ -384,28 +450,8 @@ fn context_for(locale: &str, words: &Words, a: &Appointment, facts: &Facts) -> V
     } else {
         place.clone()
     };
-    let lead = facts.lead_minutes.map(|m| {
-        let key = format!("lead_{m}");
-        words
-            .words
-            .get(&key)
-            .cloned()
-            .unwrap_or_else(|| word("lead_other"))
-    });
-    let expires = facts.expires.map(|t| {
-        let t = t.with_timezone(&a.zone);
-        format!("{} {}", date(&t), t.format("%H:%M"))
-    });
     context! {
-        name => facts.name,
         organisation => a.organisation,
-        mediator => facts.mediator,
-        link => facts.link,
-        reason => facts.reason,
-        expires => expires,
-        for_mediator => facts.for_mediator,
-        lead => lead,
-        recipient => facts.recipient,
         date => date(&start),
         time => start.format("%H:%M").to_string(),
         end_time => end.format("%H:%M").to_string(),
@@ -413,6 +459,7 @@ fn context_for(locale: &str, words: &Words, a: &Appointment, facts: &Facts) -> V
         language => language,
         modality => modality,
         place => if locale_is_client(words) { place } else { place_or_dash },
+        ..people
     }
 }
 
@@ -473,6 +520,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn account_mails_render_in_german_and_english_with_the_expiry_in_local_time() {
+        let templates = Templates::load().expect("templates");
+        let f = Facts {
+            name: "Hana Mirza".into(),
+            link: Some("https://mittler.example/password/s3cr3t".into()),
+            // 29 March 2027, 00:30 UTC: 02:30 summer time in Berlin.
+            expires: Some("2027-03-29T00:30:00Z".parse().expect("t")),
+            ..Facts::default()
+        };
+        for kind in [Kind::AccountInvitation, Kind::PasswordReset] {
+            assert!(kind.holds_secret());
+            for locale in ["de", "en"] {
+                let m = templates
+                    .compose_account(kind, locale, chrono_tz::Europe::Berlin, &f)
+                    .expect("composed");
+                assert!(m.text.contains("https://mittler.example/password/s3cr3t"));
+                assert!(m.text.contains("02:30"), "{}", m.text);
+                insta::assert_snapshot!(
+                    format!("{}_{locale}", kind.as_str()),
+                    format!("Subject: {}\n\n{}\n\n{}", m.subject, m.text, m.html)
+                );
+            }
+        }
+        assert!(!Kind::Offer.holds_secret());
     }
 
     #[test]

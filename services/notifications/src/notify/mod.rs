@@ -5,6 +5,7 @@
 //! `recipients` decides who is told what (pure); `deliver` composes and queues it;
 //! this module keeps the booking copy current and runs the reminders.
 
+pub mod accounts;
 mod deliver;
 pub mod recipients;
 
