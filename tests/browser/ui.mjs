@@ -204,9 +204,11 @@ try {
 
   // The rest of the coordinator's pages, and the requester's in English.
   for (const [path, name] of [["/bookings", "bookings (coordinator)"], [`/bookings/${bookingId}`, "booking (coordinator)"],
-    ["/mediators", "mediators"], ["/organisations", "organisations"], ["/statistics", "statistics"], ["/feed", "feed"]]) {
+    ["/mediators", "mediators"], ["/people", "people"], ["/people?q=erzgebirgskreis", "people (search)"], ["/profile", "profile"],
+    ["/organisations", "organisations"], ["/statistics", "statistics"], ["/feed", "feed"]]) {
     await coordinator.goto(`${input.base}${path}`);
     await axe(coordinator, name);
+    if (name === "people (search)") await shoot(coordinator, "people");
   }
   await coordinator.goto(`${input.base}/statistics${input.statistics_query}`);
   result.statistics_total = Number(await coordinator.textContent("table tbody tr td"));

@@ -4,7 +4,8 @@
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::{
-    accounts, auth, bookings, live, mediators, notifications, offers, organisations, reports, rooms,
+    accounts, auth, bookings, live, mediators, notifications, offers, organisations, people,
+    reports, rooms,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,6 +28,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
         organisations::create, organisations::add_user,
+        people::list, people::deactivate, people::activate,
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability,
@@ -39,7 +41,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
     tags(
         (name = "auth", description = "Sign-in and the signed-in user"),
         (name = "bookings", description = "Booking mediators"),
-        (name = "directory", description = "Organisations"),
+        (name = "directory", description = "Organisations and people"),
         (name = "mediators", description = "Mediators' profiles, calendars and presence"),
         (name = "offers", description = "Offers to mediators"),
         (name = "notifications", description = "The in-app feed and the delivery log"),
@@ -81,6 +83,9 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
             get(bookings::organisations).post(organisations::create),
         )
         .route("/organisations/{id}/users", post(organisations::add_user))
+        .route("/users", get(people::list))
+        .route("/users/{id}/deactivate", post(people::deactivate))
+        .route("/users/{id}/activate", post(people::activate))
         .route(
             "/organisations/{id}/dispatch-policy",
             get(organisations::get_dispatch_policy).put(organisations::put_dispatch_policy),

@@ -8,7 +8,8 @@
 //! passwords; `tenancy` says what they may reach (the tenant
 //! scope's one home); `bookings` is the booking API (`bookings::intake` checks what
 //! people send); `mediators` the
-//! mediators' calendars, presence and profiles; `offers` offers and their answers; `directory` the schema's
+//! mediators' calendars, presence and profiles; `people` the accounts coordinators
+//! manage; `offers` offers and their answers; `directory` the schema's
 //! queries; `live` the booking events for server-sent streams (the queue's and the UI's); `json` the body extractor; `problem` the one error type of the HTTP edge
 //! (RFC 9457 problem+json); `seed` the demo data.
 //!
@@ -26,6 +27,7 @@ pub mod mediators;
 pub mod notifications;
 pub mod offers;
 pub mod organisations;
+pub mod people;
 pub mod problem;
 pub mod reports;
 pub mod rooms;

@@ -345,14 +345,38 @@ pub async fn put(
     Path(id): Path<String>,
     body: JsonBody<ProfileInput>,
 ) -> Result<Json<MediatorProfile>, ApiError> {
-    let viewer = managed_pool(&user)?;
+    edit(&state, &user, mediator_id(&id)?, body.value)
+        .await
+        .map(Json)
+}
+
+/// Switch a mediator on or off: in the coordinator's own pool, or (an admin) at all.
+pub async fn set_active(
+    state: &AppState,
+    user: &AuthUser,
+    mediator_id: MediatorId,
+    active: bool,
+) -> Result<MediatorProfile, ApiError> {
+    let stored = managed(state, user, mediator_id).await?;
+    let mut input = membership::as_seen_by(stored, managed_pool(user)?).input();
+    input.active = active;
+    edit(state, user, mediator_id, input).await
+}
+
+/// Change a mediator's profile as `user` may: the API's and the pages'.
+pub async fn edit(
+    state: &AppState,
+    user: &AuthUser,
+    mediator_id: MediatorId,
+    input: ProfileInput,
+) -> Result<MediatorProfile, ApiError> {
+    let viewer = managed_pool(user)?;
     // Editing, not creating: the profile must exist in the editor's pool.
-    let stored = managed(&state, &user, mediator_id(&id)?).await?;
-    let standing = membership::after_edit(&stored.pools, &body.value, viewer)
+    let stored = managed(state, user, mediator_id).await?;
+    let standing = membership::after_edit(&stored.pools, &input, viewer)
         .map_err(|e| ApiError::Validation(vec![e]))?;
-    check_pools(&state, &standing.pools).await?;
-    let mediator_id = stored.id;
-    let mut profile = body.value.into_profile(mediator_id, standing.pools);
+    check_pools(state, &standing.pools).await?;
+    let mut profile = input.into_profile(mediator_id, standing.pools);
     profile.active = standing.active;
     let active = profile.active;
     // The safe side first: a deactivated mediator's accounts close (sessions and
@@ -368,7 +392,7 @@ pub async fn put(
         directory::set_mediator_accounts_active(&mut tx, mediator_id, true).await?;
         tx.commit().await?;
     }
-    Ok(Json(membership::as_seen_by(stored, viewer)))
+    Ok(membership::as_seen_by(stored, viewer))
 }
 
 /// A mediator's calendar (coordinators of their pools, admins).

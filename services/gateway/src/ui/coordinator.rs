@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/statistics", get(statistics_page))
 }
 
-fn require_coordinator(page: &Page) -> Result<(), UiError> {
+pub(super) fn require_coordinator(page: &Page) -> Result<(), UiError> {
     page.user
         .require(
             &[Role::Coordinator, Role::Admin],

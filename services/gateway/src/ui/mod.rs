@@ -8,7 +8,8 @@
 //! password pages and the profile; `events` the live
 //! events of the pages; `problems` API problems in German;
 //! `requester` booking pages; `mediator` offers, jobs and the calendar;
-//! `coordinator` the queue, manual assignment, administration and statistics.
+//! `coordinator` the queue, manual assignment, administration and statistics;
+//! `people` the coordinators' list of accounts.
 //!
 //! Pages read through the same application functions as the API handlers
 //! (`bookings::bookings`, `reports::queue_items`, …), and scope comes from
@@ -19,6 +20,7 @@ pub mod coordinator;
 mod events;
 pub mod i18n;
 pub mod mediator;
+mod people;
 mod problems;
 pub mod requester;
 
@@ -57,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(style))
         .merge(account::router())
+        .merge(people::router())
         .merge(requester::router())
         .merge(mediator::router())
         .merge(coordinator::router())
@@ -252,6 +255,7 @@ fn nav_items(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/queue", "nav.queue"),
             ("/bookings", "nav.bookings"),
             ("/mediators", "nav.mediators"),
+            ("/people", "nav.people"),
             ("/organisations", "nav.organisations"),
             ("/statistics", "nav.statistics"),
             ("/feed", "nav.feed"),

@@ -317,3 +317,131 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn coordinators_find_and_switch_off_the_people_of_their_pool() {
+    let api = Api::start().await;
+    let coordinator = api.login(COORDINATOR).await;
+    let found: serde_json::Value = api
+        .get("/api/v1/users?q=ERZGEBIRGSKREIS&limit=1", &coordinator)
+        .await;
+    assert_eq!(found["total"], 2, "{found}");
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1));
+    let second: serde_json::Value = api
+        .get(
+            "/api/v1/users?q=erzgebirgskreis&limit=1&offset=1",
+            &coordinator,
+        )
+        .await;
+    assert_ne!(second["items"][0]["id"], found["items"][0]["id"]);
+    let everyone: serde_json::Value = api.get("/api/v1/users?limit=200", &coordinator).await;
+    let person = |email: &str| {
+        everyone["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["email"] == email)
+            .unwrap_or_else(|| panic!("{email} listed"))
+            .clone()
+    };
+    let requester = person(REQUESTER_ABH_2);
+    assert_eq!(requester["active"], true);
+    assert_eq!(requester["invited"], false);
+
+    // Switched off: their token stops at once, and so do sign-in and resets.
+    let token = api.login(REQUESTER_ABH_2).await;
+    let path = |action: &str, id: &serde_json::Value| {
+        format!("/api/v1/users/{}/{action}", id.as_str().expect("id"))
+    };
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path("deactivate", &requester["id"]),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(me(&api, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        signs_in(&api, REQUESTER_ABH_2, mittler_testkit::http::DEMO_PASSWORD).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let listed: serde_json::Value = api
+        .get(&format!("/api/v1/users?q={REQUESTER_ABH_2}"), &coordinator)
+        .await;
+    assert_eq!(listed["items"][0]["active"], false);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path("activate", &requester["id"]),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        signs_in(&api, REQUESTER_ABH_2, mittler_testkit::http::DEMO_PASSWORD).await,
+        StatusCode::OK
+    );
+
+    // Not oneself, not an admin, not an unknown id; not for requesters.
+    let own = person(COORDINATOR);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path("deactivate", &own["id"]),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let admin = person(ADMIN);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path("deactivate", &admin["id"]),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path("deactivate", &serde_json::json!(uuid::Uuid::new_v4())),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let requester_token = api.login(REQUESTER_ABH).await;
+    let (status, _) = api
+        .call(Method::GET, "/api/v1/users", Some(&requester_token), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A mediator's account is switched through their profile: no more work either.
+    let mediator = person(MEDIATOR);
+    let mediator_token = api.login(MEDIATOR).await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path("deactivate", &mediator["id"]),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(me(&api, &mediator_token).await, StatusCode::UNAUTHORIZED);
+    let profile: serde_json::Value = api
+        .get(
+            &format!(
+                "/api/v1/mediators/{}",
+                mediator["mediator_id"].as_str().expect("profile")
+            ),
+            &coordinator,
+        )
+        .await;
+    assert_eq!(profile["active"], false);
+}

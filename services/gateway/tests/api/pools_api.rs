@@ -210,6 +210,42 @@ async fn two_pools_keep_their_mediators_organisations_and_bookings_apart() {
         ["Landratsamt Vogtlandkreis", "Sprachmittlerpool Vogtland"]
     );
 
+    // And their own pool's people only; another pool's account is 404.
+    let people_b: Value = api.get("/api/v1/users", &coordinator_b).await;
+    let emails: Vec<&str> = people_b["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|p| p["email"].as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        [
+            "dilan.rashid@example.org",
+            "koordination@pool-vogtland.example",
+            "team@vogtlandkreis.example"
+        ]
+    );
+    let people_a: Value = api.get("/api/v1/users?limit=200", &coordinator_a).await;
+    let abh = people_a["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["email"] == REQUESTER_ABH)
+        .expect("listed in pool A")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{abh}/deactivate"),
+            Some(&coordinator_b),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // A booking of pool A is offered to pool A's Sorani speaker only.
     let (status, booking_a) = api.book(&requester_a, sorani(2)).await;
     assert_eq!(status, StatusCode::CREATED, "{booking_a}");
