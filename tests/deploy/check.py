@@ -6,7 +6,9 @@
   two replicas) and can run under the systemd template;
 - the compose file and the manifests run a 3-node NATS cluster with stream replicas 3;
 - every MITTLER__SECTION__KEY they set is a key of deploy/mittler.example.toml, whose
-  equality with the code's defaults a Rust test checks.
+  equality with the code's defaults a Rust test checks;
+- no deployment file adds the demo data (its password is published): production
+  starts with `mittler create-admin`.
 """
 import glob
 import os
@@ -56,6 +58,10 @@ texts = {path: read(path) for path in ["Dockerfile", "deploy/docker/compose.yaml
 for path, text in texts.items():
     for variable in sorted(set(re.findall(r"MITTLER__[A-Z0-9_]+", text)) - {"MITTLER__SECTION__KEY"}):
         check(known(variable), f"{path}: {variable} is not a key of deploy/mittler.example.toml")
+
+for path, text in texts.items():
+    commands = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    check(not any("seed-demo" in line for line in commands), f"{path}: adds the demo data (seed-demo)")
 
 dockerfile = texts["Dockerfile"]
 for service in services:

@@ -114,6 +114,29 @@ pub async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `mittler create-admin`: migrate, then make the admin account.
+pub async fn create_admin(
+    config: &Config,
+    email: &str,
+    name: &str,
+    pool_name: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let pool = mittler_platform::db::connect(&config.database)
+        .await
+        .context("connecting to Postgres")?;
+    mittler_platform::db::migrate(&pool)
+        .await
+        .context("applying migrations")?;
+    let id = mittler_gateway::accounts::create_admin(&pool, email, name, pool_name, password)
+        .await
+        .context("creating the admin")?;
+    println!(
+        "admin {email} created (account {id}) in the pool '{pool_name}'; sign in at the web UI"
+    );
+    Ok(())
+}
+
 /// The demo directory and the demo mediators' profiles; returns what was new.
 pub async fn seed_demo_data(pool: &sqlx::PgPool) -> anyhow::Result<(usize, usize)> {
     let report = mittler_gateway::seed::seed(pool)

@@ -23,6 +23,17 @@ enum Command {
     Migrate,
     /// Add the demo organisations, staff and mediators (what exists is kept).
     SeedDemo,
+    /// Make an admin account for a first production start; the password is read
+    /// from standard input (one line).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The pool the admin belongs to; made if there is none of that name.
+        #[arg(long, default_value = "Administration")]
+        pool: String,
+    },
     /// Solve a matching benchmark instance (shared/workload/FORMAT.md) offline.
     Match {
         #[arg(long)]
@@ -52,5 +63,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => mittler::run(config, shutdown).await,
         Command::Migrate => mittler::migrate(&config).await,
         Command::SeedDemo => mittler::seed_demo(&config).await,
+        Command::CreateAdmin { email, name, pool } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            mittler::create_admin(&config, &email, &name, &pool, password).await
+        }
     }
 }

@@ -7,8 +7,11 @@
 //! travels once, in `directory.user.link_issued`, to notifications, which mails it.
 //! `policy` says what a password must be.
 
+mod admin;
 pub mod policy;
 mod store;
+
+pub use admin::{CreateAdminError, create_admin};
 
 use crate::auth::{AuthUser, ClientIp, hash_password, new_token, token_hash, verify_password};
 use crate::directory::{self, User};

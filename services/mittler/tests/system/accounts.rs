@@ -69,3 +69,70 @@ async fn a_mediator_resets_and_changes_their_password_on_a_phone() {
     let client = mittler_testkit::http::ApiClient::new(app.url(""));
     client.login_with(email, "Morgennebel-im-Zwönitztal").await;
 }
+
+/// Run `mittler create-admin` against `database`, the password on standard input.
+async fn create_admin(database: &str, args: &[&str], password: &str) -> std::process::Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mittler"))
+        .arg("create-admin")
+        .args(args)
+        .env("MITTLER__DATABASE__URL", database)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mittler");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{password}\n").as_bytes())
+        .await
+        .expect("password");
+    drop(stdin);
+    child.wait_with_output().await.expect("output")
+}
+
+#[tokio::test]
+async fn the_first_admin_of_an_empty_installation_is_made_from_the_command_line() {
+    let env = TestEnv::start().await;
+    let database = env.db.url.clone();
+    let args = [
+        "--email",
+        "it@landesamt.example",
+        "--name",
+        "Anna Admin",
+        "--pool",
+        "Landespool Sachsen",
+    ];
+    // A password that is easy to guess is refused, and nothing is made.
+    let refused = create_admin(&database, &args, "passwort1234").await;
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not acceptable"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let made = create_admin(&database, &args, "Schneeflocken-über-Oberwiesenthal").await;
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    // The same address again is refused.
+    let again = create_admin(&database, &args, "Schneeflocken-über-Oberwiesenthal").await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+
+    // The admin signs in, and creates the pool's first organisation.
+    let app = TestApp::spawn(env.config(), mittler::run_on).await;
+    let client = mittler_testkit::http::ApiClient::new(app.url(""));
+    let token = client
+        .login_with("it@landesamt.example", "Schneeflocken-über-Oberwiesenthal")
+        .await;
+    let me: Value = client.get("/api/v1/me", &token).await;
+    assert_eq!(me["role"], "admin");
+    let pools: Vec<Value> = client.get("/api/v1/organisations", &token).await;
+    assert_eq!(pools.len(), 1, "only the admin's pool; no demo data");
+    assert_eq!(pools[0]["name"], "Landespool Sachsen");
+    assert_eq!(pools[0]["kind"], "pool");
+}
