@@ -210,6 +210,19 @@ try {
     await axe(coordinator, name);
     if (name === "people (search)") await shoot(coordinator, "people");
   }
+  // A pool's spreadsheet with a mistake, then a right one, only checked: the problem
+  // is named by line and column, and nothing is written.
+  await coordinator.goto(`${input.base}/mediators`);
+  const csv = (rows) => ({ name: "pool.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n"), "utf8") });
+  const header = "Name;E-Mail;Anrede;Sprachen;Einsatzformen;PLZ;Breitengrad;Längengrad";
+  await coordinator.setInputFiles("#import-file", csv([header, "Lina Berg;lina.berg@example.org;w;elbisch;Video;04109;51,3;12,3"]));
+  await coordinator.click("form[data-upload] button[value=check]");
+  result.import_problem = (await (await coordinator.waitForSelector("[data-upload-result] li")).textContent()).trim();
+  await coordinator.setInputFiles("#import-file", csv([header, "Lina Berg;lina.berg@example.org;w;uk:geschult;Video;04109;51,3;12,3"]));
+  await coordinator.click("form[data-upload] button[value=check]");
+  await coordinator.waitForFunction(() => document.querySelector("[data-upload-result]").textContent.includes("Geprüft"));
+  result.import_checked = (await coordinator.textContent("[data-upload-result]")).trim();
+  await axe(coordinator, "mediators (import checked)");
   await coordinator.goto(`${input.base}/statistics${input.statistics_query}`);
   result.statistics_total = Number(await coordinator.textContent("table tbody tr td"));
   await requester.click("a[hreflang=en]");

@@ -82,40 +82,10 @@ pub fn validate_calendar(calendar: &Calendar) -> Result<(), RpcFault> {
     Ok(())
 }
 
-/// Check a profile's values.
+/// Check a profile's values (the rules are the contract's, shared with the import).
 pub fn validate_profile(profile: &MediatorProfile) -> Result<(), RpcFault> {
-    if profile.display_name.trim().is_empty() || profile.display_name.chars().count() > 200 {
-        return Err(invalid("display_name", text!("field.length", max = 200)));
+    match profile.problems().into_iter().next() {
+        Some((field, text)) => Err(invalid(&field, text)),
+        None => Ok(()),
     }
-    if !profile.email.contains('@') || profile.email.len() > 254 {
-        return Err(invalid("email", text!("field.email")));
-    }
-    let mut codes = HashSet::new();
-    for (i, skill) in profile.languages.iter().enumerate() {
-        if !codes.insert(&skill.code) {
-            return Err(invalid(
-                &format!("languages[{i}].code"),
-                text!("field.twice"),
-            ));
-        }
-    }
-    if !(-90.0..=90.0).contains(&profile.home.lat) {
-        return Err(invalid("home.lat", text!("field.latitude")));
-    }
-    if !(-180.0..=180.0).contains(&profile.home.lon) {
-        return Err(invalid("home.lon", text!("field.longitude")));
-    }
-    if !(0.0..=1000.0).contains(&profile.max_travel_km) {
-        return Err(invalid(
-            "max_travel_km",
-            text!("field.from_to", min = 0, max = 1000),
-        ));
-    }
-    if !(0..=7 * 24 * 60).contains(&profile.max_minutes_per_week) {
-        return Err(invalid(
-            "max_minutes_per_week",
-            text!("field.from_to", min = 0, max = 10080),
-        ));
-    }
-    Ok(())
 }

@@ -173,6 +173,52 @@
     buttons.forEach(function (b) { b.disabled = on; if (on) b.setAttribute("aria-busy", "true"); else b.removeAttribute("aria-busy"); });
   }
 
+  // ---- a file sent as it is (a CSV import): the button pressed says whether it is
+  // only checked (`value="check"`); problems are listed line by line.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-upload]");
+    if (!form) return;
+    event.preventDefault();
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    var out = form.querySelector("[data-upload-result]");
+    clearErrors(form);
+    if (!file) { showProblem(form, { detail: form.getAttribute("data-t-choose") }, 0); return; }
+    var check = event.submitter && event.submitter.value === "check";
+    var url = form.getAttribute("data-upload") + (check ? "?dry_run=true" : "");
+    busy(form, true);
+    file.text().then(function (text) {
+      var h = { "Accept": "application/json", "Content-Type": "text/csv; charset=utf-8",
+        "Accept-Language": document.documentElement.lang || "de" };
+      if (csrf) h["X-CSRF-Token"] = csrf;
+      return fetch(url, { method: "POST", headers: h, credentials: "same-origin", body: text });
+    }).then(function (res) {
+      return res.text().then(function (body) {
+        var json = null;
+        try { json = body ? JSON.parse(body) : null; } catch (e) { json = null; }
+        return { ok: res.ok, status: res.status, json: json };
+      });
+    }).then(function (res) {
+      busy(form, false);
+      out.textContent = "";
+      if (res.ok && check) {
+        out.textContent = form.getAttribute("data-t-checked").replace("{n}", res.json.mediators.length);
+      } else if (res.ok) {
+        then(form, res.json);
+      } else {
+        var list = document.createElement("ul");
+        ((res.json && res.json.errors) || []).forEach(function (error) {
+          var m = /^lines\[(\d+)\]\.(.*)$/.exec(error.field || "");
+          var li = document.createElement("li");
+          li.textContent = (m ? form.getAttribute("data-t-line").replace("{n}", m[1]) + ", " + m[2] + ": " : "") + error.message;
+          list.appendChild(li);
+        });
+        showProblem(form, { detail: res.json && res.json.detail }, res.status);
+        out.appendChild(list);
+      }
+    }, function () { busy(form, false); showProblem(form, null, 0); });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-api]");
     if (!form) return;

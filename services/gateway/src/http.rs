@@ -18,6 +18,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 
 /// The largest request body the API accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest file an import takes.
+pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -31,7 +33,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         people::list, people::deactivate, people::activate,
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
-        mediators::get_availability, mediators::put_availability,
+        mediators::get_availability, mediators::put_availability, mediators::import::import,
         offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back,
         notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
         notifications::deliveries, rooms::links, rooms::signal,
@@ -108,6 +110,10 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/offers/{id}/accept", post(offers::accept))
         .route("/offers/{id}/decline", post(offers::decline))
         .route("/mediators", get(mediators::list).post(mediators::create))
+        .route(
+            "/mediators/import",
+            post(mediators::import::import).layer(DefaultBodyLimit::max(IMPORT_BODY_BYTES)),
+        )
         .route(
             "/mediators/me/availability",
             get(mediators::get_my_availability).put(mediators::put_my_availability),

@@ -133,6 +133,46 @@ impl MediatorProfile {
         }
     }
 
+    /// What the profile's values may not be (the wire format checked the shapes),
+    /// each with its field: one set of rules for availability, which stores
+    /// profiles, and for the gateway, which checks an import before anything is
+    /// written.
+    pub fn problems(&self) -> Vec<(String, crate::text::Text)> {
+        use crate::text;
+        let mut problems = Vec::new();
+        if self.display_name.trim().is_empty() || self.display_name.chars().count() > 200 {
+            problems.push(("display_name".into(), text!("field.length", max = 200)));
+        }
+        if !self.email.contains('@') || self.email.len() > 254 {
+            problems.push(("email".into(), text!("field.email")));
+        }
+        let mut codes = std::collections::HashSet::new();
+        for (i, skill) in self.languages.iter().enumerate() {
+            if !codes.insert(&skill.code) {
+                problems.push((format!("languages[{i}].code"), text!("field.twice")));
+            }
+        }
+        if !(-90.0..=90.0).contains(&self.home.lat) {
+            problems.push(("home.lat".into(), text!("field.latitude")));
+        }
+        if !(-180.0..=180.0).contains(&self.home.lon) {
+            problems.push(("home.lon".into(), text!("field.longitude")));
+        }
+        if !(0.0..=1000.0).contains(&self.max_travel_km) {
+            problems.push((
+                "max_travel_km".into(),
+                text!("field.from_to", min = 0, max = 1000),
+            ));
+        }
+        if !(0..=7 * 24 * 60).contains(&self.max_minutes_per_week) {
+            problems.push((
+                "max_minutes_per_week".into(),
+                text!("field.from_to", min = 0, max = 10080),
+            ));
+        }
+        problems
+    }
+
     /// Whether the mediator is an active member of `pool` and takes work at all.
     pub fn serves(&self, pool: OrganisationId) -> bool {
         self.active && self.pools.iter().any(|m| m.pool_id == pool && m.active)

@@ -2,6 +2,7 @@
 //! coordinators' view of their pool's mediators (an admin's of all), and creating
 //! and editing profiles.
 
+pub mod import;
 mod membership;
 
 use crate::auth::AuthUser;
@@ -27,7 +28,7 @@ fn own_mediator(user: &AuthUser) -> Result<MediatorId, ApiError> {
 }
 
 /// The pool whose mediators `user` manages (`None`: an admin, every pool).
-fn managed_pool(user: &AuthUser) -> Result<Option<OrganisationId>, ApiError> {
+pub(crate) fn managed_pool(user: &AuthUser) -> Result<Option<OrganisationId>, ApiError> {
     user.mediator_scope(text!("role.coordinators_mediators"))
 }
 
@@ -262,15 +263,32 @@ pub async fn create(
     user: AuthUser,
     body: JsonBody<NewMediatorBody>,
 ) -> Result<Response, ApiError> {
-    let viewer = managed_pool(&user)?;
     let NewMediatorBody { profile, locale } = body.value;
-    let locale = locale.unwrap_or_else(|| "de".into());
+    let created = create_mediator(
+        &state,
+        &user,
+        profile,
+        locale.unwrap_or_else(|| "de".into()),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+/// A new mediator in the pools `user` may give them, and their invited account: the
+/// API's, the import's.
+pub(crate) async fn create_mediator(
+    state: &AppState,
+    user: &AuthUser,
+    profile: ProfileInput,
+    locale: String,
+) -> Result<MediatorProfile, ApiError> {
+    let viewer = managed_pool(user)?;
     if !matches!(locale.as_str(), "de" | "en") {
         return Err(ApiError::field("locale", text!("field.locale")));
     }
     let standing =
         membership::after_edit(&[], &profile, viewer).map_err(|e| ApiError::Validation(vec![e]))?;
-    check_pools(&state, &standing.pools).await?;
+    check_pools(state, &standing.pools).await?;
     let pool = state.pool();
     if directory::email_in_use(pool, profile.email.trim()).await? {
         return Err(ApiError::Conflict(text!("directory.email_taken")));
@@ -292,14 +310,10 @@ pub async fn create(
     };
     // The account (and its invitation) is committed only once the profile exists.
     let mut tx = pool.begin().await?;
-    crate::accounts::create_invited(&mut tx, &state, &account).await?;
+    crate::accounts::create_invited(&mut tx, state, &account).await?;
     let stored = state.call::<PutProfile>(&profile).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(membership::as_seen_by(stored, viewer)),
-    )
-        .into_response())
+    Ok(membership::as_seen_by(stored, viewer))
 }
 
 /// One mediator's profile (coordinators).

@@ -68,6 +68,7 @@ fn managing(user: &AuthUser) -> Result<(), ApiError> {
     params(PeopleQuery),
     responses(
         (status = 200, body = People),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
     ),
@@ -76,8 +77,10 @@ fn managing(user: &AuthUser) -> Result<(), ApiError> {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(query): Query<PeopleQuery>,
+    query: Result<Query<PeopleQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<People>, ApiError> {
+    let Query(query) = query
+        .map_err(|e| ApiError::BadRequest(text!("problem.query_invalid", error = e.body_text())))?;
     people(&state, &user, &query).await.map(Json)
 }
 

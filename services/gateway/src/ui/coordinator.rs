@@ -312,6 +312,23 @@ async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Mar
             p class="hint" { (l.t("mediators.invited")) }
             button type="submit" class="primary" { (l.t("mediators.create")) }
         }
+        // A pool's spreadsheet: checked line by line, written only whole.
+        form data-upload="/api/v1/mediators/import" data-then="reload" data-done=(l.t("import.done"))
+            data-t-checked=(l.t("import.checked")) data-t-line=(l.t("import.line"))
+            data-t-choose=(l.t("import.choose")) novalidate class="stack" {
+            h2 { (l.t("import.title")) }
+            p { (l.t("import.lead")) }
+            div class="form-errors" role="alert" {}
+            div data-upload-result aria-live="polite" {}
+            p {
+                label for="import-file" { (l.t("import.file")) }
+                input id="import-file" name="file" type="file" accept=".csv,text/csv" required;
+            }
+            div class="row" {
+                button type="submit" value="check" { (l.t("import.check")) }
+                button type="submit" value="write" class="primary" { (l.t("import.write")) }
+            }
+        }
     };
     Ok(layout(&page, &l.t("mediators.title"), content))
 }

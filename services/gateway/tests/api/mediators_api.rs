@@ -470,3 +470,97 @@ async fn a_deactivated_mediator_is_signed_out_at_once_loses_open_offers_and_take
         .await;
     api.login(&email).await;
 }
+
+/// POST a CSV file to the import.
+async fn import(api: &Api, token: &str, query: &str, file: &str) -> (StatusCode, Value) {
+    let response = api
+        .http
+        .post(api.url(&format!("/api/v1/mediators/import{query}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(file.to_owned())
+        .send()
+        .await
+        .expect("import");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_pools_spreadsheet_is_checked_line_by_line_and_imported_only_whole() {
+    let api = Api::start_with_mail().await;
+    let coordinator = api.login(COORDINATOR).await;
+    let count = || async {
+        api.get::<Vec<Value>>("/api/v1/mediators", &coordinator)
+            .await
+            .len()
+    };
+    let good = "\u{feff}Name;E-Mail;Anrede;Sprachen;Einsatzformen;PLZ;Breitengrad;Längengrad;Fahrweg km\n\
+        Dilan Rashid;dilan.rashid@example.org;w;ckb:zertifiziert, ar;Video, vor Ort;04109;51,3397;12,3731;40\n\
+        Ahmad Karimi;ahmad.karimi@example.org;m;prs:geschult;Telefon;01067;51,05;13,74;\n";
+
+    // A dry run checks and writes nothing.
+    let (status, report) = import(&api, &coordinator, "?dry_run=true", good).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["mediators"].as_array().map(Vec::len), Some(2));
+    assert_eq!(count().await, 30);
+
+    // A file with problems: each by line and column, and nothing written.
+    let bad = "Name;E-Mail;Anrede;Sprachen;Einsatzformen;PLZ;Breitengrad;Längengrad\n\
+        Dilan Rashid;dilan.rashid@example.org;w;ckb;Video;04109;51,3;12,3\n\
+        Kaputt;kaputt@example.org;w;uk\n\
+        Elb Isch;elb@example.org;d;elbisch;Video;04109;51,3;12,3\n\
+        Doppelt;Dilan.Rashid@example.org;w;ckb;Video;04109;51,3;12,3\n\
+        Olena Kovalenko;olena.kovalenko@mittler-demo.example;w;uk;Video;04109;51,3;12,3\n";
+    let (status, problem) = import(&api, &coordinator, "", bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        field_errors(&problem),
+        ["lines[3].line", "lines[4].languages", "lines[5].email"]
+    );
+    assert_eq!(count().await, 30, "nothing written");
+    // An address that has an account is found once the lines themselves are right.
+    let taken = "Name;E-Mail;Anrede;Sprachen;Einsatzformen;PLZ;Breitengrad;Längengrad\n\
+        Olena Kovalenko;olena.kovalenko@mittler-demo.example;w;uk;Video;04109;51,3;12,3\n";
+    let (status, problem) = import(&api, &coordinator, "", taken).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["lines[2].email"]);
+    assert_eq!(problem["errors"][0]["key"], "directory.email_taken");
+
+    // Not CSV, not a coordinator.
+    let response = api
+        .http
+        .post(api.url("/api/v1/mediators/import"))
+        .bearer_auth(&coordinator)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let requester = api.login(REQUESTER_ABH).await;
+    assert_eq!(
+        import(&api, &requester, "", good).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The good file is written: two mediators in the pool, each invited.
+    let (status, report) = import(&api, &coordinator, "", good).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(count().await, 32);
+    let id = report["mediators"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let dilan: Value = api
+        .get(&format!("/api/v1/mediators/{id}"), &coordinator)
+        .await;
+    assert_eq!(dilan["languages"][0]["qualification"], "certified");
+    assert_eq!(dilan["modalities"], json!(["video", "on_site"]));
+    assert_eq!(dilan["pools"][0]["active"], true);
+    api.accept_invitation("ahmad.karimi@example.org", "Kardamom-und-Safran-im-Tee")
+        .await;
+    api.login_with("ahmad.karimi@example.org", "Kardamom-und-Safran-im-Tee")
+        .await;
+}

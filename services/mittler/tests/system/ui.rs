@@ -81,6 +81,18 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         assert!(bad.is_empty(), "{page}: {bad:#?}");
     }
 
+    // The import: a problem by line and column, then a clean check; nothing written.
+    assert!(
+        result["import_problem"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Zeile 2, languages:")),
+        "{result:#}"
+    );
+    assert_eq!(
+        result["import_checked"],
+        "Geprüft: 1 Personen, jede Zeile stimmt."
+    );
+
     // Sign-in: the English switch, and a refusal that says why.
     assert_eq!(result["login_en"], "Sign in");
     // The pages' clock is the system's, also when make test-at moved it.
