@@ -77,7 +77,7 @@ wait_ready() {
 
 load() {
   "$bin/mittler-load" --base "http://$http" --nats "$MITTLER__NATS__URL" --instance "$instance" \
-    --mediators "$mediators" "$@"
+    --mediators "$mediators" --mail "http://127.0.0.1:$mail_web" "$@"
 }
 
 echo

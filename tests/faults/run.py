@@ -259,7 +259,8 @@ def main():
         load = subprocess.Popen(
             [os.path.join(BIN, "mittler-load"), "--base", gateway, "--nats", f"nats://127.0.0.1:{cluster.nodes[0]['port']}",
              "--instance", args.instance, "--mediators", str(args.mediators), "--rate", str(args.rate),
-             "--seconds", str(args.seconds), "--on-demand", "0", "--race", "0"],
+             "--seconds", str(args.seconds), "--on-demand", "0", "--race", "0",
+             "--mail", f"http://127.0.0.1:{mail_web}"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # The faults start once the load runs (after its mediators have signed in).
         while True:

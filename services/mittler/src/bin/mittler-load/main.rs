@@ -3,7 +3,8 @@
 //!
 //! Set-up: a coordinator adds three requesting organisations to the pool, with an
 //! account each, and creates the mediators of a `../shared/workload/` instance
-//! (languages, gender, home, modalities; available every day); everyone signs in. Then, for `--seconds`: requesters post bookings at `--rate` per
+//! (languages, gender, home, modalities; available every day); each new account's
+//! invitation is followed from the mail sink (`--mail`), and everyone signs in. Then, for `--seconds`: requesters post bookings at `--rate` per
 //! second; every mediator who gets an offer accepts it through the API (the first
 //! wins, the rest get 409); and `--on-demand` times per run a handful of mediators
 //! go online and an on-demand video call rings them.
@@ -70,6 +71,10 @@ struct Args {
     reuse: bool,
     #[arg(long, default_value = "mittler-demo")]
     password: String,
+    /// The mail sink's web address (`deploy/local/mail_sink.py`): the accounts the run
+    /// adds are invited by mail, and their links are followed from there.
+    #[arg(long, default_value = "http://127.0.0.1:8025")]
+    mail: String,
     /// A file created when the set-up is done and the bookings begin (a profiler
     /// waits for it, so that the sign-ins stay out of the profile).
     #[arg(long)]
@@ -79,8 +84,8 @@ struct Args {
 /// Requesting organisations the run adds to the pool, one account each.
 const ORGANISATIONS: usize = 3;
 const COORDINATOR: &str = "koordination@sprachmittlerpool-sachsen.example";
-/// The password of every account the run adds.
-const MEDIATOR_PASSWORD: &str = "load-test-password-1";
+/// The password of every account the run adds (set through its invitation).
+const MEDIATOR_PASSWORD: &str = "Lastprobe-mit-vielen-Vermittlungen-7";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -116,6 +121,8 @@ async fn main() -> anyhow::Result<()> {
     let mut languages: Vec<String> = Vec::new();
     // (instance id, e-mail, takes video calls)
     let mut accounts: Vec<(String, String, bool)> = Vec::new();
+    // The accounts this run created: their invitations are followed.
+    let mut invited: Vec<String> = Vec::new();
     let started = Instant::now();
     for m in &mediators {
         let id = m["id"].as_str().unwrap_or("m");
@@ -145,7 +152,6 @@ async fn main() -> anyhow::Result<()> {
                     "max_minutes_per_week": 10_080,
                     "accepts_same_day": true,
                 },
-                "initial_password": MEDIATOR_PASSWORD,
             });
             let (status, created) = api
                 .call(
@@ -159,6 +165,7 @@ async fn main() -> anyhow::Result<()> {
                 bail!("creating mediator {id}: {status} {created}");
             }
             if status == 201 {
+                invited.push(email.clone());
                 let mid = created["id"].as_str().context("id")?.to_owned();
                 let (status, body) = api
                     .call(
@@ -176,6 +183,7 @@ async fn main() -> anyhow::Result<()> {
         let video = modalities.iter().any(|m| m.as_str() == Some("video"));
         accounts.push((id.to_owned(), email, video));
     }
+    measure::accept_invitations(&api, &args.mail, &invited, MEDIATOR_PASSWORD).await?;
     eprintln!(
         "set-up: {} mediators in {:.1} s",
         accounts.len(),
@@ -282,14 +290,15 @@ async fn main() -> anyhow::Result<()> {
                 reqwest::Method::POST,
                 &format!("/api/v1/organisations/{org_id}/users"),
                 Some(&coordinator),
-                Some(
-                    &json!({"email": email, "name": format!("Office {i}"), "role": "requester",
-                    "initial_password": MEDIATOR_PASSWORD}),
-                ),
+                Some(&json!({"email": email, "name": format!("Office {i}"), "role": "requester"})),
             )
             .await?;
         if status != 201 && status != 409 {
             bail!("adding the requester of {name}: {status} {body}");
+        }
+        if status == 201 {
+            measure::accept_invitations(&api, &args.mail, &[email.clone()], MEDIATOR_PASSWORD)
+                .await?;
         }
         requesters.push(api.login(&email, MEDIATOR_PASSWORD).await?);
     }

@@ -53,6 +53,64 @@ impl Api {
     }
 }
 
+/// Set `password` for each of `emails` through the invitation mailed to it, read
+/// from the mail sink at `mail` (waiting up to two minutes for the mails).
+pub(crate) async fn accept_invitations(
+    api: &Api,
+    mail: &str,
+    emails: &[String],
+    password: &str,
+) -> anyhow::Result<()> {
+    let mut waiting: std::collections::HashSet<String> = emails.iter().cloned().collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !waiting.is_empty() {
+        let mails: Vec<Value> = api
+            .http
+            .get(format!("{}/api/mails", mail.trim_end_matches('/')))
+            .send()
+            .await
+            .context("the mail sink")?
+            .json()
+            .await?;
+        for m in &mails {
+            let to = m["to"].as_str().unwrap_or_default().to_lowercase();
+            let text = m["text"].as_str().unwrap_or_default();
+            let Some(email) = waiting.iter().find(|e| to.contains(e.as_str())).cloned() else {
+                continue;
+            };
+            let Some(at) = text.rfind("/password/") else {
+                continue;
+            };
+            let token: String = text[at + "/password/".len()..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            let (status, body) = api
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/auth/password-reset/{token}"),
+                    None,
+                    Some(&json!({"password": password})),
+                )
+                .await?;
+            if status != 204 {
+                bail!("setting the password of {email}: {status} {body}");
+            }
+            waiting.remove(&email);
+        }
+        if !waiting.is_empty() {
+            if std::time::Instant::now() > deadline {
+                bail!(
+                    "no invitation reached the mail sink for {} accounts",
+                    waiting.len()
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
