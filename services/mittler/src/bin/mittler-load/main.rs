@@ -297,8 +297,13 @@ async fn main() -> anyhow::Result<()> {
             bail!("adding the requester of {name}: {status} {body}");
         }
         if status == 201 {
-            measure::accept_invitations(&api, &args.mail, &[email.clone()], MEDIATOR_PASSWORD)
-                .await?;
+            measure::accept_invitations(
+                &api,
+                &args.mail,
+                std::slice::from_ref(&email),
+                MEDIATOR_PASSWORD,
+            )
+            .await?;
         }
         requesters.push(api.login(&email, MEDIATOR_PASSWORD).await?);
     }
