@@ -59,6 +59,8 @@ if [ "$tests" = 1 ]; then
   pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
   command -v st >/dev/null 2>&1 || "${pip[@]}" schemathesis
   python3 -c "import yaml" 2>/dev/null || "${pip[@]}" pyyaml
+  # The OpenID Connect provider the single sign-on tests sign in at.
+  python3 -c "import oidc_provider_mock" 2>/dev/null || "${pip[@]}" "oidc-provider-mock==0.3.4"
   command -v cargo-nextest >/dev/null 2>&1 || cargo nextest --version >/dev/null 2>&1 \
     || echo "cargo-nextest is missing: the Rust tests run with cargo test" >&2
   # The dependency check (deny.toml): licences, sources, and known advisories.

@@ -275,41 +275,68 @@ pub async fn login(
     };
     directory::record_login(pool, &email, client_ip.as_deref(), true).await?;
 
+    let opened = open_session(&state, &user, true).await?;
+    tracing::info!(user_id = %user.id, role = user.role.as_str(), "signed in");
+    let body = LoginResponse {
+        token: opened.bearer.unwrap_or_default(),
+        csrf_token: opened.csrf,
+        user: Me::from(&user),
+    };
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, opened.cookie);
+    Ok(response)
+}
+
+/// A new sign-in: the browser session's cookie and CSRF token, and an API token.
+pub(crate) struct Opened {
+    /// The `Set-Cookie` value of the session.
+    pub cookie: HeaderValue,
+    pub csrf: String,
+    pub bearer: Option<String>,
+}
+
+/// Open a browser session for `user` (and, with `bearer`, an API token).
+pub(crate) async fn open_session(
+    state: &AppState,
+    user: &User,
+    bearer: bool,
+) -> Result<Opened, ApiError> {
+    let auth = &state.auth;
     let (cookie_token, cookie_hash) = new_token();
-    let (bearer_token, bearer_hash) = new_token();
     let csrf = new_token().0;
-    let session_expires = Utc::now() + Duration::hours(auth.session_hours);
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool().begin().await?;
     directory::insert_session(
         &mut *tx,
         &cookie_hash,
         user.id,
         SessionKind::Cookie,
         Some(&csrf),
-        session_expires,
+        Utc::now() + Duration::hours(auth.session_hours),
     )
     .await?;
-    directory::insert_session(
-        &mut *tx,
-        &bearer_hash,
-        user.id,
-        SessionKind::Bearer,
-        None,
-        Utc::now() + Duration::days(auth.token_days),
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(user_id = %user.id, role = user.role.as_str(), "signed in");
-
-    let cookie = session_cookie(&cookie_token, auth.session_hours * 3600, auth.cookie_secure);
-    let body = LoginResponse {
-        token: bearer_token,
-        csrf_token: csrf,
-        user: Me::from(&user),
+    let bearer = if bearer {
+        let (bearer_token, bearer_hash) = new_token();
+        directory::insert_session(
+            &mut *tx,
+            &bearer_hash,
+            user.id,
+            SessionKind::Bearer,
+            None,
+            Utc::now() + Duration::days(auth.token_days),
+        )
+        .await?;
+        Some(bearer_token)
+    } else {
+        None
     };
-    let mut response = (StatusCode::OK, Json(body)).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(response)
+    tx.commit().await?;
+    Ok(Opened {
+        cookie: session_cookie(&cookie_token, auth.session_hours * 3600, auth.cookie_secure),
+        csrf,
+        bearer,
+    })
 }
 
 fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {

@@ -5,7 +5,7 @@
 //! Layout: `http` builds the router and the OpenAPI document; `state` is what every
 //! handler reaches (and `AppState::call` the one way to ask a service); `auth` signs
 //! people in and says who is asking; `accounts` invites, resets and changes
-//! passwords; `tenancy` says what they may reach (the tenant
+//! passwords; `oidc` signs people in through an OpenID Connect issuer; `tenancy` says what they may reach (the tenant
 //! scope's one home); `bookings` is the booking API (`bookings::intake` checks what
 //! people send); `mediators` the
 //! mediators' calendars, presence and profiles; `people` the accounts coordinators
@@ -26,6 +26,7 @@ pub mod live;
 pub mod mediators;
 pub mod notifications;
 pub mod offers;
+pub mod oidc;
 pub mod organisations;
 pub mod people;
 pub mod problem;

@@ -1,8 +1,9 @@
-//! The gateway's `[auth]` settings, and its view of `[dispatch]` (the configured
+//! The gateway's `[auth]` and `[oidc]` settings, and its view of `[dispatch]` (the configured
 //! dispatch policy it shows as the default).
 
 use mittler_contracts::booking::DispatchDefaults;
 use mittler_platform::config::Settings;
+use secrecy::SecretString;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -48,6 +49,47 @@ impl Default for AuthConfig {
 
 impl Settings for AuthConfig {
     const SECTION: &'static str = "auth";
+}
+
+/// `[oidc]`: single sign-on with an OpenID Connect issuer (authorization code with
+/// PKCE). Off while `issuer_url` is empty; local passwords work either way.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct OidcConfig {
+    /// The issuer, e.g. `https://sso.example/realms/mittler` (its discovery document
+    /// is read from `/.well-known/openid-configuration` below it).
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    /// Mittler's public address; the issuer sends people back to
+    /// `{public_url}/auth/oidc/callback`.
+    pub public_url: String,
+    /// Scopes asked for besides `openid`.
+    pub scopes: Vec<String>,
+    /// A claim (in the ID token or the user info) that names the role: `requester`,
+    /// `coordinator` or `admin`, applied where the account's organisation allows it.
+    /// Empty: roles are kept as the directory has them.
+    pub role_claim: String,
+    /// The button on the sign-in page.
+    pub label: String,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            issuer_url: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            scopes: vec!["email".into(), "profile".into()],
+            role_claim: String::new(),
+            label: String::new(),
+        }
+    }
+}
+
+impl Settings for OidcConfig {
+    const SECTION: &'static str = "oidc";
 }
 
 /// The policy part of `[dispatch]`, read as the booking service reads it.

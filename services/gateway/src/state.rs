@@ -1,7 +1,8 @@
 //! What every handler and page may reach: the platform (database pool, NATS,
 //! settings), and the one way to ask another service.
 
-use crate::settings::{AuthConfig, DispatchView};
+use crate::oidc::Oidc;
+use crate::settings::{AuthConfig, DispatchView, OidcConfig};
 use mittler_contracts::Rpc;
 use mittler_contracts::booking::DispatchDefaults;
 use mittler_platform::Platform;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     /// The dispatch policy of the `[dispatch]` settings.
     pub dispatch: DispatchDefaults,
+    /// Single sign-on, when `[oidc]` names an issuer.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 impl AppState {
@@ -25,6 +28,7 @@ impl AppState {
         Ok(Self {
             auth: Arc::new(platform.settings::<AuthConfig>()?),
             dispatch: platform.settings::<DispatchView>()?.0,
+            oidc: Oidc::new(platform.settings::<OidcConfig>()?)?.map(Arc::new),
             platform,
         })
     }

@@ -6,7 +6,7 @@ pub mod matcher;
 use anyhow::Context as _;
 use mittler_availability::settings::AvailabilityConfig;
 use mittler_booking::settings::DispatchConfig;
-use mittler_gateway::settings::AuthConfig;
+use mittler_gateway::settings::{AuthConfig, OidcConfig};
 use mittler_notifications::settings::NotificationsConfig;
 use mittler_platform::config::Settings;
 use mittler_platform::{CancellationToken, Config, Platform, Tasks};
@@ -24,8 +24,9 @@ fn section<T: Settings + std::fmt::Debug>(config: &Config) -> anyhow::Result<(St
 }
 
 /// Every service's section of the settings, once.
-const SECTIONS: [(&str, Section); 5] = [
+const SECTIONS: [(&str, Section); 6] = [
     (AuthConfig::SECTION, section::<AuthConfig>),
+    (OidcConfig::SECTION, section::<OidcConfig>),
     (DispatchConfig::SECTION, section::<DispatchConfig>),
     (AvailabilityConfig::SECTION, section::<AvailabilityConfig>),
     (SessionsConfig::SECTION, section::<SessionsConfig>),

@@ -11,6 +11,7 @@
 
 pub mod calendar;
 pub mod http;
+pub mod oidc;
 
 use anyhow::{Context as _, bail};
 use mittler_platform::Config;
@@ -398,10 +399,22 @@ impl TestApp {
         F: FnOnce(tokio::net::TcpListener, Config, CancellationToken) -> Fut,
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
+        Self::spawn_knowing_url(config, |_, _| {}, run_on).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings that need the app's own address (its
+    /// `http://127.0.0.1:port`), given to `configure` before the start.
+    pub async fn spawn_knowing_url<C, F, Fut>(mut config: Config, configure: C, run_on: F) -> Self
+    where
+        C: FnOnce(&mut Config, &str),
+        F: FnOnce(tokio::net::TcpListener, Config, CancellationToken) -> Fut,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
+        configure(&mut config, &format!("http://{addr}"));
         let shutdown = CancellationToken::new();
         let handle = tokio::spawn(run_on(listener, config, shutdown.clone()));
         let app = Self {

@@ -53,6 +53,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_page))
+        .route("/auth/oidc/login", get(crate::oidc::login))
+        .route("/auth/oidc/callback", get(crate::oidc::callback))
         .route("/lang/{code}", get(switch_language))
         .route("/feed", get(feed_page))
         .route("/ui/events", get(events::events))
@@ -144,7 +146,7 @@ pub fn url_encode(text: &str) -> String {
 }
 
 /// Only paths of this site are followed after sign-in or a language switch.
-fn local_path(next: Option<&str>) -> String {
+pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
             path.to_owned()
@@ -407,10 +409,25 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-async fn login_page(headers: HeaderMap, Query(query): Query<NextQuery>) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    pub next: Option<String>,
+    /// Why a single sign-on came back without signing in.
+    pub sso: Option<String>,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let l = lang_of(&headers, None);
     let next = local_path(query.next.as_deref());
     let then = format!("go:{next}");
+    let sso_reason = query
+        .sso
+        .as_deref()
+        .filter(|r| matches!(*r, "no_account" | "expired" | "refused" | "failed"));
     bare(
         l,
         &l.t("login.title"),
@@ -418,6 +435,17 @@ async fn login_page(headers: HeaderMap, Query(query): Query<NextQuery>) -> Respo
             main id="main" class="narrow" {
                 h1 { "Mittler" }
                 p class="lead" { (l.t("login.lead")) }
+                @if let Some(reason) = sso_reason {
+                    p role="alert" class="notice bad" { (l.t(&format!("login.sso_{reason}"))) }
+                }
+                @if let Some(oidc) = state.oidc.as_deref() {
+                    p {
+                        a class="button primary" href=(format!("/auth/oidc/login?next={}", url_encode(&next))) {
+                            (oidc.label().map_or_else(|| l.t("login.sso"), str::to_owned))
+                        }
+                    }
+                    p class="hint" { (l.t("login.or_password")) }
+                }
                 form data-api="/api/v1/auth/login" data-then=(then) novalidate {
                     div class="form-errors" role="alert" {}
                     p {

@@ -11,4 +11,5 @@ mod offers_api;
 mod ops;
 mod pools_api;
 mod reports_api;
+mod sso_api;
 mod ui_pages;

@@ -136,3 +136,63 @@ async fn the_first_admin_of_an_empty_installation_is_made_from_the_command_line(
     assert_eq!(pools[0]["name"], "Landespool Sachsen");
     assert_eq!(pools[0]["kind"], "pool");
 }
+
+#[tokio::test]
+async fn a_coordinator_signs_in_through_the_issuer_in_the_browser() {
+    let provider = mittler_testkit::oidc::TestOidc::start()
+        .await
+        .expect("OpenID provider");
+    provider
+        .set_user(
+            "kc-katrin",
+            json!({"email": "koordination@sprachmittlerpool-sachsen.example", "email_verified": true}),
+        )
+        .await
+        .expect("claims");
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let issuer = provider.issuer();
+    let app = TestApp::spawn_knowing_url(
+        env.config(),
+        |config, url| {
+            config.set_value("oidc.issuer_url", issuer.as_str());
+            config.set_value("oidc.client_id", "mittler");
+            config.set_value("oidc.client_secret", "geheim");
+            config.set_value("oidc.public_url", url);
+            config.set_value("oidc.label", "Mit dem Landeskonto anmelden");
+        },
+        mittler::run_on,
+    )
+    .await;
+    let screenshots = std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        dir.display().to_string()
+    });
+    let input = json!({"base": app.url(""), "subject": "kc-katrin", "screenshots": screenshots});
+    let result = browser_script("sso.mjs", &input).await;
+    assert_eq!(result["ok"], true, "{result:#}");
+    assert_eq!(result["errors"], json!([]), "{result:#}");
+    for (page, violations) in result["axe"].as_object().expect("axe results") {
+        let bad: Vec<&Value> = violations
+            .as_array()
+            .expect("violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(bad.is_empty(), "{page}: {bad:#?}");
+    }
+    assert_eq!(result["button"], "Mit dem Landeskonto anmelden");
+    assert_eq!(result["at_issuer"], "/oauth2/authorize");
+    assert_eq!(result["landed"], "/feed");
+    assert!(
+        result["who"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("Katrin Lehmann")),
+        "{result:#}"
+    );
+}
