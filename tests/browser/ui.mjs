@@ -209,6 +209,7 @@ try {
     await coordinator.goto(`${input.base}${path}`);
     await axe(coordinator, name);
     if (name === "people (search)") await shoot(coordinator, "people");
+    if (name === "organisations") await shoot(coordinator, "organisations");
   }
   // A pool's spreadsheet with a mistake, then a right one, only checked: the problem
   // is named by line and column, and nothing is written.

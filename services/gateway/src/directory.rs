@@ -23,6 +23,8 @@ pub struct Organisation {
     pub pool_id: Option<OrganisationId>,
     #[schema(value_type = String, example = "Europe/Berlin")]
     pub time_zone: TimeZone,
+    /// Switched off: its people neither sign in nor book.
+    pub active: bool,
 }
 
 struct OrganisationRow {
@@ -31,6 +33,7 @@ struct OrganisationRow {
     kind: String,
     pool_id: Option<OrganisationId>,
     time_zone: String,
+    active: bool,
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
@@ -54,6 +57,7 @@ impl Organisation {
             kind: row.kind.parse()?,
             pool_id: row.pool_id,
             time_zone: TimeZone::parse(&row.time_zone)?,
+            active: row.active,
         })
     }
 }
@@ -73,6 +77,53 @@ pub async fn insert_organisation(
     )
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Rename an organisation or change its zone; false if the name is taken.
+pub async fn update_organisation(
+    db: impl PgExecutor<'_>,
+    id: OrganisationId,
+    name: &str,
+    time_zone: TimeZone,
+) -> Result<bool, sqlx::Error> {
+    match sqlx::query!(
+        "UPDATE directory.organisations SET name = $2, time_zone = $3 WHERE id = $1",
+        id.as_uuid(),
+        name,
+        time_zone.name(),
+    )
+    .execute(db)
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
+/// Switch an organisation on or off; off ends its people's sessions at once.
+pub async fn set_organisation_active(
+    conn: &mut sqlx::PgConnection,
+    id: OrganisationId,
+    active: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE directory.organisations SET active = $2 WHERE id = $1",
+        id.as_uuid(),
+        active,
+    )
+    .execute(&mut *conn)
+    .await?;
+    if !active {
+        sqlx::query!(
+            "DELETE FROM directory.auth_sessions WHERE user_id IN \
+             (SELECT id FROM directory.users WHERE organisation_id = $1)",
+            id.as_uuid(),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -101,7 +152,7 @@ pub async fn organisation(
 ) -> anyhow::Result<Option<Organisation>> {
     let row: Option<OrganisationRow> = sqlx::query_as!(
         OrganisationRow,
-        r#"SELECT id AS "id: OrganisationId", name, kind, pool_id AS "pool_id: OrganisationId", time_zone FROM directory.organisations WHERE id = $1"#,
+        r#"SELECT id AS "id: OrganisationId", name, kind, pool_id AS "pool_id: OrganisationId", time_zone, active FROM directory.organisations WHERE id = $1"#,
         id.as_uuid(),
     )
     .fetch_optional(db)
@@ -149,7 +200,7 @@ pub async fn organisations(
     let ids: Option<Vec<Uuid>> = scope.map(|ids| ids.iter().map(|id| id.as_uuid()).collect());
     let rows: Vec<OrganisationRow> = sqlx::query_as!(
         OrganisationRow,
-        r#"SELECT id AS "id: OrganisationId", name, kind, pool_id AS "pool_id: OrganisationId", time_zone FROM directory.organisations
+        r#"SELECT id AS "id: OrganisationId", name, kind, pool_id AS "pool_id: OrganisationId", time_zone, active FROM directory.organisations
            WHERE $1::uuid[] IS NULL OR id = ANY($1) ORDER BY name"#,
         ids.as_deref(),
     )
@@ -253,7 +304,8 @@ pub async fn user_by_id(db: impl PgExecutor<'_>, id: UserId) -> anyhow::Result<O
     let row: Option<UserRow> = sqlx::query_as!(
         UserRow,
         r#"SELECT id AS "id: UserId", organisation_id AS "organisation_id: OrganisationId", email, name, role, locale, mediator_id AS "mediator_id: MediatorId", password_hash
-           FROM directory.users WHERE id = $1 AND active"#,
+           FROM directory.users u WHERE id = $1 AND active
+             AND EXISTS (SELECT 1 FROM directory.organisations o WHERE o.id = u.organisation_id AND o.active)"#,
         id.as_uuid(),
     )
     .fetch_optional(db)
@@ -266,7 +318,8 @@ pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> anyhow::Resu
     let row: Option<UserRow> = sqlx::query_as!(
         UserRow,
         r#"SELECT id AS "id: UserId", organisation_id AS "organisation_id: OrganisationId", email, name, role, locale, mediator_id AS "mediator_id: MediatorId", password_hash
-           FROM directory.users WHERE lower(email) = lower($1) AND active"#,
+           FROM directory.users u WHERE lower(email) = lower($1) AND active
+             AND EXISTS (SELECT 1 FROM directory.organisations o WHERE o.id = u.organisation_id AND o.active)"#,
         email,
     )
     .fetch_optional(db)
@@ -329,7 +382,8 @@ pub async fn session(
         r#"SELECT s.csrf_token, u.id AS "id: UserId", u.organisation_id AS "organisation_id: OrganisationId",
                   u.email, u.name, u.role, u.locale, u.mediator_id AS "mediator_id: MediatorId", u.password_hash
            FROM directory.auth_sessions s JOIN directory.users u ON u.id = s.user_id
-           WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > now() AND u.active"#,
+           JOIN directory.organisations o ON o.id = u.organisation_id
+           WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > now() AND u.active AND o.active"#,
         token_hash,
         kind.as_str(),
     )

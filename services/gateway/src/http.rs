@@ -29,7 +29,8 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         accounts::request_reset, accounts::reset, accounts::change,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
-        organisations::create, organisations::add_user,
+        organisations::create, organisations::add_user, organisations::update,
+        organisations::deactivate, organisations::activate,
         people::list, people::deactivate, people::activate,
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
@@ -83,6 +84,18 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route(
             "/organisations",
             get(bookings::organisations).post(organisations::create),
+        )
+        .route(
+            "/organisations/{id}",
+            axum::routing::put(organisations::update),
+        )
+        .route(
+            "/organisations/{id}/deactivate",
+            post(organisations::deactivate),
+        )
+        .route(
+            "/organisations/{id}/activate",
+            post(organisations::activate),
         )
         .route("/organisations/{id}/users", post(organisations::add_user))
         .route("/users", get(people::list))

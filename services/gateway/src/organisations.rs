@@ -227,6 +227,7 @@ pub async fn create(
         kind: body.kind,
         pool_id,
         time_zone,
+        active: true,
     };
     if !directory::insert_new_organisation(pool, &organisation)
         .await
@@ -236,6 +237,152 @@ pub async fn create(
     }
     tracing::info!(organisation_id = %organisation.id, by = %user.id(), "organisation added");
     Ok((StatusCode::CREATED, Json(organisation)).into_response())
+}
+
+/// An organisation's name and zone.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationEdit {
+    #[schema(example = "Jugendamt Zwickau")]
+    pub name: String,
+    /// IANA zone.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
+}
+
+/// An organisation the caller may change: an authority or carrier of a coordinator's
+/// pool; any organisation for an admin. Another pool's is 404.
+async fn changeable(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+) -> Result<directory::Organisation, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        text!("role.coordinators_organisations"),
+    )?;
+    let id: OrganisationId = id.parse().map_err(|_| ApiError::NotFound)?;
+    if !user.booking_scope(state).await?.allows(id) {
+        return Err(ApiError::NotFound);
+    }
+    let organisation = directory::organisation(state.pool(), id)
+        .await
+        .map_err(ApiError::Internal)?
+        .ok_or(ApiError::NotFound)?;
+    if organisation.kind == OrganisationKind::Pool && user.role() != Role::Admin {
+        return Err(ApiError::Forbidden(text!("role.admins_pools")));
+    }
+    Ok(organisation)
+}
+
+/// Rename an organisation or change its zone (coordinators of its pool; admins, also
+/// for pools).
+#[utoipa::path(
+    put, path = "/api/v1/organisations/{id}", tag = "directory",
+    params(("id" = String, Path, description = "Organisation id")),
+    request_body = OrganisationEdit,
+    responses(
+        (status = 200, body = directory::Organisation),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator, or a pool", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation in your pool", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A value is not acceptable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: JsonBody<OrganisationEdit>,
+) -> Result<Json<directory::Organisation>, ApiError> {
+    let organisation = changeable(&state, &user, &id).await?;
+    let mut errors = Vec::new();
+    let name = body.value.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", text!("field.length", max = 200)));
+    }
+    let time_zone = TimeZone::parse(body.value.time_zone.trim()).unwrap_or_else(|_| {
+        errors.push(FieldError::new("time_zone", text!("field.time_zone")));
+        TimeZone::BERLIN
+    });
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if !directory::update_organisation(state.pool(), organisation.id, &name, time_zone).await? {
+        return Err(ApiError::Conflict(text!("directory.name_taken")));
+    }
+    Ok(Json(directory::Organisation {
+        name,
+        time_zone,
+        ..organisation
+    }))
+}
+
+/// Switch an organisation off: its people are signed out at once and can neither
+/// sign in nor book; what it booked stays (coordinators of its pool; admins).
+#[utoipa::path(
+    post, path = "/api/v1/organisations/{id}/deactivate", tag = "directory",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses(
+        (status = 204, description = "Switched off"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator, or a pool", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation in your pool", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Your own organisation", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn deactivate(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    set_active(&state, &user, &id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Switch an organisation on again.
+#[utoipa::path(
+    post, path = "/api/v1/organisations/{id}/activate", tag = "directory",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses(
+        (status = 204, description = "Active again"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator, or a pool", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation in your pool", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Your own organisation", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn activate(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    set_active(&state, &user, &id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Switch an organisation the caller may change: the API's and the page's.
+pub async fn set_active(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+    active: bool,
+) -> Result<(), ApiError> {
+    let organisation = changeable(state, user, id).await?;
+    if organisation.id == user.user.organisation_id {
+        return Err(ApiError::Conflict(text!("directory.not_your_organisation")));
+    }
+    let mut tx = state.pool().begin().await?;
+    directory::set_organisation_active(&mut tx, organisation.id, active).await?;
+    tx.commit().await?;
+    tracing::info!(organisation_id = %organisation.id, active, by = %user.id(), "organisation switched");
+    Ok(())
 }
 
 /// A new account in an organisation.

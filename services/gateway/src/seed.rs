@@ -310,6 +310,7 @@ pub async fn seed(pool: &PgPool) -> anyhow::Result<SeedReport> {
             kind,
             pool_id: pool_of.map(|p| OrganisationId(id(p))),
             time_zone: berlin,
+            active: true,
         };
         directory::insert_organisation(&mut *tx, &org).await?;
         if let Some((address, postal_code, latitude, longitude)) = site(n) {

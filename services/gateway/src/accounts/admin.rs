@@ -64,6 +64,7 @@ pub async fn create_admin(
                 kind: OrganisationKind::Pool,
                 pool_id: None,
                 time_zone: TimeZone::BERLIN,
+                active: true,
             };
             directory::insert_organisation(&mut *tx, &pool).await?;
             pool.id

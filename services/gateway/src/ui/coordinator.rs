@@ -354,14 +354,46 @@ async fn organisations_page(State(state): State<AppState>, page: Page) -> Result
                     th scope="col" { (l.t("organisations.kind")) }
                     th scope="col" { (l.t("organisations.pool")) }
                     th scope="col" { (l.t("organisations.zone")) }
+                    th scope="col" { (l.t("people.state")) }
                 } }
                 tbody {
                     @for o in &organisations {
+                        @let mine = o.id == page.user.user.organisation_id;
+                        @let may = !mine && (o.kind != mittler_types::OrganisationKind::Pool || page.user.role() == Role::Admin);
                         tr {
-                            td { (o.name) }
+                            td {
+                                (o.name)
+                                @if may {
+                                    details class="edit" {
+                                        summary { (l.t("organisations.edit")) }
+                                        form data-api=(format!("/api/v1/organisations/{}", o.id)) data-method="PUT"
+                                            data-then="reload" data-done=(l.t("js.saved")) novalidate class="stack" {
+                                            div class="form-errors" role="alert" {}
+                                            p { label for=(format!("name-{}", o.id)) { (l.t("organisations.name")) }
+                                                input id=(format!("name-{}", o.id)) name="name" value=(o.name) required; }
+                                            p { label for=(format!("zone-{}", o.id)) { (l.t("organisations.zone")) }
+                                                input id=(format!("zone-{}", o.id)) name="time_zone" value=(o.time_zone.name()) required; }
+                                            button type="submit" { (l.t("organisations.save")) }
+                                        }
+                                    }
+                                }
+                            }
                             td { (l.t(&format!("organisation_kind.{}", code(&o.kind)))) }
                             td { (o.pool_id.and_then(|p| pools.get(&p).cloned()).unwrap_or_else(|| "–".into())) }
                             td { (o.time_zone.name()) }
+                            td {
+                                (l.t(if o.active { "people.active" } else { "people.deactivated" }))
+                                @if may {
+                                    " "
+                                    @let action = if o.active { "deactivate" } else { "activate" };
+                                    button type="button" class="link"
+                                        data-post=(format!("/api/v1/organisations/{}/{action}", o.id)) data-then="reload"
+                                        data-confirm=[o.active.then(|| l.tf("organisations.deactivate_confirm", &[("name", &o.name)]))]
+                                        aria-label=(l.tf(&format!("people.{action}_label"), &[("name", &o.name)])) {
+                                        (l.t(&format!("people.{action}")))
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -516,6 +516,7 @@ async fn add_other_pool(api: &Api) -> String {
         kind: OrganisationKind::Pool,
         pool_id: None,
         time_zone: TimeZone::BERLIN,
+        active: true,
     };
     directory::insert_organisation(pool, &org)
         .await

@@ -164,3 +164,118 @@ async fn a_coordinator_adds_an_organisation_and_its_requester_who_books() {
             .any(|o| o["id"] == json!(id))
     );
 }
+
+#[tokio::test]
+async fn coordinators_rename_and_switch_off_their_pools_organisations() {
+    let api = Api::start().await;
+    let coordinator = api.login(COORDINATOR).await;
+    let orgs: Vec<serde_json::Value> = api.get("/api/v1/organisations", &coordinator).await;
+    let find = |name: &str| {
+        orgs.iter()
+            .find(|o| o["name"].as_str().is_some_and(|n| n.contains(name)))
+            .unwrap_or_else(|| panic!("{name}"))["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let abh = find("Ausländerbehörde");
+    let pool = find("Sprach- und Integrationsmittlerpool");
+    let path = |id: &str, tail: &str| format!("/api/v1/organisations/{id}{tail}");
+
+    // Renamed, with a zone; a taken name and a wrong zone are refused.
+    let (status, renamed) = api
+        .call(
+            Method::PUT,
+            &path(&abh, ""),
+            Some(&coordinator),
+            Some(json!({"name": "Landratsamt Erzgebirgskreis – Ausländerbehörde Annaberg", "time_zone": "Europe/Berlin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(
+        renamed["name"],
+        "Landratsamt Erzgebirgskreis – Ausländerbehörde Annaberg"
+    );
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &path(&abh, ""),
+            Some(&coordinator),
+            Some(json!({"name": "Jobcenter Chemnitz", "time_zone": "Europe/Berlin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, problem) = api
+        .call(
+            Method::PUT,
+            &path(&abh, ""),
+            Some(&coordinator),
+            Some(json!({"name": "", "time_zone": "Mars/Olympus"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["name", "time_zone"]);
+    // A pool is the admins' to change.
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &path(&pool, ""),
+            Some(&coordinator),
+            Some(json!({"name": "Anders", "time_zone": "Europe/Berlin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Switched off: its people are signed out at once and cannot sign in or book.
+    let requester = api.login(REQUESTER_ABH).await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path(&abh, "/deactivate"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api
+        .call(Method::GET, "/api/v1/me", Some(&requester), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": REQUESTER_ABH, "password": mittler_testkit::http::DEMO_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let listed: Vec<serde_json::Value> = api.get("/api/v1/organisations", &coordinator).await;
+    assert!(
+        listed
+            .iter()
+            .any(|o| o["id"] == abh.as_str() && o["active"] == false)
+    );
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path(&abh, "/activate"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    api.login(REQUESTER_ABH).await;
+
+    // Nobody switches off their own organisation.
+    let admin = api.login(ADMIN).await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &path(&pool, "/deactivate"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

@@ -246,6 +246,33 @@ async fn two_pools_keep_their_mediators_organisations_and_bookings_apart() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    // Nor another pool's organisations.
+    let abh_org = orgs_a
+        .iter()
+        .find(|o| o["kind"] == "authority")
+        .expect("an authority of pool A")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for (method, tail, body) in [
+        (
+            Method::PUT,
+            "",
+            Some(json!({"name": "Übernommen", "time_zone": "Europe/Berlin"})),
+        ),
+        (Method::POST, "/deactivate", None),
+    ] {
+        let (status, _) = api
+            .call(
+                method,
+                &format!("/api/v1/organisations/{abh_org}{tail}"),
+                Some(&coordinator_b),
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{tail}");
+    }
+
     // A booking of pool A is offered to pool A's Sorani speaker only.
     let (status, booking_a) = api.book(&requester_a, sorani(2)).await;
     assert_eq!(status, StatusCode::CREATED, "{booking_a}");
