@@ -76,7 +76,7 @@ try {
   await shoot(page, "profile");
   await page.fill("#current-password", "Abendrot-über-der-Zschopau");
   await page.fill("#new-password", "Morgennebel-im-Zwönitztal");
-  await page.click("button[type=submit]");
+  await page.click("form[data-api='/api/v1/auth/password'] button[type=submit]");
   await page.waitForLoadState("load");
   result.after_change = await (await page.waitForSelector("#toast.show")).textContent();
   await shoot(page, "profile-changed");

@@ -26,7 +26,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
     info(title = "Mittler API", version = "1", description = "Booking interpreters and language mediators. Problem texts come in German when the request asks for it with `Accept-Language: de`."),
     paths(
         auth::login, auth::logout, auth::me,
-        accounts::request_reset, accounts::reset, accounts::change,
+        accounts::request_reset, accounts::reset, accounts::change, accounts::profile::put_me,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
         organisations::create, organisations::add_user, organisations::update,
@@ -73,7 +73,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
+        .route("/me", get(auth::me).put(accounts::profile::put_me))
         .route("/auth/password-reset", post(accounts::request_reset))
         .route("/auth/password-reset/{token}", post(accounts::reset))
         .route("/auth/password", post(accounts::change))

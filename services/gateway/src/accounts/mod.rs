@@ -9,6 +9,7 @@
 
 mod admin;
 pub mod policy;
+pub mod profile;
 mod store;
 
 pub use admin::{CreateAdminError, create_admin};

@@ -1,9 +1,11 @@
 //! The account pages: asking for a reset link, setting a password through an
 //! invitation's or a reset's link, and the signed-in person's profile with the
-//! change of password. The forms send to the same API as any client.
+//! change of name, language (and a mediator's phone, languages, travel radius and
+//! mail choice) and of password. The forms send to the same API as any client.
 
 use super::i18n::Lang;
-use super::{Page, bare, lang_of, layout};
+use super::{OrPage, Page, UiError, bare, lang_of, layout};
+use crate::problem::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -11,6 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, html};
+use mittler_contracts::availability::{GetProfile, MediatorRef};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -95,17 +98,68 @@ async fn set_page(
     bare(l, &title, content).into_response()
 }
 
-async fn profile_page(page: Page) -> Markup {
+async fn profile_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
     let l = page.l;
     let user = &page.user.user;
-    layout(
+    let profile = match user.mediator_id {
+        Some(mediator_id) => Some(
+            state
+                .call::<GetProfile>(&MediatorRef { mediator_id })
+                .await
+                .map_err(ApiError::from)
+                .or_page(l)?,
+        ),
+        None => None,
+    };
+    Ok(layout(
         &page,
         &l.t("profile.title"),
         html! {
             dl class="facts" {
-                dt { (l.t("profile.name")) } dd { (user.name) }
                 dt { (l.t("login.email")) } dd { (user.email) }
                 dt { (l.t("profile.role")) } dd { (l.t(&format!("role.{}", user.role.as_str()))) }
+            }
+            form data-api="/api/v1/me" data-method="PUT" data-then="reload"
+                data-done=(l.t("js.saved")) novalidate class="stack" {
+                h2 { (l.t("profile.details")) }
+                div class="form-errors" role="alert" {}
+                p { label for="p-name" { (l.t("profile.name")) }
+                    input id="p-name" name="name" value=(user.name) autocomplete="name" required; }
+                p {
+                    label for="p-locale" { (l.t("profile.locale")) }
+                    select id="p-locale" name="locale" {
+                        @for code in super::i18n::LANGUAGES {
+                            option value=(code) selected[*code == user.locale] { (l.language(code)) }
+                        }
+                    }
+                }
+                @if let Some(profile) = &profile {
+                    p { label for="p-phone" { (l.t("profile.phone")) }
+                        input id="p-phone" name="mediator.phone" type="tel" autocomplete="tel"
+                            value=[profile.phone.as_deref()]; }
+                    fieldset data-array="mediator.languages" {
+                        legend { (l.t("profile.languages")) }
+                        @for skill in &profile.languages {
+                            label class="choice" {
+                                input type="checkbox" name="mediator.languages[]" value=(skill.code.as_str()) checked;
+                                (l.language(skill.code.as_str())) " ("
+                                (l.t(&format!("qualification.{}", super::code(&skill.qualification)))) ")"
+                            }
+                        }
+                        p { label for="p-new-language" { (l.t("profile.add_language")) }
+                            input id="p-new-language" name="mediator.languages[]" autocomplete="off"
+                                aria-describedby="p-language-hint"; }
+                        p id="p-language-hint" class="hint" { (l.t("profile.language_hint")) }
+                    }
+                    p { label for="p-km" { (l.t("mediators.max_km")) }
+                        input id="p-km" name="mediator.max_travel_km" type="number" data-type="number"
+                            min="0" max="1000" value=(profile.max_travel_km); }
+                    p { label class="choice" {
+                        input type="checkbox" name="mediator.notify_by_email" checked[profile.notify_by_email];
+                        (l.t("profile.notify_by_email"))
+                    } }
+                }
+                button type="submit" class="primary" { (l.t("profile.save")) }
             }
             section aria-labelledby="change-password" {
                 h2 id="change-password" { (l.t("profile.change_password")) }
@@ -125,5 +179,5 @@ async fn profile_page(page: Page) -> Markup {
                 }
             }
         },
-    )
+    ))
 }

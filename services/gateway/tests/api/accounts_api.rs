@@ -445,3 +445,78 @@ async fn coordinators_find_and_switch_off_the_people_of_their_pool() {
         .await;
     assert_eq!(profile["active"], false);
 }
+
+#[tokio::test]
+async fn people_change_their_name_and_language_and_mediators_their_profile() {
+    let api = Api::start().await;
+    let requester = api.login(REQUESTER_ABH).await;
+    let (status, me) = api
+        .call(
+            Method::PUT,
+            "/api/v1/me",
+            Some(&requester),
+            Some(json!({"name": "Sabine Neumann-Ritter", "locale": "en"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let me: serde_json::Value = api.get("/api/v1/me", &requester).await;
+    assert_eq!(me["name"], "Sabine Neumann-Ritter");
+    assert_eq!(me["locale"], "en");
+    let (status, problem) = api
+        .call(
+            Method::PUT,
+            "/api/v1/me",
+            Some(&requester),
+            Some(json!({"name": "", "locale": "fr", "mediator": {"languages": [], "max_travel_km": 5, "notify_by_email": true}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["name", "locale", "mediator"]);
+
+    // A mediator: phone, travel radius, mail choice, and languages — a new one as lay,
+    // the pool's qualification of the others kept.
+    let mediator = api.login(MEDIATOR).await;
+    let before: serde_json::Value = api.get("/api/v1/me", &mediator).await;
+    let kept = before["languages"][0].clone();
+    let (status, me) = api
+        .call(
+            Method::PUT,
+            "/api/v1/me",
+            Some(&mediator),
+            Some(
+                json!({"name": "Olena Kovalenko", "locale": "de", "mediator": {
+                "phone": "0341 555 1234", "languages": [kept["code"], "fa"],
+                "max_travel_km": 25, "notify_by_email": false}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["languages"][0], kept);
+    assert_eq!(me["languages"][1]["qualification"], "lay");
+    let coordinator = api.login(COORDINATOR).await;
+    let profile: serde_json::Value = api
+        .get(
+            &format!(
+                "/api/v1/mediators/{}",
+                me["mediator_id"].as_str().expect("id")
+            ),
+            &coordinator,
+        )
+        .await;
+    assert_eq!(profile["phone"], "0341 555 1234");
+    assert_eq!(profile["max_travel_km"], 25.0);
+    assert_eq!(profile["notify_by_email"], false);
+    let (status, problem) = api
+        .call(
+            Method::PUT,
+            "/api/v1/me",
+            Some(&mediator),
+            Some(
+                json!({"name": "Olena Kovalenko", "locale": "de", "mediator": {
+                "languages": ["fa"], "max_travel_km": 5000, "notify_by_email": true}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&problem), ["mediator.max_travel_km"]);
+}
