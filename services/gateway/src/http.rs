@@ -31,7 +31,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
         organisations::create, organisations::add_user, organisations::update,
         organisations::deactivate, organisations::activate,
-        people::list, people::deactivate, people::activate,
+        people::list, people::update, people::deactivate, people::activate,
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability, mediators::import::import,
@@ -99,6 +99,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         )
         .route("/organisations/{id}/users", post(organisations::add_user))
         .route("/users", get(people::list))
+        .route("/users/{id}", axum::routing::put(people::update))
         .route("/users/{id}/deactivate", post(people::deactivate))
         .route("/users/{id}/activate", post(people::activate))
         .route(

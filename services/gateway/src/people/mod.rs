@@ -122,6 +122,75 @@ pub async fn people(
     })
 }
 
+/// A person's name and language, as a coordinator corrects them.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonEdit {
+    pub name: String,
+    /// `de` or `en`.
+    pub locale: String,
+}
+
+/// Correct a person's name or language (coordinators of their pool; admins). A
+/// mediator's name is their profile's, changed with the profile.
+#[utoipa::path(
+    put, path = "/api/v1/users/{id}", tag = "directory",
+    params(("id" = String, Path, description = "User id")),
+    request_body = PersonEdit,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator, or an admin's account", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account in your pool", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A value is not acceptable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: crate::json::JsonBody<PersonEdit>,
+) -> Result<StatusCode, ApiError> {
+    managing(&user)?;
+    let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let account = store::account(state.pool(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !user
+        .booking_scope(&state)
+        .await?
+        .allows(account.organisation_id)
+    {
+        return Err(ApiError::NotFound);
+    }
+    if account.role == Role::Admin && user.role() != Role::Admin {
+        return Err(ApiError::Forbidden(text!("role.admins_admins")));
+    }
+    let PersonEdit { name, locale } = body.value;
+    let name = name.trim().to_owned();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(crate::problem::FieldError::new(
+            "name",
+            text!("field.length", max = 200),
+        ));
+    }
+    if !matches!(locale.as_str(), "de" | "en") {
+        errors.push(crate::problem::FieldError::new(
+            "locale",
+            text!("field.locale"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    store::set_name_and_locale(state.pool(), id, &name, &locale).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Switch an account off.
 #[utoipa::path(
     post, path = "/api/v1/users/{id}/deactivate", tag = "directory",

@@ -129,3 +129,20 @@ pub async fn set_active(
     }
     Ok(())
 }
+
+pub async fn set_name_and_locale(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    name: &str,
+    locale: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE directory.users SET name = $2, locale = $3 WHERE id = $1",
+        id.as_uuid(),
+        name,
+        locale,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

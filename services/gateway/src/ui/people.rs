@@ -65,7 +65,29 @@ async fn people_page(
                 tbody {
                     @for p in &found.items {
                         tr {
-                            td { (p.name) br; span class="meta" { (p.email) } }
+                            td {
+                                (p.name) br; span class="meta" { (p.email) }
+                                @if p.mediator_id.is_none() && p.role != "admin" {
+                                    details class="edit" {
+                                        summary { (l.t("organisations.edit")) }
+                                        form data-api=(format!("/api/v1/users/{}", p.id)) data-method="PUT"
+                                            data-then="reload" data-done=(l.t("js.saved")) novalidate class="stack" {
+                                            div class="form-errors" role="alert" {}
+                                            p { label for=(format!("name-{}", p.id)) { (l.t("profile.name")) }
+                                                input id=(format!("name-{}", p.id)) name="name" value=(p.name) required; }
+                                            p {
+                                                label for=(format!("locale-{}", p.id)) { (l.t("profile.locale")) }
+                                                select id=(format!("locale-{}", p.id)) name="locale" {
+                                                    @for code in super::i18n::LANGUAGES {
+                                                        option value=(code) selected[*code == p.locale] { (l.language(code)) }
+                                                    }
+                                                }
+                                            }
+                                            button type="submit" { (l.t("organisations.save")) }
+                                        }
+                                    }
+                                }
+                            }
                             td { (p.organisation) }
                             td { (l.t(&format!("role.{}", p.role))) }
                             td {

@@ -385,6 +385,31 @@ async fn coordinators_find_and_switch_off_the_people_of_their_pool() {
         StatusCode::OK
     );
 
+    // A coordinator corrects a name and a language.
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{}", requester["id"].as_str().expect("id")),
+            Some(&coordinator),
+            Some(serde_json::json!({"name": "Frank Schubert-Lange", "locale": "en"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let listed: serde_json::Value = api
+        .get(&format!("/api/v1/users?q={REQUESTER_ABH_2}"), &coordinator)
+        .await;
+    assert_eq!(listed["items"][0]["name"], "Frank Schubert-Lange");
+    assert_eq!(listed["items"][0]["locale"], "en");
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{}", requester["id"].as_str().expect("id")),
+            Some(&coordinator),
+            Some(serde_json::json!({"name": "", "locale": "fr"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Not oneself, not an admin, not an unknown id; not for requesters.
     let own = person(COORDINATOR);
     let (status, _) = api
