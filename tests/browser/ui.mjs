@@ -221,7 +221,7 @@ try {
   result.import_problem = (await (await coordinator.waitForSelector("[data-upload-result] li")).textContent()).trim();
   await coordinator.setInputFiles("#import-file", csv([header, "Lina Berg;lina.berg@example.org;w;uk:geschult;Video;04109;51,3;12,3"]));
   await coordinator.click("form[data-upload] button[value=check]");
-  await coordinator.waitForFunction(() => document.querySelector("[data-upload-result]").textContent.includes("Geprüft"));
+  await coordinator.waitForFunction(() => document.querySelector("[data-upload-result]").textContent.includes("Jede Zeile"));
   result.import_checked = (await coordinator.textContent("[data-upload-result]")).trim();
   await axe(coordinator, "mediators (import checked)");
   await coordinator.goto(`${input.base}/statistics${input.statistics_query}`);

@@ -307,6 +307,20 @@ async fn two_pools_keep_their_mediators_organisations_and_bookings_apart() {
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
+    // Each pool's statistics count its own booking only.
+    let (from, to) = month_of(working_day(2));
+    let period = format!(
+        "/api/v1/statistics?from={}&to={}",
+        query_instant(from),
+        query_instant(to)
+    );
+    for token in [&coordinator_a, &coordinator_b] {
+        let stats: Value = api.get(&period, token).await;
+        assert_eq!(stats["total"]["bookings"], 1, "{stats}");
+    }
+    let all: Value = api.get(&period, &admin).await;
+    assert_eq!(all["total"]["bookings"], 2, "an admin sees both pools");
+
     // Nor can a coordinator assign another pool's mediator.
     let (status, problem) = api
         .call(

@@ -90,7 +90,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(
         result["import_checked"],
-        "Geprüft: 1 Personen, jede Zeile stimmt."
+        "Jede Zeile stimmt. Personen in der Datei: 1."
     );
 
     // Sign-in: the English switch, and a refusal that says why.
