@@ -299,6 +299,22 @@ pub async fn email_in_use(db: impl PgExecutor<'_>, email: &str) -> Result<bool, 
     .await
 }
 
+/// Which of `emails` have an account (active or not), lower-cased: one statement
+/// for a whole import.
+pub async fn emails_in_use(
+    db: impl PgExecutor<'_>,
+    emails: &[&str],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let lowered: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    let found: Vec<String> = sqlx::query_scalar!(
+        r#"SELECT lower(email) AS "email!" FROM directory.users WHERE lower(email) = ANY($1)"#,
+        &lowered,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
 /// An active user by id.
 pub async fn user_by_id(db: impl PgExecutor<'_>, id: UserId) -> anyhow::Result<Option<User>> {
     let row: Option<UserRow> = sqlx::query_as!(

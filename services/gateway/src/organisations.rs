@@ -5,7 +5,7 @@
 use crate::auth::AuthUser;
 use crate::directory;
 use crate::json::JsonBody;
-use crate::problem::{ApiError, FieldError, Problem};
+use crate::problem::{ApiError, FieldError, Problem, check_locale, checked_name};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -172,10 +172,7 @@ pub async fn create(
     )?;
     let body = body.value;
     let mut errors = Vec::new();
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", text!("field.length", max = 200)));
-    }
+    let name = checked_name(&body.name, &mut errors);
     let time_zone = match body.time_zone.as_deref().map(TimeZone::parse) {
         None => TimeZone::BERLIN,
         Some(Ok(zone)) => zone,
@@ -301,10 +298,7 @@ pub async fn update(
 ) -> Result<Json<directory::Organisation>, ApiError> {
     let organisation = changeable(&state, &user, &id).await?;
     let mut errors = Vec::new();
-    let name = body.value.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", text!("field.length", max = 200)));
-    }
+    let name = checked_name(&body.value.name, &mut errors);
     let time_zone = TimeZone::parse(body.value.time_zone.trim()).unwrap_or_else(|_| {
         errors.push(FieldError::new("time_zone", text!("field.time_zone")));
         TimeZone::BERLIN
@@ -455,10 +449,7 @@ pub async fn add_user(
     if !email.contains('@') || email.len() > 254 {
         errors.push(FieldError::new("email", text!("field.email")));
     }
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", text!("field.length", max = 200)));
-    }
+    let name = checked_name(&body.name, &mut errors);
     let allowed = match organisation.kind {
         OrganisationKind::Pool => matches!(body.role, Role::Coordinator),
         _ => matches!(body.role, Role::Requester),
@@ -467,9 +458,7 @@ pub async fn add_user(
         errors.push(FieldError::new("role", text!("directory.role_in_kind")));
     }
     let locale = body.locale.unwrap_or_else(|| "de".into());
-    if !matches!(locale.as_str(), "de" | "en") {
-        errors.push(FieldError::new("locale", text!("field.locale")));
-    }
+    check_locale(&locale, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

@@ -26,6 +26,23 @@ pub struct FieldError {
     pub args: BTreeMap<String, String>,
 }
 
+/// `name` trimmed; a problem in `errors` unless it has 1 to 200 characters (the
+/// rule of every person's and organisation's name).
+pub fn checked_name(name: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", text!("field.length", max = 200)));
+    }
+    name.to_owned()
+}
+
+/// A problem in `errors` unless the pages and mails speak `locale`.
+pub fn check_locale(locale: &str, errors: &mut Vec<FieldError>) {
+    if !crate::ui::i18n::LANGUAGES.contains(&locale) {
+        errors.push(FieldError::new("locale", text!("field.locale")));
+    }
+}
+
 impl FieldError {
     pub fn new(field: impl Into<String>, text: Text) -> Self {
         Self {
@@ -243,6 +260,13 @@ impl From<RpcError> for ApiError {
             }
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+/// A query string that does not read: 400, saying why.
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(error: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::BadRequest(text!("problem.query_invalid", error = error.body_text()))
     }
 }
 

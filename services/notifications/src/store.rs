@@ -210,13 +210,6 @@ pub async fn claim_message(conn: &mut PgConnection) -> Result<Option<Outgoing>, 
     .await
 }
 
-/// The kinds of message whose body holds a sign-in secret: only the subject is kept
-/// once they are delivered.
-const SECRET_KINDS: [&str; 2] = [
-    crate::compose::Kind::AccountInvitation.as_str(),
-    crate::compose::Kind::PasswordReset.as_str(),
-];
-
 pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE notifications.messages SET state = 'sent', sent_at = now(), attempts = attempts + 1, \
@@ -225,7 +218,7 @@ pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Er
          html_body = CASE WHEN kind = ANY($2) THEN '' ELSE html_body END \
          WHERE id = $1",
         id,
-        &SECRET_KINDS.map(str::to_owned) as &[String],
+        &crate::compose::Kind::HOLDING_SECRETS.map(|k| k.as_str().to_owned()) as &[String],
     )
     .execute(&mut *conn)
     .await?;

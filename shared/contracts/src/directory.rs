@@ -75,18 +75,6 @@ impl LinkPurpose {
     }
 }
 
-impl std::str::FromStr for LinkPurpose {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "invitation" => Ok(LinkPurpose::Invitation),
-            "reset" => Ok(LinkPurpose::Reset),
-            other => Err(format!("'{other}' is not a link purpose")),
-        }
-    }
-}
-
 /// `directory.user.link_issued`: a single-use set-password link was made for an
 /// account; notifications mails it. The secret travels only here and in that mail
 /// (the directory keeps its hash), and stops working at `expires_at` or first use.

@@ -10,7 +10,7 @@
 mod admin;
 pub mod policy;
 pub mod profile;
-mod store;
+pub(crate) mod store;
 
 pub use admin::{CreateAdminError, create_admin};
 

@@ -5,7 +5,7 @@
 
 use crate::auth::{AuthUser, Me};
 use crate::json::JsonBody;
-use crate::problem::{ApiError, FieldError, Problem};
+use crate::problem::{ApiError, FieldError, Problem, check_locale, checked_name};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -63,14 +63,9 @@ pub async fn put_me(
         locale,
         mediator,
     } = body.value;
-    let name = name.trim().to_owned();
     let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", text!("field.length", max = 200)));
-    }
-    if !matches!(locale.as_str(), "de" | "en") {
-        errors.push(FieldError::new("locale", text!("field.locale")));
-    }
+    let name = checked_name(&name, &mut errors);
+    check_locale(&locale, &mut errors);
     let profile = match (user.user.mediator_id, mediator) {
         (Some(mediator_id), Some(edit)) => {
             let stored = state

@@ -43,14 +43,20 @@ pub async fn use_link(
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(user) = user {
-        sqlx::query!(
-            "UPDATE directory.account_links SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-            user.as_uuid(),
-        )
-        .execute(&mut *conn)
-        .await?;
+        end_links(&mut *conn, user).await?;
     }
     Ok(user)
+}
+
+/// End every open link of `user`.
+pub async fn end_links(db: impl PgExecutor<'_>, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE directory.account_links SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+        user.as_uuid(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_password(

@@ -142,8 +142,7 @@ pub async fn list(
     user: AuthUser,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<BookingPage>, ApiError> {
-    let Query(params) = params
-        .map_err(|e| ApiError::BadRequest(text!("problem.query_invalid", error = e.body_text())))?;
+    let Query(params) = params?;
     bookings(&state, &user, params).await.map(Json)
 }
 

@@ -460,8 +460,7 @@ pub async fn import(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query
-        .map_err(|e| ApiError::BadRequest(text!("problem.query_invalid", error = e.body_text())))?;
+    let Query(query) = query?;
     let viewer = super::managed_pool(&user)?;
     let csv = headers
         .get(header::CONTENT_TYPE)
@@ -481,12 +480,13 @@ pub async fn import(
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::field("lines[1].line", text!("import.encoding")))?;
     let mut rows = read(text).map_err(ApiError::Validation)?;
-    let mut taken = Vec::new();
-    for row in &rows {
-        if directory::email_in_use(state.pool(), &row.profile.email).await? {
-            taken.push(problem(row.line, "email", text!("directory.email_taken")));
-        }
-    }
+    let emails: Vec<&str> = rows.iter().map(|row| row.profile.email.as_str()).collect();
+    let in_use = directory::emails_in_use(state.pool(), &emails).await?;
+    let taken: Vec<FieldError> = rows
+        .iter()
+        .filter(|row| in_use.contains(&row.profile.email.to_lowercase()))
+        .map(|row| problem(row.line, "email", text!("directory.email_taken")))
+        .collect();
     if !taken.is_empty() {
         return Err(ApiError::Validation(taken));
     }

@@ -283,8 +283,10 @@ pub(crate) async fn create_mediator(
     locale: String,
 ) -> Result<MediatorProfile, ApiError> {
     let viewer = managed_pool(user)?;
-    if !matches!(locale.as_str(), "de" | "en") {
-        return Err(ApiError::field("locale", text!("field.locale")));
+    let mut errors = Vec::new();
+    crate::problem::check_locale(&locale, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
     }
     let standing =
         membership::after_edit(&[], &profile, viewer).map_err(|e| ApiError::Validation(vec![e]))?;

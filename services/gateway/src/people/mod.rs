@@ -7,7 +7,7 @@
 pub mod store;
 
 use crate::auth::AuthUser;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem, check_locale, checked_name};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -79,8 +79,7 @@ pub async fn list(
     user: AuthUser,
     query: Result<Query<PeopleQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<People>, ApiError> {
-    let Query(query) = query
-        .map_err(|e| ApiError::BadRequest(text!("problem.query_invalid", error = e.body_text())))?;
+    let Query(query) = query?;
     people(&state, &user, &query).await.map(Json)
 }
 
@@ -170,20 +169,9 @@ pub async fn update(
         return Err(ApiError::Forbidden(text!("role.admins_admins")));
     }
     let PersonEdit { name, locale } = body.value;
-    let name = name.trim().to_owned();
     let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(crate::problem::FieldError::new(
-            "name",
-            text!("field.length", max = 200),
-        ));
-    }
-    if !matches!(locale.as_str(), "de" | "en") {
-        errors.push(crate::problem::FieldError::new(
-            "locale",
-            text!("field.locale"),
-        ));
-    }
+    let name = checked_name(&name, &mut errors);
+    check_locale(&locale, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

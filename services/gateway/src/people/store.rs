@@ -114,18 +114,8 @@ pub async fn set_active(
     .execute(&mut *conn)
     .await?;
     if !active {
-        sqlx::query!(
-            "DELETE FROM directory.auth_sessions WHERE user_id = $1",
-            id.as_uuid()
-        )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "UPDATE directory.account_links SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-            id.as_uuid()
-        )
-        .execute(&mut *conn)
-        .await?;
+        crate::accounts::store::revoke_sessions(&mut *conn, id, None).await?;
+        crate::accounts::store::end_links(&mut *conn, id).await?;
     }
     Ok(())
 }

@@ -81,9 +81,13 @@ impl Kind {
         }
     }
 
+    /// The kinds whose message holds a sign-in secret: only the subject is kept once
+    /// they are delivered.
+    pub const HOLDING_SECRETS: [Kind; 2] = [Kind::AccountInvitation, Kind::PasswordReset];
+
     /// Whether the message holds a sign-in secret, whose body is not kept once sent.
     pub fn holds_secret(self) -> bool {
-        matches!(self, Kind::AccountInvitation | Kind::PasswordReset)
+        Self::HOLDING_SECRETS.contains(&self)
     }
 
     /// The section in a template file.
