@@ -32,6 +32,9 @@ pub fn checked_name(name: &str, errors: &mut Vec<FieldError>) -> String {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new("name", text!("field.length", max = 200)));
+    } else if name.chars().any(char::is_control) {
+        // PostgreSQL stores no NUL, and no name needs a line break or a tab.
+        errors.push(FieldError::new("name", text!("field.control")));
     }
     name.to_owned()
 }
