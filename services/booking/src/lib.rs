@@ -4,7 +4,8 @@
 //!
 //! Layout: `lifecycle` (the state machine), `store` (the bookings table),
 //! `requests` (answers to `booking.rpc.*`), `dispatch` (ranking, offers in waves,
-//! deadlines, the accept saga), `reports` (the queue, a mediator's jobs,
+//! deadlines, the accept saga, unfilled bookings), `records` (the time record that
+//! closes every assigned booking), `reports` (the queue, a mediator's jobs,
 //! statistics).
 //!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
@@ -14,6 +15,7 @@
 pub mod dispatch;
 pub mod error;
 pub mod lifecycle;
+pub mod records;
 pub mod reports;
 pub mod requests;
 pub mod sessions;
@@ -35,6 +37,9 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     requests::Bookings::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     reports::Reports::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     dispatch::Dispatcher::new(&platform)?.spawn(&platform, &mut tasks, &shutdown);
+    let records: settings::RecordsConfig = platform.settings()?;
+    records::Records::new(platform.pool.clone(), records.clone())
+        .serve(&platform, &mut tasks, &shutdown);
     let spec = mittler_platform::consumer::ConsumerSpec {
         name: "booking-sessions".into(),
         stream: &mittler_contracts::streams::SESSION,
@@ -45,7 +50,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
     tasks.spawn(
         "session-consumer",
         platform
-            .consumer(spec, sessions::SessionEvents)
+            .consumer(spec, sessions::SessionEvents { records })
             .run(shutdown.clone()),
     );
     tasks.join(shutdown, platform.grace()).await

@@ -1,11 +1,13 @@
 //! The booking state machine: which state may follow which.
 //!
 //! ```text
-//! requested ──> offering ──> assigned ──> in_session ──> completed
-//!     │  ▲          │  ▲        │  │                        ▲
-//!     │  └──────────┴──┼────────┘  └────────────────────────┘ (time confirmed)
+//! requested ──> offering ──> assigned <──> in_session ──> completed
+//!     │  ▲          │  ▲        │  │   (room empty /         ▲
+//!     │  │          │  │        │  │    reconnect)           │
+//!     │  └──────────┴──┼────────┘  └─────────────────────────┘ (time record confirmed)
 //!     │     reschedule │ give-back / reschedule
 //!     ├──> unfilled ───┘ (manual assign)     any open state ──> cancelled
+//!     └─ (start passed unassigned, or a coordinator gave up)
 //! ```
 
 use mittler_types::BookingState::{self, *};
@@ -24,12 +26,14 @@ pub fn sources(to: BookingState) -> &'static [BookingState] {
         // Reschedule, a mediator giving the job back, or dispatch starting over.
         Requested => &[Requested, Offering, Assigned, Unfilled],
         Offering => &[Requested],
-        // An accepted offer, or a coordinator assigning by hand.
-        Assigned => &[Requested, Offering, Unfilled],
+        // An accepted offer, a coordinator assigning by hand, or the video room
+        // emptied (a reconnect starts the session again).
+        Assigned => &[Requested, Offering, Unfilled, InSession],
         InSession => &[Assigned],
-        // The session ended, or the requester confirmed the time of on-site/phone work.
+        // The time record was confirmed (by the requester, a coordinator or by rule).
         Completed => &[Assigned, InSession],
         Cancelled => &[Requested, Offering, Assigned, Unfilled],
+        // The start passed unassigned, or a coordinator gave up.
         Unfilled => &[Requested, Offering],
     }
 }

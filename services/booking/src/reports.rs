@@ -8,7 +8,7 @@ use mittler_contracts::FaultCode;
 use mittler_contracts::RpcFault;
 use mittler_contracts::booking::{
     BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Scope, Statistics,
-    StatisticsLine, StatisticsReport, StatisticsRequest,
+    StatisticsLine, StatisticsReport, StatisticsRequest, Urgency,
 };
 use mittler_contracts::text;
 use mittler_platform::{CancellationToken, Platform, Tasks};
@@ -82,15 +82,17 @@ impl Reports {
             store::unassigned(&self.pool, scope_ids(&request.scope), Utc::now(), limit).await?;
         let mut escalated = Vec::with_capacity(rows.len());
         let mut views = Vec::with_capacity(rows.len());
-        for (row, at) in rows {
+        for row in rows {
+            escalated.push(row.escalated_at());
             views.push(row.into_view()?);
-            escalated.push(at);
         }
         crate::dispatch::attach(&self.pool, &mut views).await?;
+        let now = Utc::now();
         Ok(views
             .into_iter()
             .zip(escalated)
             .map(|(booking, escalated_at)| QueueItem {
+                urgency: Urgency::of(booking.details.start, escalated_at.is_some(), now),
                 booking,
                 escalated_at,
             })

@@ -15,7 +15,7 @@ use mittler_contracts::booking::{
 use mittler_contracts::text;
 use mittler_contracts::{Envelope, Event, RpcFault};
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
-use mittler_types::{BookingId, BookingState, Modality};
+use mittler_types::{BookingId, BookingState, Modality, UserId};
 use sqlx::PgPool;
 
 /// How far in the past a start may lie (clock skew between client and server).
@@ -193,12 +193,14 @@ impl Bookings {
             &request.scope,
             BookingState::Cancelled,
             Some(&reason),
+            Some(by),
             |view, from| BookingCancelled {
                 booking_id: view.id,
                 organisation_id: view.organisation_id,
                 cancelled_by: by,
                 previous_state: from,
                 reason: reason.clone(),
+                notice_minutes: view.cancellation.as_ref().map(|c| c.notice_minutes),
             },
         )
         .await
@@ -207,13 +209,15 @@ impl Bookings {
     /// Move a booking to `to` and write the event `make_event` builds from the
     /// changed booking and its previous state, in one transaction. Refuses a
     /// transition the state machine does not allow, and a booking outside `scope`.
+    /// `reason` and `by` are recorded with a cancellation or a give-up.
     #[tracing::instrument(skip_all, fields(booking_id = %id, to = to.as_str()))]
     pub async fn transition<E: Event>(
         &self,
         id: BookingId,
         scope: &Scope,
         to: BookingState,
-        cancel_reason: Option<&str>,
+        reason: Option<&str>,
+        by: Option<UserId>,
         make_event: impl FnOnce(&BookingView, BookingState) -> E,
     ) -> Result<BookingView, BookingError> {
         let mut tx = self.pool.begin().await?;
@@ -223,7 +227,7 @@ impl Bookings {
         visible(scope, &row)?;
         let from = row.state();
         lifecycle::check(from, to)?;
-        let row = store::set_state(&mut tx, id, from, to, cancel_reason)
+        let row = store::set_state(&mut tx, id, from, to, reason, by)
             .await?
             .ok_or_else(|| {
                 BookingError::Internal(anyhow::anyhow!("locked booking changed state"))

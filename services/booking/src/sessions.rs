@@ -1,9 +1,12 @@
 //! The booking follows its video session: `session.session.started` moves it to
-//! `in_session`, `session.session.ended` to `completed` with the time record.
+//! `in_session`; `session.session.ended` (the room emptied) back to `assigned`, with
+//! the room's measured time as the claim of its time record (`records`). A
+//! reconnect starts the session again; the booking is `completed` once the record
+//! is confirmed.
 
 use crate::lifecycle;
 use crate::store;
-use mittler_contracts::booking::{BookingCompleted, BookingSessionStarted};
+use mittler_contracts::booking::BookingSessionStarted;
 use mittler_contracts::session::{SessionEnded, SessionStarted};
 use mittler_contracts::{Envelope, Event};
 use mittler_platform::consumer::{HandleError, Handler, IncomingEvent};
@@ -11,8 +14,10 @@ use mittler_platform::{Schema, outbox};
 use mittler_types::{BookingId, BookingState};
 use sqlx::PgConnection;
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SessionEvents;
+#[derive(Clone, Debug, Default)]
+pub struct SessionEvents {
+    pub records: crate::settings::RecordsConfig,
+}
 
 async fn move_to<E: Event>(
     tx: &mut PgConnection,
@@ -29,7 +34,7 @@ async fn move_to<E: Event>(
         tracing::info!(booking_id = %id, from = from.as_str(), to = to.as_str(), "session event ignored");
         return Ok(false);
     }
-    store::set_state(tx, id, from, to, None).await?;
+    store::set_state(tx, id, from, to, None, None).await?;
     outbox::enqueue(
         tx,
         Schema::BOOKING,
@@ -69,18 +74,20 @@ impl Handler for SessionEvents {
                 .decode::<SessionEnded>()
                 .map_err(HandleError::reject)?
                 .data;
-            if move_to(tx, s.booking_id, BookingState::Completed, || {
-                BookingCompleted {
-                    booking_id: s.booking_id,
-                    organisation_id: s.organisation_id,
-                    worked_minutes: s.minutes,
-                }
-            })
-            .await?
+            if let Some(row) = store::get_for_update(tx, s.booking_id).await?
+                && row.state() == BookingState::InSession
             {
-                store::record_worked(tx, s.booking_id, s.minutes).await?;
+                store::set_state(
+                    tx,
+                    s.booking_id,
+                    BookingState::InSession,
+                    BookingState::Assigned,
+                    None,
+                    None,
+                )
+                .await?;
             }
-            Ok(())
+            crate::records::claim_from_session(tx, &s, &self.records).await
         } else {
             Ok(())
         }

@@ -1,5 +1,5 @@
 //! The `[dispatch]` settings: waves, deadlines, escalation, timers, reservation
-//! guards. The policy's defaults are the contract's ([`DispatchDefaults`]), which the
+//! guards; the `[records]` settings of time records. The policy's defaults are the contract's ([`DispatchDefaults`]), which the
 //! gateway shows too.
 
 use mittler_contracts::booking::DispatchDefaults;
@@ -25,6 +25,9 @@ pub struct DispatchConfig {
     /// A reservation taken but never recorded as an assignment is given back after
     /// this long (the reconciliation of reservation guards).
     pub reservation_guard_secs: i64,
+    /// After the escalation, the coordinators are alerted again this long before
+    /// the start of a booking still nobody took (each lead once).
+    pub alert_before_start_secs: Vec<i64>,
 }
 
 impl Default for DispatchConfig {
@@ -38,10 +41,31 @@ impl Default for DispatchConfig {
             timer_poll_ms: 500,
             escalate_before_start_secs: policy.escalate_before_start_secs,
             reservation_guard_secs: 60,
+            alert_before_start_secs: vec![24 * 3600, 4 * 3600, 3600],
         }
     }
 }
 
 impl Settings for DispatchConfig {
     const SECTION: &'static str = "dispatch";
+}
+
+/// The `[records]` settings: the time records that close every assigned booking.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct RecordsConfig {
+    /// A claim nobody disputes is confirmed by rule this long after it was made.
+    pub confirm_after_secs: i64,
+}
+
+impl Default for RecordsConfig {
+    fn default() -> Self {
+        Self {
+            confirm_after_secs: 7 * 86_400,
+        }
+    }
+}
+
+impl Settings for RecordsConfig {
+    const SECTION: &'static str = "records";
 }

@@ -6,7 +6,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::{
-    BookingDetails, BookingView, ClientInfo, DispatchPolicy, ListBookingsRequest, Location,
+    BookingDetails, BookingView, CancellationView, ClientInfo, DispatchPolicy, ListBookingsRequest,
+    Location, UnfilledView,
 };
 use mittler_types::{
     BookingId, BookingMinutes, BookingState, LanguageTag, OrganisationId, TimeZone, UserId,
@@ -18,7 +19,8 @@ use uuid::Uuid;
 /// name them themselves).
 const COLUMNS: &str = "id, organisation_id, requested_by, state, language, modality, kind, start_at, end_at, \
     time_zone, duration_minutes, location, subject_area, min_qualification, mediator_gender, client, notes, \
-    cancel_reason, created_at, updated_at, dispatch_policy, worked_minutes, pool_id";
+    cancel_reason, created_at, updated_at, dispatch_policy, worked_minutes, pool_id, cancelled_at, cancelled_by, \
+    notice_minutes, unfilled_at, unfilled_by, unfilled_reason, escalated_at";
 
 #[derive(Debug, FromRow)]
 pub struct BookingRow {
@@ -45,6 +47,13 @@ pub struct BookingRow {
     dispatch_policy: serde_json::Value,
     worked_minutes: Option<i32>,
     pool_id: Option<OrganisationId>,
+    cancelled_at: Option<DateTime<Utc>>,
+    cancelled_by: Option<UserId>,
+    notice_minutes: Option<i32>,
+    unfilled_at: Option<DateTime<Utc>>,
+    unfilled_by: Option<UserId>,
+    unfilled_reason: Option<String>,
+    escalated_at: Option<DateTime<Utc>>,
 }
 
 impl BookingRow {
@@ -58,6 +67,23 @@ impl BookingRow {
 
     pub fn start(&self) -> DateTime<Utc> {
         self.start_at
+    }
+
+    pub fn end(&self) -> DateTime<Utc> {
+        self.end_at
+    }
+
+    pub fn requested_by(&self) -> UserId {
+        self.requested_by
+    }
+
+    pub fn is_on_demand(&self) -> bool {
+        self.kind == "on_demand"
+    }
+
+    /// When dispatch handed the booking to the coordinators.
+    pub fn escalated_at(&self) -> Option<DateTime<Utc>> {
+        self.escalated_at
     }
 
     /// The dispatch policy stored with the booking (empty: the configuration's).
@@ -103,6 +129,16 @@ impl BookingRow {
             offers: Vec::new(),
             assignment: None,
             cancel_reason: self.cancel_reason,
+            cancellation: self.cancelled_at.map(|cancelled_at| CancellationView {
+                cancelled_at,
+                cancelled_by: self.cancelled_by,
+                notice_minutes: i64::from(self.notice_minutes.unwrap_or(0)),
+            }),
+            unfilled: self.unfilled_at.map(|unfilled_at| UnfilledView {
+                unfilled_at,
+                unfilled_by: self.unfilled_by,
+                reason: self.unfilled_reason.unwrap_or_default(),
+            }),
             worked_minutes: self.worked_minutes.map(i64::from),
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -129,7 +165,9 @@ pub async fn insert(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, pool_id AS "pool_id: OrganisationId""#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at"#,
         id.as_uuid(),
         organisation_id.as_uuid(),
         requested_by.as_uuid(),
@@ -206,7 +244,9 @@ pub async fn get(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, pool_id AS "pool_id: OrganisationId" FROM booking.bookings WHERE id = $1"#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at FROM booking.bookings WHERE id = $1"#,
         id.as_uuid(),
     )
     .fetch_optional(conn)
@@ -224,33 +264,49 @@ pub async fn get_for_update(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, pool_id AS "pool_id: OrganisationId" FROM booking.bookings WHERE id = $1 FOR NO KEY UPDATE"#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at FROM booking.bookings WHERE id = $1 FOR NO KEY UPDATE"#,
         id.as_uuid(),
     )
     .fetch_optional(conn)
     .await
 }
 
-/// Compare-and-set: move to `to` only if the booking is still in `from`.
+/// Compare-and-set: move to `to` only if the booking is still in `from`. A
+/// cancellation records when, by whom (`by`) and its notice; a booking given up
+/// records when, by whom and why (`reason`, which is also a cancellation's reason).
 pub async fn set_state(
     conn: &mut PgConnection,
     id: BookingId,
     from: BookingState,
     to: BookingState,
-    cancel_reason: Option<&str>,
+    reason: Option<&str>,
+    by: Option<UserId>,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
     sqlx::query_as!(
         BookingRow,
-        r#"UPDATE booking.bookings SET state = $3, cancel_reason = COALESCE($4, cancel_reason),
+        r#"UPDATE booking.bookings SET state = $3,
+           cancel_reason = CASE WHEN $3 = 'cancelled' THEN COALESCE($4, cancel_reason) ELSE cancel_reason END,
+           cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() ELSE cancelled_at END,
+           cancelled_by = CASE WHEN $3 = 'cancelled' THEN $5 ELSE cancelled_by END,
+           notice_minutes = CASE WHEN $3 = 'cancelled'
+               THEN floor(extract(epoch FROM (start_at - now())) / 60)::integer ELSE notice_minutes END,
+           unfilled_at = CASE WHEN $3 = 'unfilled' THEN now() ELSE unfilled_at END,
+           unfilled_by = CASE WHEN $3 = 'unfilled' THEN $5 ELSE unfilled_by END,
+           unfilled_reason = CASE WHEN $3 = 'unfilled' THEN $4 ELSE unfilled_reason END,
            version = version + 1, updated_at = now() WHERE id = $1 AND state = $2 RETURNING id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, pool_id AS "pool_id: OrganisationId""#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at"#,
         id.as_uuid(),
         from.as_str(),
         to.as_str(),
-        cancel_reason,
+        reason,
+        by.map(|u| u.as_uuid()),
     )
     .fetch_optional(conn)
     .await
@@ -289,7 +345,9 @@ pub async fn reschedule(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, pool_id AS "pool_id: OrganisationId""#,
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at"#,
         id.as_uuid(),
         from.as_str(),
         start,
@@ -369,19 +427,23 @@ pub async fn list(
     query.build_query_as().fetch_all(conn).await
 }
 
-/// Bookings not yet assigned that have not ended: escalated first, then by start.
+/// Bookings not yet assigned that have not ended, escalated first, then by start.
+/// (Once its start passes, a scheduled booking nobody took becomes `unfilled`.)
 pub async fn unassigned(
     db: impl sqlx::PgExecutor<'_>,
     organisations: Option<Vec<Uuid>>,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<(BookingRow, Option<DateTime<Utc>>)>, sqlx::Error> {
-    let rows = sqlx::query!(
+) -> Result<Vec<BookingRow>, sqlx::Error> {
+    sqlx::query_as!(
+        BookingRow,
         r#"SELECT id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, pool_id AS "pool_id: OrganisationId", escalated_at FROM booking.bookings
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at FROM booking.bookings
            WHERE state IN ('requested', 'offering') AND end_at > $1
            AND ($2::uuid[] IS NULL OR organisation_id = ANY($2))
            ORDER BY escalated_at IS NULL, start_at, id LIMIT $3"#,
@@ -390,40 +452,7 @@ pub async fn unassigned(
         limit,
     )
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                BookingRow {
-                    id: r.id,
-                    organisation_id: r.organisation_id,
-                    requested_by: r.requested_by,
-                    state: r.state,
-                    language: r.language,
-                    modality: r.modality,
-                    kind: r.kind,
-                    start_at: r.start_at,
-                    end_at: r.end_at,
-                    time_zone: r.time_zone,
-                    duration_minutes: r.duration_minutes,
-                    location: r.location,
-                    subject_area: r.subject_area,
-                    min_qualification: r.min_qualification,
-                    mediator_gender: r.mediator_gender,
-                    client: r.client,
-                    notes: r.notes,
-                    cancel_reason: r.cancel_reason,
-                    created_at: r.created_at,
-                    updated_at: r.updated_at,
-                    dispatch_policy: r.dispatch_policy,
-                    worked_minutes: r.worked_minutes,
-                    pool_id: r.pool_id,
-                },
-                r.escalated_at,
-            )
-        })
-        .collect())
+    .await
 }
 
 /// The bookings a mediator holds (or held and worked) that end after `since`.
@@ -439,7 +468,9 @@ pub async fn assigned_to(
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
            start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
            mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
-           worked_minutes, pool_id AS "pool_id: OrganisationId" FROM booking.bookings
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at FROM booking.bookings
            WHERE id IN (SELECT booking_id FROM booking.assignments WHERE mediator_id = $1)
            AND state IN ('assigned', 'in_session', 'completed') AND end_at > $2
            ORDER BY start_at, id LIMIT $3"#,

@@ -42,7 +42,7 @@ async fn the_happy_path_writes_one_event_per_transition() {
     let mediator = MediatorId::new();
 
     let view = bookings
-        .transition(id, &all, BookingState::Offering, None, |v, _| {
+        .transition(id, &all, BookingState::Offering, None, None, |v, _| {
             BookingOffering {
                 booking_id: v.id,
                 organisation_id: v.organisation_id,
@@ -52,7 +52,7 @@ async fn the_happy_path_writes_one_event_per_transition() {
         .expect("offering");
     assert_eq!(view.state, BookingState::Offering);
     bookings
-        .transition(id, &all, BookingState::Assigned, None, |v, _| {
+        .transition(id, &all, BookingState::Assigned, None, None, |v, _| {
             BookingAssigned {
                 booking_id: v.id,
                 organisation_id: v.organisation_id,
@@ -63,7 +63,7 @@ async fn the_happy_path_writes_one_event_per_transition() {
         .await
         .expect("assigned");
     bookings
-        .transition(id, &all, BookingState::InSession, None, |v, _| {
+        .transition(id, &all, BookingState::InSession, None, None, |v, _| {
             BookingSessionStarted {
                 booking_id: v.id,
                 organisation_id: v.organisation_id,
@@ -73,7 +73,7 @@ async fn the_happy_path_writes_one_event_per_transition() {
         .await
         .expect("in session");
     let done = bookings
-        .transition(id, &all, BookingState::Completed, None, |v, _| {
+        .transition(id, &all, BookingState::Completed, None, None, |v, _| {
             BookingCompleted {
                 booking_id: v.id,
                 organisation_id: v.organisation_id,
@@ -122,12 +122,13 @@ async fn unfilled_bookings_can_be_cancelled_but_not_offered_and_scope_is_enforce
         booking_id: v.id,
         organisation_id: v.organisation_id,
         reason: "niemand verfügbar".into(),
+        unfilled_by: None,
     };
 
     // Another organisation's scope: as if it did not exist.
     let foreign = Scope::only(vec![OrganisationId::new()]);
     let hidden = bookings
-        .transition(id, &foreign, BookingState::Unfilled, None, unfilled)
+        .transition(id, &foreign, BookingState::Unfilled, None, None, unfilled)
         .await
         .expect_err("hidden");
     assert_eq!(hidden.code(), FaultCode::NotFound);
@@ -137,18 +138,24 @@ async fn unfilled_bookings_can_be_cancelled_but_not_offered_and_scope_is_enforce
             id,
             &Scope::only(vec![org]),
             BookingState::Unfilled,
+            Some("niemand verfügbar"),
             None,
             unfilled,
         )
         .await
         .expect("unfilled");
     let offering = bookings
-        .transition(id, &Scope::all(), BookingState::Offering, None, |v, _| {
-            BookingOffering {
+        .transition(
+            id,
+            &Scope::all(),
+            BookingState::Offering,
+            None,
+            None,
+            |v, _| BookingOffering {
                 booking_id: v.id,
                 organisation_id: v.organisation_id,
-            }
-        })
+            },
+        )
         .await
         .expect_err("illegal");
     assert_eq!(offering.code(), FaultCode::IllegalTransition);
@@ -200,5 +207,56 @@ async fn concurrent_cancels_cancel_once() {
             .filter(|s| s.ends_with("cancelled"))
             .count(),
         1
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_records_who_when_and_its_notice() {
+    let db = TestDb::create().await.expect("db");
+    let bookings = Bookings::new(db.pool.clone());
+    let org = OrganisationId::new();
+    let timely = create(&bookings, org).await;
+    let late = create(&bookings, org).await;
+    // The late one starts in half an hour.
+    sqlx::query(
+        "UPDATE booking.bookings SET start_at = now() + interval '30 minutes', \
+         end_at = now() + interval '90 minutes' WHERE id = $1",
+    )
+    .bind(late.as_uuid())
+    .execute(&db.pool)
+    .await
+    .expect("moved");
+    let by = UserId::new();
+    let mut notices = Vec::new();
+    for id in [timely, late] {
+        let before = Utc::now();
+        let view = bookings
+            .cancel(CancelBookingRequest {
+                id,
+                scope: Scope::all(),
+                by,
+                reason: "Termin entfällt".into(),
+            })
+            .await
+            .expect("cancelled");
+        let cancellation = view.cancellation.expect("recorded");
+        assert_eq!(cancellation.cancelled_by, Some(by));
+        assert!(cancellation.cancelled_at >= before - chrono::Duration::seconds(1));
+        notices.push(cancellation.notice_minutes);
+    }
+    // Two days ahead (the example booking) and half an hour ahead.
+    assert!((2878..=2880).contains(&notices[0]), "{notices:?}");
+    assert!((28..=30).contains(&notices[1]), "{notices:?}");
+    let in_events: Vec<Option<i64>> = sqlx::query_scalar(
+        "SELECT (payload -> 'data' ->> 'notice_minutes')::bigint FROM booking.outbox \
+         WHERE subject = 'booking.booking.cancelled' ORDER BY created_at, id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("events");
+    assert_eq!(
+        in_events,
+        notices.into_iter().map(Some).collect::<Vec<_>>(),
+        "the events carry the notice"
     );
 }

@@ -28,6 +28,8 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         auth::login, auth::logout, auth::me,
         accounts::request_reset, accounts::reset, accounts::change, accounts::profile::put_me,
         bookings::create, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
+        bookings::ending::give_up, bookings::ending::get_time_record, bookings::ending::put_time_record,
+        bookings::ending::confirm_time, bookings::ending::dispute_time, bookings::ending::list,
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
         organisations::create, organisations::add_user, organisations::update,
         organisations::deactivate, organisations::activate,
@@ -81,6 +83,20 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/bookings/{id}", get(bookings::get))
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .route("/bookings/{id}/reschedule", post(bookings::reschedule))
+        .route("/bookings/{id}/give-up", post(bookings::ending::give_up))
+        .route(
+            "/bookings/{id}/time-record",
+            get(bookings::ending::get_time_record).put(bookings::ending::put_time_record),
+        )
+        .route(
+            "/bookings/{id}/time-record/confirm",
+            post(bookings::ending::confirm_time),
+        )
+        .route(
+            "/bookings/{id}/time-record/dispute",
+            post(bookings::ending::dispute_time),
+        )
+        .route("/time-records", get(bookings::ending::list))
         .route(
             "/organisations",
             get(bookings::organisations).post(organisations::create),

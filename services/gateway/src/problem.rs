@@ -255,6 +255,7 @@ impl From<RpcError> for ApiError {
                     fault.text(),
                 )]),
                 FaultCode::Overlap | FaultCode::Travel => ApiError::Conflict(fault.text()),
+                FaultCode::Forbidden => ApiError::Forbidden(fault.text()),
                 _ => ApiError::Internal(anyhow::anyhow!("service fault: {fault}")),
             },
             RpcError::NoResponders { .. } | RpcError::Timeout { .. } => {

@@ -130,6 +130,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
                 cancelled_by: UserId(requester),
                 previous_state: BookingState::Assigned,
                 reason: "Termin entfällt".into(),
+                notice_minutes: Some(1440),
             },
             meta(),
         ),

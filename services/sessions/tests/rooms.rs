@@ -189,6 +189,7 @@ async fn a_room_opens_once_joining_and_leaving_make_the_time_record_and_cancelli
             cancelled_by: UserId::new(),
             previous_state: BookingState::Assigned,
             reason: "entfällt".into(),
+            notice_minutes: Some(1440),
         })
         .await;
     assert_eq!(
@@ -230,5 +231,65 @@ async fn a_booking_on_site_gets_no_room_and_a_forged_link_opens_nothing() {
     assert_eq!(
         fault.text.map(|t| t.render("de")).as_deref(),
         Some("Dieser Link ist ungültig.")
+    );
+}
+
+#[tokio::test]
+async fn a_room_whose_people_reconnect_records_the_sum_of_every_stretch() {
+    let mut given = Given::start().await;
+    let (booking, organisation) = (BookingId::new(), OrganisationId::new());
+    given
+        .deliver(requested(booking, organisation, booking_details()))
+        .await;
+    given.deliver(assigned(booking, organisation)).await;
+    let mut minutes = Vec::new();
+    // Two stretches: 9½ minutes, a dropped connection, then 4½ minutes more.
+    for stretch in ["9 minutes 30 seconds", "4 minutes 30 seconds"] {
+        let mut peers = Vec::new();
+        for role in [ParticipantRole::Mediator, ParticipantRole::Client] {
+            let joined = given
+                .rooms
+                .join(JoinRequest {
+                    token: given.token(booking, role).await,
+                })
+                .await
+                .expect("joins");
+            peers.push(joined.peer_id);
+        }
+        sqlx::query(
+            "UPDATE sessions.records SET span_start = span_start - $2::interval WHERE booking_id = $1",
+        )
+        .bind(booking.as_uuid())
+        .bind(stretch)
+        .execute(&given.env.db.pool)
+        .await
+        .expect("a stretch that lasted");
+        for peer_id in peers {
+            given
+                .rooms
+                .leave(LeaveRequest { peer_id })
+                .await
+                .expect("leaves");
+        }
+        let ended: serde_json::Value = sqlx::query_scalar(
+            "SELECT payload::jsonb -> 'data' FROM sessions.outbox \
+             WHERE subject = 'session.session.ended' ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .fetch_one(&given.env.db.pool)
+        .await
+        .expect("ended");
+        minutes.push(ended["minutes"].as_i64().expect("minutes"));
+    }
+    // Each end reports the sum so far, a started minute counting: 9½ → 10, then
+    // 9½ + 4½ and the moments in between → 15 (not the last stretch alone).
+    assert_eq!(minutes, [10, 15]);
+    let events = given.events().await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| *e == "session.session.started")
+            .count(),
+        2,
+        "the reconnect starts the session again"
     );
 }

@@ -123,6 +123,7 @@ mod tests {
             cancelled_by: UserId::new(),
             previous_state: BookingState::Offering,
             reason: "Termin entfällt".into(),
+            notice_minutes: Some(1440),
         };
         let raw = |envelope: &Envelope<BookingCancelled>| {
             RawEnvelope::from_slice(&serde_json::to_vec(envelope).expect("json")).expect("raw")

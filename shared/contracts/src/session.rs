@@ -107,7 +107,9 @@ pub struct SessionStarted {
     pub started_at: DateTime<Utc>,
 }
 
-/// `session.session.ended`: the time record of the booking.
+/// `session.session.ended`: the room emptied. `minutes` sums every stretch in which
+/// someone mediated in the room so far (a reconnect starts another); `started_at`
+/// is when the first began. The booking takes it as its time record's claim.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionEnded {
     pub room_id: Uuid,

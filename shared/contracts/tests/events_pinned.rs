@@ -11,7 +11,8 @@ use mittler_contracts::availability::{
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingCompleted, BookingDetails,
     BookingOffering, BookingRequested, BookingRescheduled, BookingSessionStarted, BookingUnfilled,
-    DispatchEscalated, OfferAccepted, OfferDeclined, OfferExpired, OfferMade, OfferWithdrawn,
+    DispatchEscalated, DispatchStillOpen, OfferAccepted, OfferDeclined, OfferExpired, OfferMade,
+    OfferWithdrawn, TimeClaimed, TimeConfirmed, TimeDisputed,
 };
 use mittler_contracts::directory::{AccountLinkIssued, LinkPurpose};
 use mittler_contracts::notification::{DeliveryFailed, FeedItem, FeedItemAdded};
@@ -20,7 +21,8 @@ use mittler_contracts::session::{
     SessionEnded, SessionStarted,
 };
 use mittler_types::{
-    BookingId, BookingState, MediatorId, OfferId, OrganisationId, ReservationId, UserId,
+    BookingId, BookingState, ConfirmedBy, MediatorId, OfferId, OrganisationId, Outcome,
+    RecordSource, ReservationId, UserId,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -99,6 +101,7 @@ fn booking_lifecycle_events() {
             cancelled_by: USER,
             previous_state: BookingState::Offering,
             reason: "Termin entfällt".into(),
+            notice_minutes: Some(1440),
         },
     );
     pinned(
@@ -139,6 +142,52 @@ fn booking_lifecycle_events() {
             booking_id: BOOKING,
             organisation_id: ORGANISATION,
             reason: "nobody accepted before the start".into(),
+            unfilled_by: None,
+        },
+    );
+}
+
+#[test]
+fn time_record_events() {
+    pinned(
+        "time_claimed",
+        &TimeClaimed {
+            booking_id: BOOKING,
+            organisation_id: ORGANISATION,
+            mediator_id: MEDIATOR,
+            source: RecordSource::Session,
+            outcome: Outcome::Done,
+            worked_minutes: 47,
+            confirms_at: at("2026-11-02T09:00:00Z"),
+        },
+    );
+    pinned(
+        "time_disputed",
+        &TimeDisputed {
+            booking_id: BOOKING,
+            organisation_id: ORGANISATION,
+            mediator_id: MEDIATOR,
+            reason: "Termin endete um 10:30".into(),
+        },
+    );
+    pinned(
+        "time_confirmed",
+        &TimeConfirmed {
+            booking_id: BOOKING,
+            organisation_id: ORGANISATION,
+            mediator_id: MEDIATOR,
+            confirmed_by: ConfirmedBy::Rule,
+            outcome: Outcome::ClientNoShow,
+            worked_minutes: 30,
+        },
+    );
+    pinned(
+        "dispatch_still_open",
+        &DispatchStillOpen {
+            booking_id: BOOKING,
+            organisation_id: ORGANISATION,
+            start: at("2026-10-25T08:00:00Z"),
+            minutes_left: 240,
         },
     );
 }

@@ -126,6 +126,73 @@ pub enum OrganisationKind {
     Pool,
 }
 
+/// How a job ended, as its time record says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum Outcome {
+    /// The work was done.
+    Done,
+    /// The mediator came (or dialled in) but the client did not.
+    ClientNoShow,
+    /// The mediator did not come.
+    MediatorNoShow,
+}
+
+/// Where a time record stands: `open` (nothing claimed yet), `claimed`,
+/// `confirmed` (final) or `disputed` (a coordinator settles it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum RecordState {
+    Open,
+    Claimed,
+    Confirmed,
+    Disputed,
+}
+
+/// Who set a time record's figures: the video room's measurement, the mediator's
+/// claim, or a coordinator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum RecordSource {
+    Session,
+    Mediator,
+    Coordinator,
+}
+
+/// How a time record became final: the requester confirmed it, a coordinator set
+/// it, or nobody disputed it in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "sqlx",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum ConfirmedBy {
+    Requester,
+    Coordinator,
+    Rule,
+}
+
 macro_rules! text_forms {
     ($($ty:ty { $($variant:ident => $text:literal),* $(,)? })*) => {$(
         impl $ty {
@@ -170,6 +237,10 @@ text_forms! {
     GenderPreference { Any => "any", Female => "female", Male => "male" }
     Gender { Female => "female", Male => "male", Diverse => "diverse" }
     OrganisationKind { Authority => "authority", Carrier => "carrier", Pool => "pool" }
+    Outcome { Done => "done", ClientNoShow => "client_no_show", MediatorNoShow => "mediator_no_show" }
+    RecordState { Open => "open", Claimed => "claimed", Confirmed => "confirmed", Disputed => "disputed" }
+    RecordSource { Session => "session", Mediator => "mediator", Coordinator => "coordinator" }
+    ConfirmedBy { Requester => "requester", Coordinator => "coordinator", Rule => "rule" }
 }
 
 #[cfg(test)]

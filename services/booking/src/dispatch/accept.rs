@@ -111,7 +111,7 @@ impl Dispatcher {
             return Ok(None); // reconciled meanwhile: the slot was given back
         }
         let Some(row) =
-            bookings::set_state(&mut tx, view.id, from, BookingState::Assigned, None).await?
+            bookings::set_state(&mut tx, view.id, from, BookingState::Assigned, None, None).await?
         else {
             return Ok(None);
         };
@@ -357,11 +357,16 @@ impl Dispatcher {
             )
             .await?;
         }
-        let row = bookings::set_state(&mut tx, request.id, from, BookingState::Requested, None)
-            .await?
-            .ok_or_else(|| {
-                BookingError::Internal(anyhow::anyhow!("locked booking changed state"))
-            })?;
+        let row = bookings::set_state(
+            &mut tx,
+            request.id,
+            from,
+            BookingState::Requested,
+            None,
+            None,
+        )
+        .await?
+        .ok_or_else(|| BookingError::Internal(anyhow::anyhow!("locked booking changed state")))?;
         emit(
             &mut tx,
             AssignmentReturned {

@@ -15,6 +15,8 @@
 //! - `ranking`: the order of the candidates (pure);
 //! - `waves`: carrying a dispatch out (candidates, a wave's offers, escalation);
 //! - `timers`: deadlines and escalation points that fall due (where offers expire);
+//! - `unfilled`: the end of a booking nobody takes (start passed, give-up) and the
+//!   repeated alerts before it;
 //! - `accept`: the accept saga, assignment by hand, give-back, reservation guards;
 //! - `offers`: a mediator's offers, declining, the dispatch explanation;
 //! - `consumer`: the booking events that start and stop a dispatch;
@@ -28,15 +30,17 @@ pub mod plan;
 pub mod ranking;
 pub mod store;
 mod timers;
+mod unfilled;
 mod waves;
 
 pub use offers::attach;
 pub use plan::{deadline, effective};
+pub use unfilled::START_PASSED;
 
-use crate::settings::DispatchConfig;
+use crate::settings::{DispatchConfig, RecordsConfig};
 use mittler_contracts::availability::ProfileChanged;
 use mittler_contracts::booking::{
-    AcceptOffer, AssignBooking, DeclineOffer, DispatchExplanation, GiveBack, MyOffers,
+    AcceptOffer, AssignBooking, DeclineOffer, DispatchExplanation, GiveBack, GiveUp, MyOffers,
 };
 use mittler_contracts::{Envelope, Event, streams};
 use mittler_platform::consumer::ConsumerSpec;
@@ -50,6 +54,7 @@ pub struct Dispatcher {
     pool: PgPool,
     nats: async_nats::Client,
     config: DispatchConfig,
+    records: RecordsConfig,
     timeout: std::time::Duration,
 }
 
@@ -68,6 +73,7 @@ impl Dispatcher {
             pool: platform.pool.clone(),
             nats: platform.nats.client.clone(),
             config: platform.settings()?,
+            records: platform.settings()?,
             timeout: platform.request_timeout(),
         })
     }
@@ -115,6 +121,7 @@ impl Dispatcher {
                 (DispatchExplanation, explanation),
                 (AssignBooking, assign),
                 (GiveBack, give_back),
+                (GiveUp, give_up),
             ]
         );
     }

@@ -56,6 +56,38 @@ pub fn escalation_timer(
     escalation_point(kind, start, settings).filter(|point| *point > now)
 }
 
+/// When a booking nobody took becomes `unfilled`: at its start (an on-demand
+/// call, whose start is the moment it was made: when its time is over).
+pub fn unfilled_at(kind: BookingKind, start: DateTime<Utc>, end: DateTime<Utc>) -> DateTime<Utc> {
+    match kind {
+        BookingKind::Scheduled => start,
+        BookingKind::OnDemand => end,
+    }
+}
+
+/// The repeated alerts of a scheduled booking nobody took: each configured lead
+/// before the start that lies after the escalation point and ahead of `now`, so
+/// that the coordinators hear of it again as the start nears.
+pub fn alert_points(
+    kind: BookingKind,
+    start: DateTime<Utc>,
+    settings: &DispatchConfig,
+    now: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let Some(escalation) = escalation_point(kind, start, settings) else {
+        return Vec::new();
+    };
+    let mut points: Vec<DateTime<Utc>> = settings
+        .alert_before_start_secs
+        .iter()
+        .map(|lead| start - Duration::seconds(*lead))
+        .filter(|point| *point > escalation && *point > now && *point < start)
+        .collect();
+    points.sort();
+    points.dedup();
+    points
+}
+
 /// What one wave does.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WavePlan {
@@ -347,6 +379,57 @@ mod tests {
             escalation_timer(BookingKind::OnDemand, at(NOW), &s, at(NOW)),
             None
         );
+    }
+
+    #[test]
+    fn the_coordinators_are_alerted_again_as_the_start_nears() {
+        let s = settings();
+        // Three days ahead: after the escalation 48 h before, at 24 h, 4 h and 1 h.
+        assert_eq!(
+            alert_points(
+                BookingKind::Scheduled,
+                at("2026-10-26T09:00:00Z"),
+                &s,
+                at(NOW)
+            ),
+            [
+                at("2026-10-25T09:00:00Z"),
+                at("2026-10-26T05:00:00Z"),
+                at("2026-10-26T08:00:00Z")
+            ]
+        );
+        // Five hours ahead: the 4 h and 1 h alerts remain.
+        assert_eq!(
+            alert_points(
+                BookingKind::Scheduled,
+                at("2026-10-23T13:00:00Z"),
+                &s,
+                at(NOW)
+            ),
+            [at("2026-10-23T09:00:00Z"), at("2026-10-23T12:00:00Z")]
+        );
+        // An escalation point 2 h before the start leaves only the 1 h alert.
+        let late = DispatchConfig {
+            escalate_before_start_secs: 7200,
+            ..settings()
+        };
+        assert_eq!(
+            alert_points(
+                BookingKind::Scheduled,
+                at("2026-10-26T09:00:00Z"),
+                &late,
+                at(NOW)
+            ),
+            [at("2026-10-26T08:00:00Z")]
+        );
+        assert!(alert_points(BookingKind::OnDemand, at(NOW), &s, at(NOW)).is_empty());
+    }
+
+    #[test]
+    fn a_booking_nobody_took_ends_at_its_start_and_a_call_when_its_time_is_over() {
+        let (start, end) = (at("2026-10-25T01:30:00Z"), at("2026-10-25T02:30:00Z"));
+        assert_eq!(unfilled_at(BookingKind::Scheduled, start, end), start);
+        assert_eq!(unfilled_at(BookingKind::OnDemand, start, end), end);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Deadlines that fall due: a wave's offers expire (then the broadcast follows or the
-//! coordinators are told), and a scheduled booking's escalation point passes. Rows
+//! coordinators are told), a scheduled booking's escalation point passes, the
+//! coordinators are alerted again, a booking's start passes unassigned (`unfilled`,
+//! in `unfilled`), a claimed time record is confirmed by rule (`records`). Rows
 //! in `booking.timers`, drained with `FOR UPDATE SKIP LOCKED`, so that a restart
 //! loses none and replicas share the work.
 
@@ -46,6 +48,11 @@ impl Dispatcher {
                     self.wave_deadline(&mut tx, *booking_id, *wave).await
                 }
                 store::TimerKind::Escalation => self.escalation_due(&mut tx, *booking_id).await,
+                store::TimerKind::StartPassed => self.start_passed(&mut tx, *booking_id).await,
+                store::TimerKind::Alert => self.alert_due(&mut tx, *booking_id).await,
+                store::TimerKind::ConfirmRecord => {
+                    crate::records::confirm_by_rule(&mut tx, *booking_id, &self.records).await
+                }
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             store::finish_timer(&mut *tx, *timer).await?;

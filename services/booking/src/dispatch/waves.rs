@@ -47,8 +47,16 @@ impl Dispatcher {
         .await
         .map_err(HandleError::retry)?;
         store::clear_escalation(&mut *tx, id).await?;
+        // A dispatch starting over (a new time, a give-back) plans its own end.
+        store::cancel_timers(&mut *tx, id).await?;
         let settings = self.settings(&row)?;
         let view = row.into_view().map_err(HandleError::reject)?;
+        let (kind, start) = (view.details.kind, view.details.start);
+        let end_at = plan::unfilled_at(kind, start, view.details.end);
+        store::insert_timer(&mut *tx, id, store::TimerKind::StartPassed, 0, end_at).await?;
+        for point in plan::alert_points(kind, start, &settings, Utc::now()) {
+            store::insert_timer(&mut *tx, id, store::TimerKind::Alert, 0, point).await?;
+        }
         let offered = self.offer_wave(tx, &view, &settings, 1, exclude).await?;
         if offered == 0 {
             self.escalate(tx, &view, "no mediator can take this booking")
@@ -212,6 +220,7 @@ impl Dispatcher {
                 booking.id,
                 BookingState::Requested,
                 BookingState::Offering,
+                None,
                 None,
             )
             .await?;

@@ -1,7 +1,8 @@
 //! `/api/v1/bookings`: create (with `Idempotency-Key`), list, get, cancel,
-//! reschedule. `intake` parses what people send into domain types; what reaches the
+//! reschedule; `ending` the give-up and the time record. `intake` parses what people send into domain types; what reaches the
 //! booking service is already valid.
 
+pub mod ending;
 mod intake;
 
 pub use intake::{ClientBody, NewBookingBody};
@@ -207,7 +208,7 @@ pub struct BookingPageSchema {
     next: Option<String>,
 }
 
-fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
+pub(crate) fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 

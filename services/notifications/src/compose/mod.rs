@@ -59,6 +59,14 @@ pub enum Kind {
     AccountInvitation,
     /// A forgotten password's set-password link.
     PasswordReset,
+    /// Nobody could be found: the requester learns the booking is closed.
+    Unfilled,
+    /// A booking nobody took yet comes closer: the coordinators again.
+    StillOpen,
+    /// The time of a job was claimed: the requester confirms or disputes it.
+    TimeClaimed,
+    /// The requester disputed a claim: the coordinators settle it.
+    TimeDisputed,
 }
 
 impl Kind {
@@ -78,6 +86,10 @@ impl Kind {
             Kind::ClientSessionLink => "client_session",
             Kind::AccountInvitation => "account_invitation",
             Kind::PasswordReset => "password_reset",
+            Kind::Unfilled => "unfilled",
+            Kind::StillOpen => "still_open",
+            Kind::TimeClaimed => "time_claimed",
+            Kind::TimeDisputed => "time_disputed",
         }
     }
 
@@ -138,6 +150,10 @@ pub struct Facts {
     pub lead_minutes: Option<i64>,
     /// The recipient a failed delivery was meant for.
     pub recipient: Option<String>,
+    /// Minutes: worked (a time record) or left until the start (an alert).
+    pub minutes: Option<i64>,
+    /// A time record's outcome (`done`, `client_no_show`, `mediator_no_show`).
+    pub outcome: Option<&'static str>,
 }
 
 /// A composed message.
@@ -430,6 +446,8 @@ fn context_for(
         for_mediator => facts.for_mediator,
         lead => lead,
         recipient => facts.recipient,
+        minutes => facts.minutes,
+        outcome => facts.outcome.map(|o| word(&format!("outcome_{o}"))),
     };
     let Some(a) = appointment else {
         return people;

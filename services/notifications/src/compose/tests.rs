@@ -24,6 +24,8 @@ fn facts() -> Facts {
         for_mediator: true,
         lead_minutes: Some(1440),
         recipient: Some("team@jobcenter.example".into()),
+        minutes: Some(66),
+        outcome: Some("client_no_show"),
     }
 }
 
@@ -40,6 +42,10 @@ fn every_staff_message_renders_in_german_and_english() {
         Kind::Reminder,
         Kind::DeliveryFailed,
         Kind::SessionLink,
+        Kind::Unfilled,
+        Kind::StillOpen,
+        Kind::TimeClaimed,
+        Kind::TimeDisputed,
     ] {
         for locale in ["de", "en"] {
             let m = templates

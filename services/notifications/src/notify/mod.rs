@@ -7,6 +7,7 @@
 
 pub mod accounts;
 mod deliver;
+pub mod ending;
 pub mod recipients;
 
 use crate::compose::{Kind, Templates};
@@ -15,7 +16,7 @@ use crate::store::{self, BookingFacts, ReminderOutcome};
 use chrono::Utc;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
-    DispatchEscalated, OfferMade,
+    BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferMade, TimeClaimed, TimeDisputed,
 };
 use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
@@ -269,6 +270,10 @@ mittler_contracts::consumer_events! {
         Escalated(DispatchEscalated),
         Returned(AssignmentReturned),
         RoomOpened(RoomOpened),
+        Unfilled(BookingUnfilled),
+        StillOpen(DispatchStillOpen),
+        TimeClaimed(TimeClaimed),
+        TimeDisputed(TimeDisputed),
     }
 }
 
@@ -303,6 +308,10 @@ impl EventHandler for NotifyHandler {
             Input::Escalated(e) => n.escalated(tx, &cause, e.data).await,
             Input::RoomOpened(e) => n.room_opened(tx, &cause, e.data).await,
             Input::Returned(e) => n.returned(tx, &cause, e.data).await,
+            Input::Unfilled(e) => n.unfilled(tx, &cause, e.data).await,
+            Input::StillOpen(e) => n.still_open(tx, &cause, e.data).await,
+            Input::TimeClaimed(e) => n.time_claimed(tx, &cause, e.data).await,
+            Input::TimeDisputed(e) => n.time_disputed(tx, &cause, e.data).await,
         }
     }
 }

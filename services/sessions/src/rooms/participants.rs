@@ -136,13 +136,15 @@ impl Rooms {
         roles.push(grant.role.as_str());
         let mediating = roles.contains(&"mediator") && roles.iter().any(|r| *r != "mediator");
         if mediating {
+            // A new stretch begins: the first, or again after the room was empty.
             let started = sqlx::query!(
-        "INSERT INTO sessions.records (room_id, booking_id, started_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (room_id) DO NOTHING",
-        grant.room,
-        booking.as_uuid(),
-        now,
-    )
+                "INSERT INTO sessions.records (room_id, booking_id, started_at, span_start) VALUES ($1, $2, $3, $3) \
+                 ON CONFLICT (room_id) DO UPDATE SET span_start = $3, ended_at = NULL \
+                 WHERE sessions.records.span_start IS NULL",
+                grant.room,
+                booking.as_uuid(),
+                now,
+            )
             .execute(&mut *tx)
             .await?;
             if started.rows_affected() == 1 {
@@ -285,26 +287,27 @@ impl Rooms {
         .fetch_one(&mut *tx)
         .await?;
         if present == 0 {
-            let ended: Option<DateTime<Utc>> = sqlx::query_scalar!(
-                "UPDATE sessions.records SET ended_at = $2, \
-                 minutes = ceil(extract(epoch FROM ($2 - started_at)) / 60)::integer \
-                 WHERE room_id = $1 AND ended_at IS NULL RETURNING started_at",
+            // The stretch ends; the record is the sum of every stretch so far.
+            let ended = sqlx::query!(
+                "UPDATE sessions.records SET ended_at = $2, span_start = NULL, \
+                 seconds = seconds + ceil(extract(epoch FROM ($2 - span_start)))::integer, \
+                 minutes = ceil((seconds + extract(epoch FROM ($2 - span_start))) / 60)::integer \
+                 WHERE room_id = $1 AND span_start IS NOT NULL RETURNING started_at, minutes",
                 room,
                 now,
             )
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some(started_at) = ended {
-                let millis = (now - started_at).num_milliseconds().max(0);
+            if let Some(ended) = ended {
                 emit(
                     &mut tx,
                     SessionEnded {
                         room_id: room,
                         booking_id: booking,
                         organisation_id: organisation,
-                        started_at,
+                        started_at: ended.started_at,
                         ended_at: now,
-                        minutes: (millis + 59_999) / 60_000,
+                        minutes: i64::from(ended.minutes.unwrap_or(0)),
                     },
                 )
                 .await?;

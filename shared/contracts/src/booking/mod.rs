@@ -4,11 +4,13 @@
 //! statistics.
 
 mod dispatch;
+mod ending;
 #[cfg(test)]
 mod tests;
 mod views;
 
 pub use dispatch::*;
+pub use ending::*;
 pub use views::*;
 
 use crate::envelope::Event;
@@ -108,7 +110,13 @@ pub struct BookingView {
     pub offers: Vec<OfferView>,
     pub assignment: Option<AssignmentView>,
     pub cancel_reason: Option<String>,
-    /// The time record in minutes, once the session ended.
+    /// Who cancelled, when, and with how much notice.
+    #[serde(default)]
+    pub cancellation: Option<CancellationView>,
+    /// Why and when the booking ended without a mediator.
+    #[serde(default)]
+    pub unfilled: Option<UnfilledView>,
+    /// The confirmed time record's minutes (see `/time-record` for the whole record).
     #[serde(default)]
     pub worked_minutes: Option<i64>,
     pub created_at: DateTime<Utc>,
@@ -148,6 +156,9 @@ pub struct BookingCancelled {
     pub cancelled_by: UserId,
     pub previous_state: BookingState,
     pub reason: String,
+    /// Minutes between the cancellation and the start (negative after the start).
+    #[serde(default)]
+    pub notice_minutes: Option<i64>,
 }
 
 /// `booking.booking.offering`: dispatch began offering the booking.
@@ -183,12 +194,16 @@ pub struct BookingCompleted {
     pub worked_minutes: i64,
 }
 
-/// `booking.booking.unfilled`: nobody could be found in time.
+/// `booking.booking.unfilled`: nobody could be found in time — the start passed
+/// unassigned, or a coordinator gave up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BookingUnfilled {
     pub booking_id: BookingId,
     pub organisation_id: OrganisationId,
     pub reason: String,
+    /// The coordinator who gave up; none when the start passed.
+    #[serde(default)]
+    pub unfilled_by: Option<UserId>,
 }
 
 macro_rules! booking_events {

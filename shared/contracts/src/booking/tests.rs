@@ -94,12 +94,14 @@ fn lifecycle_events_json_is_pinned() {
         cancelled_by: UserId(uuid(3)),
         previous_state: BookingState::Offering,
         reason: "Termin entfällt".into(),
+        notice_minutes: Some(1440),
     };
     assert_eq!(
         serde_json::to_string(&cancelled).expect("serialises"),
         concat!(
             r#"{"booking_id":"00000000-0000-0000-0000-000000000001","organisation_id":"00000000-0000-0000-0000-000000000002","#,
-            r#""cancelled_by":"00000000-0000-0000-0000-000000000003","previous_state":"offering","reason":"Termin entfällt"}"#
+            r#""cancelled_by":"00000000-0000-0000-0000-000000000003","previous_state":"offering","reason":"Termin entfällt","#,
+            r#""notice_minutes":1440}"#
         )
     );
     assert_eq!(cancelled.subject(), "booking.booking.cancelled");

@@ -14,6 +14,50 @@ pub struct QueueItem {
     pub booking: BookingView,
     /// When dispatch gave up and handed the booking to the coordinators.
     pub escalated_at: Option<DateTime<Utc>>,
+    /// How soon the booking becomes `unfilled` if nobody takes it.
+    #[serde(default)]
+    pub urgency: Urgency,
+}
+
+/// How pressing a waiting booking is: it becomes `unfilled` at its start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// More than a day ahead and not escalated.
+    #[default]
+    Low,
+    /// Escalated, or less than a day ahead.
+    Medium,
+    /// Less than four hours ahead.
+    High,
+    /// Less than an hour ahead, or under way (an on-demand call).
+    Critical,
+}
+
+impl Urgency {
+    /// The urgency of a booking that starts at `start`, at `now`.
+    pub fn of(start: DateTime<Utc>, escalated: bool, now: DateTime<Utc>) -> Self {
+        let left = start - now;
+        if left < chrono::Duration::hours(1) {
+            Urgency::Critical
+        } else if left < chrono::Duration::hours(4) {
+            Urgency::High
+        } else if escalated || left < chrono::Duration::hours(24) {
+            Urgency::Medium
+        } else {
+            Urgency::Low
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Low => "low",
+            Urgency::Medium => "medium",
+            Urgency::High => "high",
+            Urgency::Critical => "critical",
+        }
+    }
 }
 
 /// `booking.rpc.queue`: the bookings in scope that are not yet assigned (requested or

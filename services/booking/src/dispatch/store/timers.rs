@@ -15,6 +15,12 @@ pub enum TimerKind {
     WaveDeadline,
     /// The escalation point before the start.
     Escalation,
+    /// The start (an on-demand call: its end): a booking nobody took is unfilled.
+    StartPassed,
+    /// A repeated alert to the coordinators of a booking nobody took yet.
+    Alert,
+    /// A claimed time record nobody disputed is confirmed by rule.
+    ConfirmRecord,
 }
 
 pub async fn insert_timer(
@@ -65,10 +71,12 @@ pub async fn clear_escalation(
     Ok(())
 }
 
-/// Mark a booking's pending timers done (it was assigned or cancelled).
+/// Mark a booking's pending dispatch timers done (it was assigned, cancelled or
+/// given up); a time record's timer stays.
 pub async fn cancel_timers(db: impl PgExecutor<'_>, booking: BookingId) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE booking.timers SET done_at = now() WHERE booking_id = $1 AND done_at IS NULL",
+        "UPDATE booking.timers SET done_at = now() \
+         WHERE booking_id = $1 AND done_at IS NULL AND kind <> 'confirm_record'",
         booking.as_uuid(),
     )
     .execute(db)
