@@ -6,6 +6,7 @@ mod auth_api;
 mod bookings_api;
 mod common;
 mod directory_api;
+mod ending_api;
 mod mediators_api;
 mod offers_api;
 mod ops;
