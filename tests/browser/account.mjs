@@ -5,26 +5,10 @@
 // (services/mittler/tests/system/accounts.rs) starts the system and judges.
 //
 //   node account.mjs '{"base": URL, "mails": SINK_URL, "email": EMAIL, "screenshots": DIR|null}'
-import { launch, newContext } from "./browser.mjs";
-import { createRequire } from "node:module";
-import fs from "node:fs";
+import { launch, newContext, helpers } from "./browser.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const input = JSON.parse(process.argv[2]);
 const result = { axe: {}, errors: [] };
-
-async function axe(page, name) {
-  await page.addScriptTag({ content: AXE });
-  result.axe[name] = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
-  });
-}
-
-async function shoot(page, name) {
-  if (input.screenshots) await page.screenshot({ path: `${input.screenshots}/${name}.png`, fullPage: true });
-}
 
 async function link() {
   const until = Date.now() + 30000;
@@ -38,6 +22,8 @@ async function link() {
 }
 
 const browser = await launch();
+const { axe, shoot: shootPart } = helpers(browser, input, result);
+const shoot = (page, name) => shootPart(page, name, true);
 try {
   const context = await newContext(browser, {
     locale: "de-DE", timezoneId: "Europe/Berlin", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,

@@ -21,3 +21,49 @@ export async function newContext(browser, options = {}) {
   if (offset) await context.clock.install({ time: Date.now() + offset * 1000 });
   return context;
 }
+
+// What the page scripts share: signing a person in, axe-core on a page, a
+// screenshot, and waiting for a condition. `result` collects axe findings and page
+// errors; `input` holds the base URL, the demo password and the screenshot folder.
+import { createRequire } from "node:module";
+import fs from "node:fs";
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export function helpers(browser, input, result) {
+  async function person(email, options) {
+    const context = await newContext(browser, { locale: "de-DE", timezoneId: "Europe/Berlin", ...options });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => result.errors.push(`${email}: ${e.message}`));
+    page.on("dialog", (d) => d.accept());
+    await page.goto(`${input.base}/login?next=/`);
+    await page.fill("#email", email);
+    await page.fill("#password", input.password);
+    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("button[type=submit]")]);
+    return page;
+  }
+
+  async function axe(page, name) {
+    await page.addScriptTag({ content: AXE });
+    result.axe[name] = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ["violations"] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+    });
+  }
+
+  async function shoot(page, name, fullPage = false) {
+    if (input.screenshots) await page.screenshot({ path: `${input.screenshots}/${name}.png`, fullPage });
+  }
+
+  async function waitFor(what, fn, ms = 30000) {
+    const until = Date.now() + ms;
+    for (;;) {
+      const value = await fn();
+      if (value) return value;
+      if (Date.now() > until) throw new Error(`timed out: ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  return { person, axe, shoot, waitFor };
+}

@@ -5,53 +5,16 @@
 //
 //   node ui.mjs '{"base": URL, "password": "...", "requester": EMAIL, "coordinator": EMAIL,
 //                 "mediators": {ID: EMAIL}, "start": "YYYY-MM-DDTHH:MM", "screenshots": DIR|null}'
-import { launch, newContext } from "./browser.mjs";
-import { createRequire } from "node:module";
-import fs from "node:fs";
+import { launch, newContext, helpers } from "./browser.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const input = JSON.parse(process.argv[2]);
 const result = { steps: [], axe: {}, errors: [] };
 const step = (name, detail) => result.steps.push(detail === undefined ? name : { [name]: detail });
 
 const browser = await launch();
-
-async function person(email, options) {
-  const context = await newContext(browser, { locale: "de-DE", timezoneId: "Europe/Berlin", ...options });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => result.errors.push(`${email}: ${e.message}`));
-  page.on("dialog", (d) => d.accept());
-  await page.goto(`${input.base}/login?next=/`);
-  await page.fill("#email", email);
-  await page.fill("#password", input.password);
-  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("button[type=submit]")]);
-  return page;
-}
-
-async function axe(page, name) {
-  await page.addScriptTag({ content: AXE });
-  const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
-  });
-  result.axe[name] = found;
-}
-
-async function shoot(page, name) {
-  if (input.screenshots) await page.screenshot({ path: `${input.screenshots}/${name}.png`, fullPage: false });
-}
+const { person, axe, shoot, waitFor } = helpers(browser, input, result);
 
 const api = (page, path) => page.evaluate(async (p) => (await fetch(p)).json(), path);
-const waitFor = async (what, fn, ms = 30000) => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 const pages = {};
 try {

@@ -70,6 +70,8 @@
     if (type === "number") return Number(String(el.value).replace(",", "."));
     if (type === "json") { try { return JSON.parse(el.value); } catch (e) { return undefined; } }
     if (type === "instant") return new Date(el.value).toISOString();
+    // A local time in a zone the page names (not the browser's): value + offset.
+    if (type === "local") return (el.value.length === 16 ? el.value + ":00" : el.value) + (el.getAttribute("data-offset") || "Z");
     return el.value;
   }
 

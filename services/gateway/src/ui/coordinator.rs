@@ -68,7 +68,7 @@ async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup,
                 @for item in &items {
                     @let b = &item.booking;
                     @let open_offers = b.offers.iter().filter(|o| o.state == "open").count();
-                    li class=(if item.escalated_at.is_some() { "card escalated" } else { "card" }) {
+                    li class=(format!("card urgency-{}{}", item.urgency.as_str(), if item.escalated_at.is_some() { " escalated" } else { "" })) {
                         h2 class="h3" {
                             a href=(format!("/bookings/{}", b.id)) {
                                 (l.language(b.details.language.as_str())) " · " (place(l, b))
@@ -84,10 +84,12 @@ async fn queue_page(State(state): State<AppState>, page: Page) -> Result<Markup,
                             " · " (state_badge(l, b))
                             " · " (l.tn("queue.open_offers", open_offers, &[]))
                         }
+                        p { span class=(format!("badge urgency-{}", item.urgency.as_str())) { (l.t(&format!("urgency.{}", item.urgency.as_str()))) } }
                         @if item.escalated_at.is_some() {
                             p class="alert" { strong { (l.t("queue.escalated")) } }
                         }
                         p { a class="button" href=(format!("/bookings/{}#assign", b.id)) { (l.t("queue.assign")) } }
+                        (super::records::give_up_form(l, b))
                     }
                 }
             }

@@ -1,6 +1,6 @@
 //! Mediators' pages, made for a phone: open offers with one-tap accept and decline,
-//! the online switch for on-demand calls, my jobs, and the calendar editor (weekly
-//! hours and absences).
+//! the online switch for on-demand calls, my jobs (with the time to claim after
+//! each), and the calendar editor (weekly hours and absences).
 
 use super::{OrPage, Page, UiError, code, iso, layout, place, state_badge, when};
 use crate::state::AppState;
@@ -117,6 +117,9 @@ async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, 
     let jobs = crate::reports::jobs(&state, &page.user, &since)
         .await
         .or_page(l)?;
+    let to_claim = crate::bookings::ending::waiting(&state, &page.user, None)
+        .await
+        .or_page(l)?;
     let now = chrono::Utc::now();
     let mut links = std::collections::HashMap::new();
     for job in &jobs {
@@ -129,6 +132,15 @@ async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, 
         }
     }
     let content = html! {
+        @if !to_claim.is_empty() {
+            section class="to-claim" aria-labelledby="to-claim-title" {
+                h2 id="to-claim-title" { (l.t("record.to_claim")) }
+                p class="hint" { (l.t("record.to_claim_hint")) }
+                ul class="cards" {
+                    @for item in &to_claim { (super::records::claim_card(l, item)) }
+                }
+            }
+        }
         section data-live="jobs" aria-label=(l.t("nav.jobs")) {
             @if jobs.is_empty() {
                 p class="empty" { (l.t("jobs.empty")) }

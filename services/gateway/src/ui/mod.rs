@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod mediator;
 mod people;
 mod problems;
+pub mod records;
 pub mod requester;
 
 pub use problems::problems_in_language;
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .merge(requester::router())
         .merge(mediator::router())
         .merge(coordinator::router())
+        .merge(records::router())
 }
 
 // ---------------------------------------------------------------- the page context
@@ -256,6 +258,7 @@ fn nav_items(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Coordinator | Role::Admin => &[
             ("/queue", "nav.queue"),
             ("/bookings", "nav.bookings"),
+            ("/disputes", "nav.disputes"),
             ("/mediators", "nav.mediators"),
             ("/people", "nav.people"),
             ("/organisations", "nav.organisations"),

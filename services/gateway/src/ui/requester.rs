@@ -146,7 +146,32 @@ async fn list_page(
     } else {
         Some(super::coordinator::organisation_names(&state, &page).await?)
     };
+    // What waits for the requester: claimed times to confirm or dispute.
+    let to_confirm = if page.user.role() == Role::Requester {
+        crate::bookings::ending::waiting(&state, &page.user, None)
+            .await
+            .or_page(l)?
+    } else {
+        Vec::new()
+    };
     let content = html! {
+        @if !to_confirm.is_empty() {
+            section class="to-confirm" aria-labelledby="to-confirm-title" {
+                h2 id="to-confirm-title" { (l.tn("record.to_confirm", to_confirm.len(), &[])) }
+                ul {
+                    @for item in &to_confirm {
+                        @let b = &item.booking;
+                        li {
+                            a href=(format!("/bookings/{}#time-record", b.id)) {
+                                (when(l, b.details.start, b.details.time_zone)) " · "
+                                (l.language(b.details.language.as_str()))
+                            }
+                            " · " (l.tf("booking.minutes", &[("n", &item.record.worked_minutes.to_string())]))
+                        }
+                    }
+                }
+            }
+        }
         div class="actions" {
             @if page.user.role() == Role::Requester {
                 a class="button primary" href="/bookings/new" { (l.t("nav.new_booking")) }
@@ -332,6 +357,25 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
     Ok(layout(&page, &l.t("nav.new_booking"), content))
 }
 
+/// How long before the start a cancellation came, in words.
+fn notice(l: super::i18n::Lang, minutes: i64) -> String {
+    if minutes < 0 {
+        l.t("booking.notice_after_start")
+    } else if minutes >= 48 * 60 {
+        l.tf(
+            "booking.notice_days",
+            &[("n", &(minutes / (24 * 60)).to_string())],
+        )
+    } else if minutes >= 120 {
+        l.tf(
+            "booking.notice_hours",
+            &[("n", &(minutes / 60).to_string())],
+        )
+    } else {
+        l.tf("booking.notice_minutes", &[("n", &minutes.to_string())])
+    }
+}
+
 async fn detail_page(
     State(state): State<AppState>,
     page: Page,
@@ -377,6 +421,13 @@ async fn detail_page(
     };
     let zone = booking.details.time_zone;
     let d = &booking.details;
+    let record = if super::records::has_record(&booking) {
+        crate::bookings::ending::time_record(&state, &page.user, booking.id)
+            .await
+            .ok()
+    } else {
+        None
+    };
     let assign = if coordinator && is_open(booking.state) && booking.assignment.is_none() {
         Some(super::coordinator::assign_section(&state, &page, &booking, &profiles).await?)
     } else {
@@ -412,6 +463,20 @@ async fn detail_page(
                 @if let Some(reason) = &booking.cancel_reason {
                     dt { (l.t("booking.cancel_reason")) } dd { (reason) }
                 }
+                @if let Some(cancellation) = &booking.cancellation {
+                    dt { (l.t("booking.cancelled_at")) }
+                    dd {
+                        (when(l, cancellation.cancelled_at, zone)) " · "
+                        (notice(l, cancellation.notice_minutes))
+                    }
+                }
+                @if let Some(unfilled) = &booking.unfilled {
+                    dt { (l.t("booking.unfilled_reason")) }
+                    dd {
+                        @if unfilled.unfilled_by.is_some() { (unfilled.reason) }
+                        @else { (l.t("booking.unfilled_start_passed")) }
+                    }
+                }
                 @if let Some(minutes) = booking.worked_minutes {
                     dt { (l.t("booking.worked")) } dd { (l.tf("booking.minutes", &[("n", &minutes.to_string())])) }
                 }
@@ -443,8 +508,12 @@ async fn detail_page(
                 }
             }
         }
+        @if let Some(record) = &record { (super::records::record_section(l, page.user.role(), &booking, record)) }
         @if let Some(assign) = assign { (assign) }
-        @if is_open(booking.state) && page.user.role() != Role::Mediator {
+        @if coordinator && matches!(booking.state, BookingState::Requested | BookingState::Offering) {
+            (super::records::give_up_form(l, &booking))
+        }
+        @if is_open(booking.state) && page.user.role() != Role::Mediator && d.end > Utc::now() {
             section class="split" {
                 form data-api=(format!("/api/v1/bookings/{}/reschedule", booking.id)) data-then="reload" novalidate class="stack" {
                     h2 { (l.t("booking.reschedule")) }

@@ -5,6 +5,7 @@
 mod accounts;
 mod all_in_one;
 mod common;
+mod ending;
 mod matcher;
 mod notifications;
 mod sessions;

@@ -2,8 +2,9 @@
 //! gets a room with one signed link per participant; each role sees its own links;
 //! two browsers (Debian's chromium, headless, fake camera) open their links and
 //! connect peer to peer; forged and expired links are refused with a message; the
-//! session's start and end move the booking to `in_session` and `completed` with
-//! its time record; cancelling closes the room.
+//! session's start moves the booking to `in_session`, its end back to `assigned`
+//! with the room's measured time as the claim of its time record, which the
+//! requester confirms (`completed`); cancelling closes the room.
 
 use crate::common::*;
 use mittler_sessions::settings::SessionsConfig;
@@ -65,6 +66,49 @@ async fn assigned_video_booking(api: &Client, requester: &str) -> (String, Strin
         .await;
     assert_eq!(status, 200, "{body}");
     (id, mediator)
+}
+
+/// The room's measured time, once the booking is back to `assigned` with it claimed.
+async fn measured(api: &Client, requester: &str, id: &str) -> Value {
+    eventually(
+        StdDuration::from_secs(30),
+        "the room's time claimed",
+        || async {
+            let b = booking_state(api, requester, id).await;
+            if b["state"] != "assigned" {
+                return None;
+            }
+            let (status, record) = api
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/bookings/{id}/time-record"),
+                    Some(requester),
+                    None,
+                )
+                .await;
+            (status == StatusCode::OK
+                && record["state"] == "claimed"
+                && record["source"] == "session")
+                .then_some(record)
+        },
+    )
+    .await
+}
+
+/// The requester confirms the claimed time: the booking is completed.
+async fn confirmed(api: &Client, requester: &str, id: &str) -> Value {
+    let (status, record) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/bookings/{id}/time-record/confirm"),
+            Some(requester),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    let b = booking_state(api, requester, id).await;
+    assert_eq!(b["state"], "completed", "{b}");
+    b
 }
 
 /// Run tests/browser/room.mjs (chromium, headless) with `input`; its JSON answer.
@@ -243,13 +287,14 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
         "{result:#}"
     );
 
-    // Both left: the session ended, and the booking carries its time record.
-    let done = eventually(StdDuration::from_secs(20), "completed", || async {
-        let b = booking_state(&api, &requester, &id).await;
-        (b["state"] == "completed").then_some(b)
-    })
-    .await;
-    assert_eq!(done["worked_minutes"], 1, "a short session counts a minute");
+    // Both left: the room's time is the claim; the requester confirms it.
+    let claimed = measured(&api, &requester, &id).await;
+    assert_eq!(
+        claimed["worked_minutes"], 1,
+        "a short session counts a minute"
+    );
+    let done = confirmed(&api, &requester, &id).await;
+    assert_eq!(done["worked_minutes"], 1);
     let subjects: Vec<String> =
         sqlx::query_scalar("SELECT subject FROM sessions.outbox ORDER BY created_at, id")
             .fetch_all(&env.db.pool)
@@ -712,11 +757,9 @@ async fn a_participant_whose_gateway_died_is_let_go_and_the_session_still_ends()
         (b["state"] == "in_session").then_some(())
     })
     .await;
-    let done = eventually(StdDuration::from_secs(30), "let go, completed", || async {
-        let b = booking_state(&api, &requester, &id).await;
-        (b["state"] == "completed").then_some(b)
-    })
-    .await;
+    let claimed = measured(&api, &requester, &id).await;
+    assert!(claimed["worked_minutes"].as_i64().is_some_and(|m| m >= 1));
+    let done = confirmed(&api, &requester, &id).await;
     assert!(done["worked_minutes"].as_i64().is_some_and(|m| m >= 1));
     let present: i64 =
         sqlx::query_scalar("SELECT count(*) FROM sessions.participants WHERE left_at IS NULL")

@@ -1,0 +1,150 @@
+//! The end of a booking in the browser, through the whole system: a mediator records
+//! the time of two past jobs on a phone, the requester confirms one and disputes the
+//! other, a coordinator settles the dispute and gives up a booking nobody takes.
+
+use crate::common::*;
+use mittler_gateway::seed::DEMO_PASSWORD;
+use mittler_testkit::{TestApp, TestEnv};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Book a Ukrainian video appointment at `time` on the working day.
+async fn book(api: &Client, requester: &str, time: &str) -> String {
+    let (status, booking) = api
+        .call(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(requester),
+            Some(json!({
+                "language": "uk",
+                "modality": "video",
+                "local_start": format!("{}T{time}", working_day()),
+                "duration_minutes": 60,
+                "subject_area": "social_benefits",
+                "min_qualification": "trained",
+                "client": {"reference": "BG-4711", "language": "uk"}
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    booking["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_settles() {
+    let env = TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let app = TestApp::spawn(env.config(), mittler::run_on).await;
+    let api = Client::new(app.url(""));
+    let requester = api.login(REQUESTER).await;
+    let coordinator = api.login(COORDINATOR).await;
+    mittler_testkit::eventually(
+        std::time::Duration::from_secs(10),
+        "booking answers",
+        || async {
+            let (status, _) = api
+                .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
+                .await;
+            (status == StatusCode::OK).then_some(())
+        },
+    )
+    .await;
+    let confirm = book(&api, &requester, "10:00").await;
+    let dispute = book(&api, &requester, "12:00").await;
+    let give_up = book(&api, &requester, "14:00").await;
+    // One Ukrainian speaker takes the first two by the coordinator's hand.
+    let (mediator_id, _, mediator) = mittler_gateway::seed::demo_mediators()
+        .find(|(_, m, _)| m.languages.contains(&"uk"))
+        .expect("a Ukrainian speaker");
+    for id in [&confirm, &dispute] {
+        let (status, assigned) = api
+            .call(
+                Method::POST,
+                &format!("/api/v1/bookings/{id}/assign"),
+                Some(&coordinator),
+                Some(json!({"mediator_id": mediator_id})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{assigned}");
+        // The day came and went.
+        sqlx::query(
+            "UPDATE booking.bookings SET start_at = start_at - interval '7 days', \
+             end_at = end_at - interval '7 days' WHERE id = $1::uuid",
+        )
+        .bind(id)
+        .execute(&env.db.pool)
+        .await
+        .expect("moved into the past");
+    }
+
+    let screenshots = std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        dir.display().to_string()
+    });
+    let input = json!({
+        "base": app.url(""),
+        "password": DEMO_PASSWORD,
+        "requester": REQUESTER,
+        "coordinator": COORDINATOR,
+        "mediator": mediator,
+        "confirm": confirm,
+        "dispute": dispute,
+        "give_up": give_up,
+        "screenshots": screenshots,
+    });
+    let result = browser_script("ending.mjs", &input).await;
+    assert_eq!(result["ok"], true, "{result:#}");
+    assert_eq!(result["errors"], json!([]), "script errors: {result:#}");
+    for (page, violations) in result["axe"].as_object().expect("axe results") {
+        let bad: Vec<&Value> = violations
+            .as_array()
+            .expect("violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(bad.is_empty(), "{page}: {bad:#?}");
+    }
+    assert_eq!(result["claim_error"], "Das Ende liegt vor dem Beginn.");
+    assert_eq!(
+        result["mediator_waiting"],
+        "Eingetragen: 70 Minuten – wartet auf Bestätigung."
+    );
+    assert_eq!(result["to_confirm"], "2 Zeiten zu bestätigen");
+    assert_eq!(result["confirmed_badge"], "bestätigt");
+    assert_eq!(result["completed_badge"], "erledigt");
+    assert_eq!(result["disputed_badge"], "bestritten");
+    assert_eq!(
+        result["dispute_reason"],
+        "Der Termin endete schon nach einer halben Stunde."
+    );
+    assert_eq!(result["disputes_after"], "Keine bestrittenen Zeiten.");
+    assert_eq!(result["in_queue_after"], 0);
+    assert_eq!(result["given_up_state"], "nicht besetzt");
+
+    // What the pages did, as the API tells it.
+    for (id, minutes, by) in [(&confirm, 70, "requester"), (&dispute, 30, "coordinator")] {
+        let (_, record) = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/bookings/{id}/time-record"),
+                Some(&coordinator),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                record["state"].as_str(),
+                record["worked_minutes"].as_i64(),
+                record["confirmed_by"].as_str()
+            ),
+            (Some("confirmed"), Some(minutes), Some(by)),
+            "{record}"
+        );
+    }
+    app.stop().await.expect("clean stop");
+}
