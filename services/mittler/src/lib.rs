@@ -5,7 +5,7 @@ pub mod matcher;
 
 use anyhow::Context as _;
 use mittler_availability::settings::AvailabilityConfig;
-use mittler_booking::settings::DispatchConfig;
+use mittler_booking::settings::{DispatchConfig, RecordsConfig};
 use mittler_gateway::settings::{AuthConfig, OidcConfig};
 use mittler_notifications::settings::NotificationsConfig;
 use mittler_platform::config::Settings;
@@ -24,10 +24,11 @@ fn section<T: Settings + std::fmt::Debug>(config: &Config) -> anyhow::Result<(St
 }
 
 /// Every service's section of the settings, once.
-const SECTIONS: [(&str, Section); 6] = [
+const SECTIONS: [(&str, Section); 7] = [
     (AuthConfig::SECTION, section::<AuthConfig>),
     (OidcConfig::SECTION, section::<OidcConfig>),
     (DispatchConfig::SECTION, section::<DispatchConfig>),
+    (RecordsConfig::SECTION, section::<RecordsConfig>),
     (AvailabilityConfig::SECTION, section::<AvailabilityConfig>),
     (SessionsConfig::SECTION, section::<SessionsConfig>),
     (NotificationsConfig::SECTION, section::<NotificationsConfig>),

@@ -2,9 +2,13 @@
 //! events directly: the directory (the gateway) and availability answer its
 //! questions, a real SMTP server receives the mail. A confirmation carries the
 //! calendar entry to requester and mediator and the client's invitation; a
-//! redelivered event sends nothing twice; a cancellation takes the entry back.
+//! redelivered event sends nothing twice; a cancellation takes the entry back; the
+//! client is reminded the day before and told of a new time in their language and
+//! Leichte Sprache, while the requester's calendar entry moves.
 
-use mittler_contracts::booking::{BookingAssigned, BookingCancelled, BookingRequested, ClientInfo};
+use mittler_contracts::booking::{
+    BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled, ClientInfo,
+};
 use mittler_contracts::examples::booking_details;
 use mittler_contracts::{Envelope, Event};
 use mittler_gateway::seed::demo_mediators;
@@ -36,42 +40,89 @@ async fn mails_settle(smtp: &TestSmtp, count: usize) -> Vec<ReceivedMail> {
     .await
 }
 
+/// The directory (the gateway), availability and notifications on the test's NATS,
+/// database and a real mail sink, with the demo people.
+struct Given {
+    /// Its NATS server and database live as long as the test.
+    _env: TestEnv,
+    smtp: TestSmtp,
+    js: async_nats::jetstream::Context,
+    requester: UserId,
+    organisation: OrganisationId,
+    mediator: mittler_types::MediatorId,
+    mediator_email: String,
+    apps: Vec<TestApp>,
+}
+
+impl Given {
+    async fn start(reminder_minutes: Option<Vec<i64>>) -> Self {
+        let env = TestEnv::start().await;
+        let smtp = TestSmtp::start().await.expect("mail sink");
+        // The directory's people and the mediators' profiles.
+        mittler_gateway::seed::seed(&env.db.pool)
+            .await
+            .expect("demo accounts");
+        let mediators: Vec<mittler_availability::seed::DemoMediator> = demo_mediators()
+            .map(|(id, m, email)| mittler_availability::seed::DemoMediator {
+                id,
+                name: m.name.to_owned(),
+                email,
+                languages: m.languages.iter().map(|l| (*l).to_owned()).collect(),
+                female: m.female,
+                pool: mittler_gateway::seed::demo_pool(),
+            })
+            .collect();
+        mittler_availability::seed::seed(&env.db.pool, &mediators)
+            .await
+            .expect("demo profiles");
+        let (requester, organisation): (uuid::Uuid, uuid::Uuid) =
+            sqlx::query_as("SELECT id, organisation_id FROM directory.users WHERE email = $1")
+                .bind(REQUESTER)
+                .fetch_one(&env.db.pool)
+                .await
+                .expect("requester");
+        let (mediator, _, mediator_email) = demo_mediators().next().expect("a demo mediator");
+        let mut config = env.config();
+        smtp.configure(&mut config);
+        if let Some(leads) = reminder_minutes {
+            config.update(
+                |s: &mut mittler_notifications::settings::NotificationsConfig| {
+                    s.reminder_minutes = leads;
+                    s.poll_ms = 100;
+                },
+            );
+        }
+        let apps = vec![
+            TestApp::spawn(config.clone(), mittler_gateway::run_on).await,
+            TestApp::spawn(config.clone(), mittler_availability::run_on).await,
+            TestApp::spawn(config, mittler_notifications::run_on).await,
+        ];
+        let js = async_nats::jetstream::new(env.nats.client().await);
+        Self {
+            _env: env,
+            smtp,
+            js,
+            requester: UserId(requester),
+            organisation: OrganisationId(organisation),
+            mediator,
+            mediator_email,
+            apps,
+        }
+    }
+
+    async fn stop(self) {
+        for app in self.apps.into_iter().rev() {
+            app.stop().await.expect("clean stop");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_it_back() {
-    let env = TestEnv::start().await;
-    let smtp = TestSmtp::start().await.expect("mail sink");
-    // The directory's people and the mediators' profiles.
-    mittler_gateway::seed::seed(&env.db.pool)
-        .await
-        .expect("demo accounts");
-    let mediators: Vec<mittler_availability::seed::DemoMediator> = demo_mediators()
-        .map(|(id, m, email)| mittler_availability::seed::DemoMediator {
-            id,
-            name: m.name.to_owned(),
-            email,
-            languages: m.languages.iter().map(|l| (*l).to_owned()).collect(),
-            female: m.female,
-            pool: mittler_gateway::seed::demo_pool(),
-        })
-        .collect();
-    mittler_availability::seed::seed(&env.db.pool, &mediators)
-        .await
-        .expect("demo profiles");
-    let (requester, organisation): (uuid::Uuid, uuid::Uuid) =
-        sqlx::query_as("SELECT id, organisation_id FROM directory.users WHERE email = $1")
-            .bind(REQUESTER)
-            .fetch_one(&env.db.pool)
-            .await
-            .expect("requester");
-    let (mediator, _, mediator_email) = demo_mediators().next().expect("a demo mediator");
-
-    let mut config = env.config();
-    smtp.configure(&mut config);
-    let gateway = TestApp::spawn(config.clone(), mittler_gateway::run_on).await;
-    let availability = TestApp::spawn(config.clone(), mittler_availability::run_on).await;
-    let notifications = TestApp::spawn(config, mittler_notifications::run_on).await;
-    let js = async_nats::jetstream::new(env.nats.client().await);
-
+    let given = Given::start(None).await;
+    let (js, smtp) = (&given.js, &given.smtp);
+    let (requester, organisation) = (given.requester.as_uuid(), given.organisation.as_uuid());
+    let (mediator, mediator_email) = (given.mediator, given.mediator_email.clone());
     let booking = BookingId::new();
     let organisation = OrganisationId(organisation);
     let mut details = booking_details();
@@ -82,7 +133,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
     });
     let meta = mittler_platform::outbox::root_meta;
     publish(
-        &js,
+        js,
         &Envelope::new(
             BookingRequested {
                 booking_id: booking,
@@ -103,11 +154,11 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
         },
         meta(),
     );
-    publish(&js, &assigned).await;
+    publish(js, &assigned).await;
     // The same event again, as a redelivery would bring it.
-    publish(&js, &assigned).await;
+    publish(js, &assigned).await;
 
-    let mails = mails_settle(&smtp, 3).await;
+    let mails = mails_settle(smtp, 3).await;
     let mut confirmed: Vec<(&str, Option<&str>)> = mails
         .iter()
         .map(|m| (m.to.as_str(), m.calendar.as_deref()))
@@ -122,7 +173,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
     assert_eq!(confirmed, expected, "{mails:#?}");
 
     publish(
-        &js,
+        js,
         &Envelope::new(
             BookingCancelled {
                 booking_id: booking,
@@ -136,7 +187,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
         ),
     )
     .await;
-    let mails = mails_settle(&smtp, 6).await;
+    let mails = mails_settle(smtp, 6).await;
     let cancels: Vec<&ReceivedMail> = mails[3..].iter().collect();
     assert_eq!(
         cancels
@@ -155,7 +206,99 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
         assert_eq!(smtp.mails().await.expect("mails").len(), 6);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    notifications.stop().await.expect("clean stop");
-    availability.stop().await.expect("clean stop");
-    gateway.stop().await.expect("clean stop");
+    given.stop().await;
+}
+
+#[tokio::test]
+async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time() {
+    // The day-before reminder falls due a few seconds after the assignment.
+    let given = Given::start(Some(vec![1440])).await;
+    let (js, smtp) = (&given.js, &given.smtp);
+    let booking = BookingId::new();
+    let mut details = booking_details();
+    details.start =
+        chrono::Utc::now() + chrono::Duration::minutes(1440) + chrono::Duration::seconds(4);
+    details.end = details.start + chrono::Duration::minutes(60);
+    details.client = Some(ClientInfo {
+        reference: "A-18".into(),
+        email: Some(CLIENT.into()),
+        language: Some(LanguageTag::parse("uk").expect("tag")),
+    });
+    let meta = mittler_platform::outbox::root_meta;
+    publish(
+        js,
+        &Envelope::new(
+            BookingRequested {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                requested_by: given.requester,
+                details: details.clone(),
+            },
+            meta(),
+        ),
+    )
+    .await;
+    publish(
+        js,
+        &Envelope::new(
+            BookingAssigned {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                mediator_id: given.mediator,
+                assigned_by: None,
+            },
+            meta(),
+        ),
+    )
+    .await;
+    // Three confirmations, then three reminders.
+    let mails = mails_settle(smtp, 6).await;
+    let to_client: Vec<&ReceivedMail> = mails.iter().filter(|m| m.to == CLIENT).collect();
+    assert_eq!(to_client.len(), 2, "{mails:#?}");
+    let reminder = to_client[1];
+    assert_eq!(
+        reminder.subject,
+        "Нагадування: ваша зустріч завтра / Erinnerung: Ihr Termin ist morgen"
+    );
+    assert!(reminder.text.contains("Morgen haben Sie einen Termin"));
+
+    // A new time, three days later.
+    let mut moved = details.clone();
+    moved.start = details.start + chrono::Duration::days(3);
+    moved.end = moved.start + chrono::Duration::minutes(60);
+    publish(
+        js,
+        &Envelope::new(
+            BookingRescheduled {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                rescheduled_by: given.requester,
+                previous_state: BookingState::Assigned,
+                previous_start: details.start,
+                details: moved,
+            },
+            meta(),
+        ),
+    )
+    .await;
+    let mails = mails_settle(smtp, 9).await;
+    let mut told: Vec<(&str, Option<&str>)> = mails[6..]
+        .iter()
+        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
+        .collect();
+    told.sort();
+    let mut expected = vec![
+        (CLIENT, None),
+        (given.mediator_email.as_str(), Some("CANCEL")),
+        (REQUESTER, Some("REQUEST")),
+    ];
+    expected.sort();
+    assert_eq!(told, expected, "{mails:#?}");
+    let client = mails[6..].iter().find(|m| m.to == CLIENT).expect("client");
+    assert!(
+        client.subject.ends_with("Ihr Termin hat eine neue Zeit"),
+        "{}",
+        client.subject
+    );
+    given.stop().await;
 }

@@ -55,6 +55,10 @@ pub enum Kind {
     ClientInvitation,
     ClientCancelled,
     ClientSessionLink,
+    /// The client's appointment moved to a new time.
+    ClientRescheduled,
+    /// The day before: the client's reminder.
+    ClientReminder,
     /// A new account's set-password link.
     AccountInvitation,
     /// A forgotten password's set-password link.
@@ -83,6 +87,8 @@ impl Kind {
             Kind::SessionLink => "session",
             Kind::ClientInvitation => "invitation",
             Kind::ClientCancelled => "client_cancelled",
+            Kind::ClientRescheduled => "client_rescheduled",
+            Kind::ClientReminder => "client_reminder",
             Kind::ClientSessionLink => "client_session",
             Kind::AccountInvitation => "account_invitation",
             Kind::PasswordReset => "password_reset",
@@ -106,6 +112,8 @@ impl Kind {
     fn section(self) -> &'static str {
         match self {
             Kind::ClientCancelled => "cancelled",
+            Kind::ClientRescheduled => "rescheduled",
+            Kind::ClientReminder => "reminder",
             Kind::ClientSessionLink => "session",
             other => other.as_str(),
         }
@@ -114,7 +122,11 @@ impl Kind {
     fn for_client(self) -> bool {
         matches!(
             self,
-            Kind::ClientInvitation | Kind::ClientCancelled | Kind::ClientSessionLink
+            Kind::ClientInvitation
+                | Kind::ClientCancelled
+                | Kind::ClientSessionLink
+                | Kind::ClientRescheduled
+                | Kind::ClientReminder
         )
     }
 }

@@ -114,6 +114,18 @@ fn the_client_reads_their_language_and_leichte_sprache() {
                 .count()
                 == 2
         );
+        // A new time and the reminder the day before, in both languages.
+        for (kind, simple) in [
+            (Kind::ClientRescheduled, "Ihr Termin hat eine neue Zeit"),
+            (Kind::ClientReminder, "Erinnerung: Ihr Termin ist morgen"),
+        ] {
+            let m = templates
+                .compose(kind, locale, &a, &Facts::default())
+                .expect("composed");
+            assert!(m.subject.ends_with(simple), "{}", m.subject);
+            assert!(m.text.contains("Der Termin beginnt um 09:30 Uhr."));
+            insta::assert_snapshot!(format!("{}_{language}", kind.as_str()), m.text);
+        }
     }
     // Levantine Arabic reads Arabic; a language without a template gets
     // Leichte Sprache alone.

@@ -135,7 +135,13 @@ impl Notifier {
         let contacts = self.contacts(requester_and(&booking, had_mediator)).await?;
         let link = self.booking_link(&booking);
         let to = recipients::rescheduled(&booking, &contacts, had_mediator, &link);
-        self.send(tx, cause, &booking, &contacts, to).await
+        self.send(tx, cause, &booking, &contacts, to).await?;
+        // The client was invited once a mediator held it: they learn the new time.
+        if had_mediator.is_some() {
+            self.client(tx, cause, &booking, &contacts, Kind::ClientRescheduled)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn escalated(
@@ -249,6 +255,12 @@ impl Notifier {
         self.send(&mut tx, &cause, &booking, &contacts, to)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // The day before, the client too, in their language and Leichte Sprache.
+        if lead == recipients::CLIENT_REMINDER_MINUTES {
+            self.client(&mut tx, &cause, &booking, &contacts, Kind::ClientReminder)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         store::finish_reminder(&mut *tx, due.id, ReminderOutcome::Sent).await?;
         tx.commit().await?;
         Ok(true)

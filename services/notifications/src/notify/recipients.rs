@@ -11,6 +11,10 @@ use mittler_contracts::directory::{Contact, ContactsRequest, ContactsResponse};
 use mittler_contracts::session::{JoinLink, ParticipantRole};
 use mittler_types::{BookingState, MediatorId, Role, UserId};
 
+/// The reminder lead (minutes before the start) at which the client is reminded
+/// as well: the day before.
+pub const CLIENT_REMINDER_MINUTES: i64 = 1440;
+
 /// One recipient of one message.
 #[derive(Debug)]
 pub struct Recipient<'a> {
@@ -155,8 +159,8 @@ pub fn cancelled<'a>(
         .collect()
 }
 
-/// A new time goes to the requester and to the mediator it released, whose
-/// calendar entry goes.
+/// A new time goes to the requester, whose calendar entry (if the booking had one)
+/// moves to the new time, and to the mediator it released, whose entry goes.
 pub fn rescheduled<'a>(
     booking: &BookingFacts,
     contacts: &'a ContactsResponse,
@@ -178,7 +182,11 @@ pub fn rescheduled<'a>(
                     for_mediator,
                     ..Facts::default()
                 },
-                ics: for_mediator.then_some(Method::Cancel),
+                ics: if for_mediator {
+                    Some(Method::Cancel)
+                } else {
+                    had_mediator.map(|_| Method::Request)
+                },
             }
         })
         .collect()
@@ -486,7 +494,12 @@ mod tests {
         assert_eq!(
             who(&to),
             [
-                ("Person 10".into(), Kind::Rescheduled, None, false),
+                (
+                    "Person 10".into(),
+                    Kind::Rescheduled,
+                    Some(Method::Request),
+                    false
+                ),
                 (
                     "Person 21".into(),
                     Kind::Rescheduled,
@@ -494,6 +507,12 @@ mod tests {
                     true
                 ),
             ]
+        );
+        // Nobody held it: nobody had it in their calendar.
+        let to = rescheduled(&booking, &contacts, None, "/bookings/99");
+        assert_eq!(
+            who(&to),
+            [("Person 10".into(), Kind::Rescheduled, None, false)]
         );
     }
 
