@@ -360,19 +360,13 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
 /// How long before the start a cancellation came, in words.
 fn notice(l: super::i18n::Lang, minutes: i64) -> String {
     if minutes < 0 {
-        l.t("booking.notice_after_start")
+        l.t("notice.after_start")
     } else if minutes >= 48 * 60 {
-        l.tf(
-            "booking.notice_days",
-            &[("n", &(minutes / (24 * 60)).to_string())],
-        )
+        l.tf("notice.days", &[("n", &(minutes / (24 * 60)).to_string())])
     } else if minutes >= 120 {
-        l.tf(
-            "booking.notice_hours",
-            &[("n", &(minutes / 60).to_string())],
-        )
+        l.tf("notice.hours", &[("n", &(minutes / 60).to_string())])
     } else {
-        l.tf("booking.notice_minutes", &[("n", &minutes.to_string())])
+        l.tf("notice.minutes", &[("n", &minutes.to_string())])
     }
 }
 

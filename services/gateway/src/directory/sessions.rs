@@ -1,0 +1,164 @@
+//! The directory's sessions and tokens, and the sign-in attempts that limit
+//! guessing.
+
+use super::{User, UserRow};
+use chrono::{DateTime, Utc};
+use mittler_types::{MediatorId, OrganisationId, UserId};
+use sqlx::PgExecutor;
+
+/// A session or token: its user and, for cookies, the CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    pub kind: SessionKind,
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Cookie,
+    Bearer,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+pub async fn insert_session(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user: UserId,
+    kind: SessionKind,
+    csrf_token: Option<&str>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO directory.auth_sessions (token_hash, user_id, kind, csrf_token, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+        token_hash,
+        user.as_uuid(),
+        kind.as_str(),
+        csrf_token,
+        expires_at,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The live session of `kind` with this token hash, with its (active) user.
+pub async fn session(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    kind: SessionKind,
+) -> anyhow::Result<Option<Session>> {
+    let row = sqlx::query!(
+        r#"SELECT s.csrf_token, u.id AS "id: UserId", u.organisation_id AS "organisation_id: OrganisationId",
+                  u.email, u.name, u.role, u.locale, u.mediator_id AS "mediator_id: MediatorId", u.password_hash
+           FROM directory.auth_sessions s JOIN directory.users u ON u.id = s.user_id
+           JOIN directory.organisations o ON o.id = u.organisation_id
+           WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > now() AND u.active AND o.active"#,
+        token_hash,
+        kind.as_str(),
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        let user = UserRow {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            locale: row.locale,
+            mediator_id: row.mediator_id,
+            password_hash: row.password_hash,
+        };
+        Ok(Session {
+            user: user.try_into()?,
+            kind,
+            csrf_token: row.csrf_token,
+        })
+    })
+    .transpose()
+}
+
+/// Open or close the sign-in of a mediator's accounts; closing also ends their
+/// sessions and tokens at once. Returns how many accounts changed.
+pub async fn set_mediator_accounts_active(
+    conn: &mut sqlx::PgConnection,
+    mediator: MediatorId,
+    active: bool,
+) -> Result<u64, sqlx::Error> {
+    let changed = sqlx::query!(
+        "UPDATE directory.users SET active = $2 WHERE mediator_id = $1 AND active <> $2",
+        mediator.as_uuid(),
+        active,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if !active {
+        sqlx::query!(
+            "DELETE FROM directory.auth_sessions WHERE user_id IN \
+             (SELECT id FROM directory.users WHERE mediator_id = $1)",
+            mediator.as_uuid(),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(changed)
+}
+
+pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM directory.auth_sessions WHERE token_hash = $1",
+        token_hash,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_login(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: Option<&str>,
+    succeeded: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO directory.login_attempts (email, client_ip, succeeded) VALUES ($1, $2, $3)",
+        email,
+        client_ip,
+        succeeded,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Failed logins for `email` and from `client_ip` since `since`.
+pub async fn recent_failures(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<(i64, i64), sqlx::Error> {
+    let counts = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS "by_email!",
+                  count(*) FILTER (WHERE $2::text IS NOT NULL AND client_ip = $2) AS "by_ip!"
+           FROM directory.login_attempts WHERE kind = 'login' AND NOT succeeded AND at > $3
+           AND (lower(email) = lower($1) OR client_ip = $2)"#,
+        email,
+        client_ip,
+        since,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((counts.by_email, counts.by_ip))
+}
