@@ -351,7 +351,9 @@ async fn an_on_site_job_is_claimed_confirmed_and_completed_and_bad_claims_change
     into_the_past(&env, booking.id, back).await;
     let (start, end) = (start - back, end - back);
     let now = Utc::now();
-    let refusals: Vec<(RecordActor, TimeClaim, (FaultCode, Option<&str>))> = vec![
+    /// Who claims what, and the fault (with its field) that comes back.
+    type Refusal = (RecordActor, TimeClaim, (FaultCode, Option<&'static str>));
+    let refusals: Vec<Refusal> = vec![
         (
             mediator,
             claim(start, now + Duration::hours(1), Outcome::Done),

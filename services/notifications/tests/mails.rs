@@ -210,7 +210,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
 }
 
 #[tokio::test]
-async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time() {
+async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give_back() {
     // The day-before reminder falls due a few seconds after the assignment.
     let given = Given::start(Some(vec![1440])).await;
     let (js, smtp) = (&given.js, &given.smtp);
@@ -300,5 +300,50 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time() {
         "{}",
         client.subject
     );
+
+    // Taken again, then given back: the appointment stays for the client.
+    publish(
+        js,
+        &Envelope::new(
+            BookingAssigned {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                mediator_id: given.mediator,
+                assigned_by: None,
+            },
+            meta(),
+        ),
+    )
+    .await;
+    mails_settle(smtp, 12).await;
+    publish(
+        js,
+        &Envelope::new(
+            mittler_contracts::booking::AssignmentReturned {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                mediator_id: given.mediator,
+                reason: "krank".into(),
+            },
+            meta(),
+        ),
+    )
+    .await;
+    let mails = mails_settle(smtp, 15).await;
+    let mut told: Vec<(&str, Option<&str>)> = mails[12..]
+        .iter()
+        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
+        .collect();
+    told.sort();
+    assert_eq!(told, expected, "{mails:#?}");
+    let client = mails[12..].iter().find(|m| m.to == CLIENT).expect("client");
+    assert!(
+        client
+            .subject
+            .ends_with("Ihr Termin bleibt: neue Sprach-Mittlung"),
+        "{}",
+        client.subject
+    );
+    assert!(client.text.contains("Ihr alter Link gilt nicht mehr."));
     given.stop().await;
 }

@@ -43,6 +43,31 @@ async fn a_booking_nobody_takes_is_unfilled_at_its_start_and_its_requester_is_to
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(feed.to_string().contains("Nicht besetzt"), "{feed}");
+
+    // The statistics count it as unfilled: a fill rate of 0, not "nothing decided".
+    let coordinator = api.login(COORDINATOR).await;
+    let (from, to) = (
+        query_instant(Utc::now() - Duration::hours(1)),
+        query_instant(Utc::now() + Duration::hours(2)),
+    );
+    let (status, report) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/statistics?from={from}&to={to}"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (
+            report["total"]["unfilled"].as_i64(),
+            report["total"]["filled"].as_i64(),
+            report["total"]["fill_rate"].as_f64()
+        ),
+        (Some(1), Some(0), Some(0.0)),
+        "{report}"
+    );
 }
 
 /// Book at 09:30 on a working day; the first Ukrainian speaker offered accepts.
@@ -245,9 +270,7 @@ async fn a_claim_is_disputed_and_settled_and_bad_claims_are_problems_that_change
 /// Another demo mediator who speaks Ukrainian.
 fn another_speaker(not: &str) -> String {
     mittler_gateway::seed::demo_mediators()
-        .find(|(id, profile, _)| {
-            id.to_string() != not && profile.languages.iter().any(|l| *l == "uk")
-        })
+        .find(|(id, profile, _)| id.to_string() != not && profile.languages.contains(&"uk"))
         .map(|(_, _, email)| email)
         .expect("another Ukrainian speaker")
 }

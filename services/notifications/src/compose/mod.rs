@@ -59,6 +59,8 @@ pub enum Kind {
     ClientRescheduled,
     /// The day before: the client's reminder.
     ClientReminder,
+    /// The mediator gave the job back: the appointment stays, another is sought.
+    ClientReturned,
     /// A new account's set-password link.
     AccountInvitation,
     /// A forgotten password's set-password link.
@@ -89,6 +91,7 @@ impl Kind {
             Kind::ClientCancelled => "client_cancelled",
             Kind::ClientRescheduled => "client_rescheduled",
             Kind::ClientReminder => "client_reminder",
+            Kind::ClientReturned => "client_returned",
             Kind::ClientSessionLink => "client_session",
             Kind::AccountInvitation => "account_invitation",
             Kind::PasswordReset => "password_reset",
@@ -114,6 +117,7 @@ impl Kind {
             Kind::ClientCancelled => "cancelled",
             Kind::ClientRescheduled => "rescheduled",
             Kind::ClientReminder => "reminder",
+            Kind::ClientReturned => "returned",
             Kind::ClientSessionLink => "session",
             other => other.as_str(),
         }
@@ -127,6 +131,7 @@ impl Kind {
                 | Kind::ClientSessionLink
                 | Kind::ClientRescheduled
                 | Kind::ClientReminder
+                | Kind::ClientReturned
         )
     }
 }
@@ -492,6 +497,7 @@ fn context_for(
         zone => start.format("%Z").to_string(),
         language => language,
         modality => modality,
+        video => a.modality == Modality::Video,
         place => if locale_is_client(words) { place } else { place_or_dash },
         ..people
     }

@@ -118,6 +118,10 @@ fn the_client_reads_their_language_and_leichte_sprache() {
         for (kind, simple) in [
             (Kind::ClientRescheduled, "Ihr Termin hat eine neue Zeit"),
             (Kind::ClientReminder, "Erinnerung: Ihr Termin ist morgen"),
+            (
+                Kind::ClientReturned,
+                "Ihr Termin bleibt: neue Sprach-Mittlung",
+            ),
         ] {
             let m = templates
                 .compose(kind, locale, &a, &Facts::default())

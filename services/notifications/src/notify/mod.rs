@@ -178,7 +178,10 @@ impl Notifier {
             &returned.reason,
             &link,
         );
-        self.send(tx, cause, &booking, &contacts, to).await
+        self.send(tx, cause, &booking, &contacts, to).await?;
+        // The client keeps the appointment; a video link of theirs stops working.
+        self.client(tx, cause, &booking, &contacts, Kind::ClientReturned)
+            .await
     }
 
     /// A video room opened: everyone gets their own link.
