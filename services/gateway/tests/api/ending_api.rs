@@ -116,10 +116,10 @@ async fn a_claim_is_disputed_and_settled_and_bad_claims_are_problems_that_change
         (Some("open"), Some(mediator.as_str()))
     );
 
-    // The job took place three days ago.
+    // The job took place yesterday (whatever day the test runs on).
     sqlx::query(
-        "UPDATE booking.bookings SET start_at = start_at - interval '3 days', \
-         end_at = end_at - interval '3 days' WHERE id = $1::uuid",
+        "UPDATE booking.bookings SET start_at = date_trunc('minute', now()) - interval '1 day', \
+         end_at = date_trunc('minute', now()) - interval '1 day' + (end_at - start_at) WHERE id = $1::uuid",
     )
     .bind(&id)
     .execute(&api.env.db.pool)
