@@ -69,13 +69,14 @@ try {
     }
   }
 
-  for (const which of ["forged", "expired"]) {
+  for (const which of ["forged", "expired", "not_yet"]) {
     if (!input[which]) continue;
     const page = await open(input[which]);
     await page.waitForFunction(() => window.mittlerRoom && window.mittlerRoom.state === "error", null, { timeout: 15000 });
     result[which] = await page.evaluate(() => ({
       error: window.mittlerRoom.error,
       shown: document.getElementById("notice").textContent,
+      opens_at: window.mittlerRoom.opensAt || null,
     }));
   }
 } catch (error) {

@@ -9,7 +9,10 @@
       you: "Sie", requester: "Behörde", mediator: "Sprachmittlung", client: "Klient/in",
       connecting: "Verbinde …", waiting: "Warten auf die anderen …", connected: "Verbunden",
       left: "Sie haben den Termin verlassen.", forged: "Dieser Link ist ungültig. Bitte nutzen Sie den Link aus Ihrer E-Mail.",
-      expired: "Dieser Link gilt jetzt nicht: ", closed: "Dieser Termin wurde abgesagt oder verschoben.",
+      expired: "Dieser Link gilt jetzt nicht.", closed: "Dieser Termin wurde abgesagt oder verschoben.",
+      opensAt: "Dieser Link öffnet am {at}", opensIn: "in {n} Minuten", opensInHours: "in etwa {n} Stunden",
+      expiredAt: "Dieser Link galt bis {at}. Bitte wenden Sie sich an die Stelle, die den Termin gebucht hat.",
+      full: "Im Raum sind schon alle Plätze belegt.",
       denied: "Kamera oder Mikrofon sind nicht freigegeben. Sie können zuhören und zusehen; erlauben Sie den Zugriff im Browser und laden Sie die Seite neu, damit man Sie sieht und hört.",
       nodevice: "Keine Kamera und kein Mikrofon gefunden. Sie können zuhören und zusehen.",
       lost: "Die Verbindung ist unterbrochen. Bitte laden Sie die Seite neu.",
@@ -20,7 +23,10 @@
       you: "You", requester: "Authority", mediator: "Mediator", client: "Client",
       connecting: "Connecting …", waiting: "Waiting for the others …", connected: "Connected",
       left: "You left the appointment.", forged: "This link is not valid. Please use the link from your e-mail.",
-      expired: "This link does not open now: ", closed: "This appointment was cancelled or moved.",
+      expired: "This link does not open now.", closed: "This appointment was cancelled or moved.",
+      opensAt: "This link opens on {at}", opensIn: "in {n} minutes", opensInHours: "in about {n} hours",
+      expiredAt: "This link was valid until {at}. Please contact whoever booked the appointment.",
+      full: "Every place in the room is taken.",
       denied: "Camera or microphone are not allowed. You can listen and watch; allow access in the browser and reload the page to be seen and heard.",
       nodevice: "No camera and no microphone found. You can listen and watch.",
       lost: "The connection was lost. Please reload the page.",
@@ -275,6 +281,27 @@
     }
   }
 
+  // A moment in the person's own zone and language, as people write it.
+  function when(at) {
+    return new Intl.DateTimeFormat(lang === "de" ? "de-DE" : "en-GB", { dateStyle: "full", timeStyle: "short" }).format(at);
+  }
+
+  // Not yet: when it opens, how long until then, and the page opens the room itself.
+  function notYet(at) {
+    const say = () => {
+      const minutes = Math.max(1, Math.ceil((at - Date.now()) / 60000));
+      const left = minutes > 90
+        ? t("opensInHours").replace("{n}", String(Math.round(minutes / 60)))
+        : t("opensIn").replace("{n}", String(minutes));
+      fail(`${t("opensAt").replace("{at}", when(at))} (${left}).`);
+    };
+    say();
+    room.opensAt = at.toISOString();
+    const timer = setInterval(() => {
+      if (Date.now() >= at.getTime()) { clearInterval(timer); location.reload(); } else { say(); }
+    }, 30000);
+  }
+
   async function enter() {
     status.textContent = t("connecting");
     const url = `/api/v1/rooms/signal?token=${encodeURIComponent(token)}`;
@@ -284,7 +311,11 @@
     if (check.status === 403) return fail(t("forged"));
     if (check.status === 410) {
       const problem = await check.json().catch(() => ({}));
-      return fail(/cancel|moved|abgesagt/i.test(problem.detail || "") ? t("closed") : t("expired") + (problem.detail || ""));
+      const at = problem.args && problem.args.at ? new Date(problem.args.at) : null;
+      if (problem.key === "room.link_not_yet" && at && !isNaN(at)) return notYet(at);
+      if (problem.key === "room.link_expired" && at && !isNaN(at)) return fail(t("expiredAt").replace("{at}", when(at)));
+      if (problem.key === "room.full") return fail(t("full"));
+      return fail(problem.key === "room.closed" ? t("closed") : t("expired"));
     }
     if (!check.ok) return fail(t("lost"));
     await startMedia();

@@ -223,7 +223,16 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
             ..grant.clone()
         },
     );
-    for (token, status) in [(&forged, 403), (&expired, 410)] {
+    // And one whose window opens in two hours.
+    let not_yet = tokens::sign(
+        &key,
+        &Grant {
+            nbf: (Utc::now() + Duration::hours(2)).timestamp(),
+            exp: (Utc::now() + Duration::hours(4)).timestamp(),
+            ..grant.clone()
+        },
+    );
+    for (token, status) in [(&forged, 403), (&expired, 410), (&not_yet, 410)] {
         let (got, problem) = api
             .call(
                 Method::GET,
@@ -254,6 +263,7 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
         "b": requester_url,
         "forged": format!("{}/room/{forged}", api.base),
         "expired": format!("{}/room/{expired}", api.base),
+        "not_yet": format!("{}/room/{not_yet}", api.base),
         "denied": mediator_url.clone(),
     });
     let result = browsers(&input).await;
@@ -280,12 +290,23 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
             .is_some_and(|s| s.contains("nicht freigegeben")),
         "{result:#}"
     );
+    // Past and future windows in local time and the page's language, not UTC.
     assert!(
         result["expired"]["shown"]
             .as_str()
-            .is_some_and(|s| s.contains("gilt jetzt nicht")),
+            .is_some_and(|s| s.starts_with("Dieser Link galt bis ") && !s.contains("UTC")),
         "{result:#}"
     );
+    let shown = result["not_yet"]["shown"].as_str().unwrap_or_default();
+    assert!(
+        shown.starts_with("Dieser Link öffnet am ") && shown.ends_with("(in etwa 2 Stunden)."),
+        "{result:#}"
+    );
+    assert!(
+        !shown.contains("UTC") && !shown.contains("opens"),
+        "{shown}"
+    );
+    assert!(result["not_yet"]["opens_at"].is_string(), "{result:#}");
 
     // Both left: the room's time is the claim; the requester confirms it.
     let claimed = measured(&api, &requester, &id).await;

@@ -52,12 +52,16 @@ impl Rooms {
             TokenError::Malformed | TokenError::Forged => {
                 RpcFault::new(FaultCode::Forbidden, text!("room.link_invalid")).into()
             }
-            TokenError::NotYet(at) => {
-                RpcFault::new(FaultCode::Expired, text!("room.link_not_yet", at = at)).into()
-            }
-            TokenError::Expired(at) => {
-                RpcFault::new(FaultCode::Expired, text!("room.link_expired", at = at)).into()
-            }
+            TokenError::NotYet(at) => RpcFault::new(
+                FaultCode::Expired,
+                text!("room.link_not_yet", at = at.to_rfc3339()),
+            )
+            .into(),
+            TokenError::Expired(at) => RpcFault::new(
+                FaultCode::Expired,
+                text!("room.link_expired", at = at.to_rfc3339()),
+            )
+            .into(),
         })
     }
 
