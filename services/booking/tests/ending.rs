@@ -181,7 +181,7 @@ async fn a_booking_nobody_takes_is_unfilled_at_its_start_and_a_coordinator_may_g
     })
     .await;
     let why = unfilled.unfilled.expect("why and when");
-    assert_eq!(why.reason, mittler_booking::dispatch::START_PASSED);
+    assert_eq!(why.reason, mittler_booking::dispatch::start_passed_reason());
     assert_eq!(why.unfilled_by, None);
     assert!(why.unfilled_at >= lonely.details.start);
     assert_eq!(subjects(&env, "booking.booking.unfilled").await.len(), 1);

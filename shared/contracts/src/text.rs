@@ -101,6 +101,24 @@ impl Text {
     pub fn english(&self) -> String {
         self.render("en")
     }
+
+    /// The text of `section` whose English wording is exactly `english`: events
+    /// that carry a sentence rather than a key (a reason), read in another language.
+    pub fn from_english(section: &str, english: &str) -> Option<Text> {
+        let prefix = format!("{section}.");
+        CATALOGUES
+            .get("en")?
+            .iter()
+            .find(|(key, template)| key.starts_with(&prefix) && template.as_str() == english)
+            .map(|(key, _)| Text::new(key.clone()))
+    }
+
+    /// `sentence` in `language`, if it is one of `section`'s English texts; else as it is.
+    pub fn say(section: &str, sentence: &str, language: &str) -> String {
+        Self::from_english(section, sentence)
+            .map(|text| text.render(language))
+            .unwrap_or_else(|| sentence.to_owned())
+    }
 }
 
 impl fmt::Display for Text {

@@ -35,7 +35,7 @@ mod waves;
 
 pub use offers::attach;
 pub use plan::{deadline, effective};
-pub use unfilled::START_PASSED;
+pub use unfilled::start_passed_reason;
 
 use crate::settings::{DispatchConfig, RecordsConfig};
 use mittler_contracts::availability::ProfileChanged;

@@ -10,6 +10,7 @@ use super::{Dispatcher, emit, store};
 use crate::store as bookings;
 use chrono::Utc;
 use mittler_contracts::booking::OfferExpired;
+use mittler_contracts::text;
 use mittler_platform::CancellationToken;
 use mittler_platform::consumer::HandleError;
 use mittler_types::{BookingId, BookingState};
@@ -97,12 +98,13 @@ impl Dispatcher {
             if plan::escalation_point(kind, start, &settings)
                 .is_some_and(|point| point <= Utc::now())
             {
-                self.escalate(tx, &view, "not accepted, and the start is near")
+                self.escalate(tx, &view, &text!("dispatch.start_near").english())
                     .await?;
             }
             return Ok(());
         }
-        self.escalate(tx, &view, "nobody accepted in time").await
+        self.escalate(tx, &view, &text!("dispatch.nobody_in_time").english())
+            .await
     }
 
     /// The escalation point passed: a booking still open goes to the coordinators.
@@ -121,7 +123,7 @@ impl Dispatcher {
             return Ok(());
         }
         let view = row.into_view().map_err(HandleError::reject)?;
-        self.escalate(tx, &view, "nobody accepted by the escalation point")
+        self.escalate(tx, &view, &text!("dispatch.escalation_point").english())
             .await
     }
 }

@@ -16,8 +16,10 @@ use mittler_platform::outbox;
 use mittler_types::{BookingId, BookingState, UserId};
 use sqlx::PgConnection;
 
-/// The reason recorded when the start passed unassigned.
-pub const START_PASSED: &str = "nobody accepted before the start";
+/// The reason recorded when the start passed unassigned (`dispatch.start_passed`).
+pub fn start_passed_reason() -> String {
+    text!("dispatch.start_passed").english()
+}
 
 /// Whether a booking is still waiting for a mediator.
 fn waiting(state: BookingState) -> bool {
@@ -84,7 +86,7 @@ impl Dispatcher {
         if !waiting(row.state()) || due > Utc::now() {
             return Ok(());
         }
-        end_unfilled(tx, row, None, START_PASSED)
+        end_unfilled(tx, row, None, &start_passed_reason())
             .await
             .map(drop)
             .map_err(|e| HandleError::retry(anyhow::anyhow!("{e}")))

@@ -13,6 +13,7 @@ use mittler_contracts::availability::{Candidates, GeoPoint, Needs, Release, Rele
 use mittler_contracts::booking::{
     BookingOffering, BookingView, DispatchEscalated, ExcludedMediator, OfferMade,
 };
+use mittler_contracts::text;
 use mittler_platform::consumer::HandleError;
 use mittler_platform::rpc::{self, RpcError};
 use mittler_platform::{Schema, outbox};
@@ -59,7 +60,7 @@ impl Dispatcher {
         }
         let offered = self.offer_wave(tx, &view, &settings, 1, exclude).await?;
         if offered == 0 {
-            self.escalate(tx, &view, "no mediator can take this booking")
+            self.escalate(tx, &view, &text!("dispatch.no_candidates").english())
                 .await?;
         } else if let Some(point) =
             plan::escalation_timer(view.details.kind, view.details.start, &settings, Utc::now())

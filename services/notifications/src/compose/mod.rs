@@ -11,6 +11,7 @@ use minijinja::{Environment, Value, context};
 use mittler_types::{LanguageTag, Modality};
 use serde::Deserialize;
 use std::collections::HashMap;
+pub use text::feed_body;
 use text::{paragraphs, tidy};
 
 /// Staff and mediator languages: `(locale, file)`. The first is the fallback.
@@ -171,6 +172,8 @@ pub struct Facts {
     pub minutes: Option<i64>,
     /// A time record's outcome (`done`, `client_no_show`, `mediator_no_show`).
     pub outcome: Option<&'static str>,
+    /// The requester's notes for the mediator.
+    pub notes: Option<String>,
 }
 
 /// A composed message.
@@ -464,6 +467,7 @@ fn context_for(
         lead => lead,
         recipient => facts.recipient,
         minutes => facts.minutes,
+        notes => facts.notes,
         outcome => facts.outcome.map(|o| word(&format!("outcome_{o}"))),
     };
     let Some(a) = appointment else {

@@ -26,6 +26,7 @@ fn facts() -> Facts {
         recipient: Some("team@jobcenter.example".into()),
         minutes: Some(66),
         outcome: Some("client_no_show"),
+        notes: Some("Bitte 10 Minuten vorher am Empfang melden.".into()),
     }
 }
 

@@ -30,6 +30,53 @@ pub(super) fn paragraphs(text: &str) -> String {
         .join("\n")
 }
 
+/// What a feed item says of a message: the text after the greeting, up to the
+/// first paragraph that is complete in itself — one that ends with a colon takes
+/// what follows it along, so that no item ends with "…:" and nothing after.
+/// Links stay out (the item links itself); the signature too.
+pub fn feed_body(text: &str) -> String {
+    let paragraphs: Vec<&str> = text
+        .split("\n-- \n")
+        .next()
+        .unwrap_or(text)
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for paragraph in paragraphs.iter().skip(1) {
+        let lines: Vec<&str> = paragraph
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("http"))
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let joined = lines.join("\n");
+        let open = joined.trim_end().ends_with(':');
+        out.push(if open {
+            joined
+                .trim_end()
+                .trim_end_matches(':')
+                .trim_end()
+                .to_owned()
+                + ":"
+        } else {
+            joined
+        });
+        if !open {
+            break;
+        }
+    }
+    let body = out.join("\n");
+    let body = body.trim_end().trim_end_matches(':').trim_end();
+    if body.is_empty() {
+        text.lines().next().unwrap_or_default().to_owned()
+    } else {
+        body.to_owned()
+    }
+}
+
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -62,6 +109,19 @@ fn linkify(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feed_item_never_ends_with_a_colon_and_nothing_after() {
+        let offer = "Hallo Olena,\n\nDas Jobcenter sucht eine Sprachmittlung:\n\nSprache: Ukrainisch\nWann: 03.12.2026\n\nBitte bis 17:00 antworten:\nhttps://x.example/offers/1\n\n-- \nMittler";
+        assert_eq!(
+            feed_body(offer),
+            "Das Jobcenter sucht eine Sprachmittlung:\nSprache: Ukrainisch\nWann: 03.12.2026"
+        );
+        let cancelled = "Guten Tag,\n\nder Termin wurde abgesagt.\n\nGrund: krank";
+        assert_eq!(feed_body(cancelled), "der Termin wurde abgesagt.");
+        let link_only = "Hallo,\n\nIhr Link:\nhttps://x.example/room/abc";
+        assert_eq!(feed_body(link_only), "Ihr Link");
+    }
 
     #[test]
     fn blank_runs_collapse_and_html_is_escaped_with_links_kept() {

@@ -162,12 +162,7 @@ impl Notifier {
         composed: &Composed,
         link: Option<&str>,
     ) -> Result<(), HandleError> {
-        let body = composed
-            .text
-            .split("\n\n")
-            .nth(1)
-            .unwrap_or(&composed.text)
-            .to_owned();
+        let body = crate::compose::feed_body(&composed.text);
         if let Some(item) = store::add_feed_item(
             &mut *tx,
             &format!("{cause}/{}/{user}", kind.as_str()),

@@ -30,7 +30,11 @@ pub fn unfilled<'a>(
             kind: Kind::Unfilled,
             facts: Facts {
                 name: contact.name.clone(),
-                reason: Some(reason.to_owned()),
+                reason: Some(mittler_contracts::text::Text::say(
+                    "dispatch",
+                    reason,
+                    &contact.locale,
+                )),
                 link: Some(link.to_owned()),
                 ..Facts::default()
             },

@@ -125,6 +125,8 @@ pub fn assigned<'a>(
                     mediator: name.clone(),
                     link: Some(link.to_owned()),
                     for_mediator,
+                    // What the requester asked the mediator to know.
+                    notes: booking.details.notes.clone().filter(|_| for_mediator),
                     ..Facts::default()
                 },
                 ics: Some(Method::Request),
@@ -207,7 +209,11 @@ pub fn escalated<'a>(
             kind: Kind::Escalated,
             facts: Facts {
                 name: contact.name.clone(),
-                reason: Some(reason.to_owned()),
+                reason: Some(mittler_contracts::text::Text::say(
+                    "dispatch",
+                    reason,
+                    &contact.locale,
+                )),
                 link: Some(link.to_owned()),
                 ..Facts::default()
             },

@@ -172,6 +172,12 @@ fn an_escalation_goes_to_the_coordinators_only() {
         who(&to),
         [("Person 40".into(), Kind::Escalated, None, false)]
     );
+    // A reason dispatch names is said in the coordinator's language.
+    let to = escalated(&contacts, "no mediator can take this booking", "/queue");
+    assert_eq!(
+        to[0].facts.reason.as_deref(),
+        Some("Keine Sprachmittlung kann diese Buchung übernehmen.")
+    );
 }
 
 #[test]
