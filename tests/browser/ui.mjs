@@ -51,24 +51,44 @@ try {
   await requester.goto(`${input.base}/bookings/new`);
   await axe(requester, "new booking");
 
+  // Enter in the language search never books: it moves to the list of matches.
+  await requester.fill("#language-search", "tigr");
+  await requester.press("#language-search", "Enter");
+  result.enter_focus = await requester.evaluate(() => document.activeElement && document.activeElement.id);
+  result.enter_review_shown = await requester.isVisible("#review");
+  result.enter_path = new URL(requester.url()).pathname;
+  await requester.fill("#language-search", "");
+
   // A start in the past is refused with the field named, and nothing is booked.
   await requester.fill("#language-search", "ukrain");
   result.language_matches = await requester.$$eval("#language option:not([hidden])", (o) => o.map((x) => x.value));
   await requester.selectOption("#language", "uk");
   await requester.fill("#local_start", "2020-01-06T10:00");
   await requester.click("button[type=submit]");
+  // First the review: what will be booked; only its button sends it.
+  await requester.waitForSelector("#review:not([hidden])");
+  result.review_language = (await requester.textContent('#review [data-review-of="language"]')).trim();
+  result.review_shows_address = await requester.isVisible('#review [data-review-of="location.address"]');
+  await axe(requester, "new booking, review");
+  await shoot(requester, "requester-review", true);
+  await requester.click("[data-review-confirm]");
   await requester.waitForSelector(".field-error");
   result.past_start_error = (await requester.textContent(".field-error")).trim();
+  result.past_start_focus = await requester.evaluate(() => document.activeElement && document.activeElement.id);
+  result.past_start_summary = (await requester.textContent("form .form-errors")).trim();
   result.still_on_form = new URL(requester.url()).pathname;
 
   // The real booking: Ukrainian, by video, on a working day at 10:00.
   await requester.fill("#local_start", input.start);
   await requester.selectOption("#subject_area", "social_benefits");
   await requester.fill("#client_reference", "BG-4711");
+  await requester.fill("#notes", "Bitte 10 Minuten vorher am Empfang melden.");
   await requester.selectOption("#client_language", "uk");
+  await requester.click("button[type=submit]");
+  await requester.waitForSelector("#review:not([hidden])");
   await Promise.all([
     requester.waitForURL(/\/bookings\/[0-9a-f-]{36}$/),
-    requester.click("button[type=submit]"),
+    requester.click("[data-review-confirm]"),
   ]);
   const bookingId = requester.url().split("/").pop();
   result.booking_id = bookingId;
@@ -100,6 +120,7 @@ try {
   await axe(mediator, "offers (phone)");
   await shoot(mediator, "mediator");
   result.phone_fits = await mediator.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  result.phone_header_share = await mediator.evaluate(() => document.querySelector("header.top").getBoundingClientRect().height / window.innerHeight);
   await mediator.click("#presence");
   await mediator.waitForSelector("#presence[aria-pressed=true]");
   step("online");
@@ -111,6 +132,14 @@ try {
   result.job_listed = await mediator.textContent("[data-live=jobs] .card h2");
   await axe(mediator, "jobs (phone)");
   step("accepted");
+  // The booking's link (as mails and the feed have it) opens the mediator's job page,
+  // with the requester's notes and the case number.
+  await mediator.goto(`${input.base}/bookings/${bookingId}`);
+  result.job_path = new URL(mediator.url()).pathname;
+  result.job_notes = (await mediator.textContent("dd.notes")).trim();
+  result.job_facts = await mediator.textContent("dl.facts");
+  await axe(mediator, "job (phone)");
+  await shoot(mediator, "mediator-job", true);
 
   // The queue lets it go, and the requester's page shows the mediator, both live.
   await coordinator.waitForSelector(`[data-live=queue] a[href="/bookings/${bookingId}"]`, { state: "detached", timeout: 30000 });
@@ -118,6 +147,9 @@ try {
   await requester.waitForSelector("[data-live=booking] .badge.state-assigned", { timeout: 30000 });
   result.detail_updated_without_reload = await requester.evaluate(() => window.__notReloaded === true);
   result.detail_facts = await requester.textContent("dl.facts");
+  // Moving an assigned booking warns first: the mediator is released.
+  await requester.goto(`${input.base}/bookings/${bookingId}`);
+  result.reschedule_warning = (await requester.textContent('form[data-api$="/reschedule"] .hint')).trim();
   await requester.goto(`${input.base}/bookings`);
   await shoot(requester, "requester");
 
@@ -168,12 +200,20 @@ try {
   // The rest of the coordinator's pages, and the requester's in English.
   for (const [path, name] of [["/bookings", "bookings (coordinator)"], [`/bookings/${bookingId}`, "booking (coordinator)"],
     ["/mediators", "mediators"], ["/people", "people"], ["/people?q=erzgebirgskreis", "people (search)"], ["/profile", "profile"],
-    ["/organisations", "organisations"], ["/statistics", "statistics"], ["/feed", "feed"]]) {
+    ["/organisations", "organisations"], ["/statistics", "statistics"], ["/feed", "feed"],
+    ["/deliveries", "deliveries"], ["/deliveries?state=sent", "deliveries (sent)"], ["/disputes", "disputes"]]) {
     await coordinator.goto(`${input.base}${path}`);
     await axe(coordinator, name);
     if (name === "people (search)") await shoot(coordinator, "people");
     if (name === "organisations") await shoot(coordinator, "organisations");
+    if (name === "deliveries") {
+      await shoot(coordinator, "deliveries");
+      result.deliveries_title = (await coordinator.textContent("h1")).trim();
+    }
   }
+  // An address nobody serves is a page with a way back, not JSON.
+  await coordinator.goto(`${input.base}/nirgendwo`);
+  result.unknown_page = (await coordinator.textContent("h1")).trim();
   // A pool's spreadsheet with a mistake, then a right one, only checked: the problem
   // is named by line and column, and nothing is written.
   await coordinator.goto(`${input.base}/mediators`);

@@ -7,8 +7,8 @@ use chrono::Utc;
 use mittler_contracts::FaultCode;
 use mittler_contracts::RpcFault;
 use mittler_contracts::booking::{
-    BookingView, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Scope, Statistics,
-    StatisticsLine, StatisticsReport, StatisticsRequest, Urgency,
+    BookingView, Job, JobRequest, MyJobs, MyJobsRequest, Queue, QueueItem, QueueRequest, Scope,
+    Statistics, StatisticsLine, StatisticsReport, StatisticsRequest, Urgency,
 };
 use mittler_contracts::text;
 use mittler_platform::{CancellationToken, Platform, Tasks};
@@ -72,7 +72,12 @@ impl Reports {
             shutdown,
             self,
             8,
-            [(Queue, queue), (MyJobs, my_jobs), (Statistics, statistics)]
+            [
+                (Queue, queue),
+                (MyJobs, my_jobs),
+                (Job, job),
+                (Statistics, statistics)
+            ]
         );
     }
 
@@ -113,6 +118,22 @@ impl Reports {
             .collect::<Result<Vec<_>, _>>()?;
         crate::dispatch::attach(&self.pool, &mut views).await?;
         Ok(views)
+    }
+
+    /// `booking.rpc.job`: a booking its mediator holds; anyone else's is not found.
+    pub async fn job(&self, request: JobRequest) -> Result<BookingView, BookingError> {
+        let mut conn = self.pool.acquire().await?;
+        let row = store::get(&mut conn, request.id)
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        let holder = crate::dispatch::store::assigned_mediator(&mut *conn, request.id).await?;
+        drop(conn);
+        if holder != Some(request.mediator_id) {
+            return Err(BookingError::NotFound);
+        }
+        let mut view = row.into_view()?;
+        crate::dispatch::attach(&self.pool, std::slice::from_mut(&mut view)).await?;
+        Ok(view)
     }
 
     pub async fn statistics(

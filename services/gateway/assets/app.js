@@ -131,6 +131,8 @@
     var summary = form ? form.querySelector(".form-errors") : null;
     var text = (problem && (problem.detail || problem.title)) || (words("failed") + " (" + status + ")");
     var unplaced = [];
+    var named = [];
+    var firstField = null;
     ((problem && problem.errors) || []).forEach(function (error, i) {
       var field = form ? form.querySelector('[name="' + (error.field || "").replace(/"/g, "") + '"]') : null;
       if (!field && form && error.field) {
@@ -144,6 +146,9 @@
         note.textContent = error.message;
         field.insertAdjacentElement("afterend", note);
         field.setAttribute("aria-invalid", "true");
+        if (!firstField) firstField = field;
+        var label = field.id ? form.querySelector('label[for="' + field.id + '"]') : null;
+        if (label && named.indexOf(label.textContent.trim()) < 0) named.push(label.textContent.trim());
         var described = field.getAttribute("aria-describedby");
         field.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
       } else {
@@ -151,8 +156,10 @@
       }
     });
     if (summary) {
-      summary.textContent = text + (unplaced.length ? " – " + unplaced.join("; ") : "");
-      summary.scrollIntoView({ block: "nearest" });
+      // The summary names the fields to look at; the focus goes to the first.
+      summary.textContent = text + (named.length ? " (" + named.join(", ") + ")" : "") +
+        (unplaced.length ? " – " + unplaced.join("; ") : "");
+      if (firstField) firstField.focus(); else summary.scrollIntoView({ block: "nearest" });
     } else {
       toast(text, true);
     }
@@ -221,10 +228,82 @@
     }, function () { busy(form, false); showProblem(form, null, 0); });
   });
 
+  // ---- a form that books shows what will be booked before it is sent
+  // (`data-review` names the box); only its own button sends it.
+  function reviewBox(form) {
+    return document.getElementById(form.getAttribute("data-review"));
+  }
+
+  function shownValue(form, name) {
+    var fields = form.querySelectorAll('[name="' + name + '"]');
+    if (!fields.length) return "";
+    var field = fields[0];
+    if (field.type === "radio") {
+      var checked = form.querySelector('[name="' + name + '"]:checked');
+      var label = checked && checked.closest("label");
+      return label ? label.textContent.trim() : "";
+    }
+    if (field.matches(":disabled")) return "";
+    if (field.tagName === "SELECT") {
+      var option = field.options[field.selectedIndex];
+      return option && option.value !== "" ? option.textContent.trim() : "";
+    }
+    if (field.type === "datetime-local" && field.value) {
+      var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(field.value);
+      if (m && document.documentElement.lang === "de") return m[3] + "." + m[2] + "." + m[1] + " " + m[4];
+      return field.value.replace("T", " ");
+    }
+    return field.value.trim();
+  }
+
+  function showReview(form) {
+    var box = reviewBox(form);
+    box.querySelectorAll("[data-review-of]").forEach(function (dd) {
+      var value = shownValue(form, dd.getAttribute("data-review-of"));
+      var row = dd.closest("[data-review-row]") || dd;
+      dd.textContent = value || dd.getAttribute("data-empty") || "";
+      row.hidden = !value && !dd.hasAttribute("data-empty");
+    });
+    box.hidden = false;
+    var title = box.querySelector("[tabindex]") || box;
+    title.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var confirmButton = event.target.closest("[data-review-confirm]");
+    var back = event.target.closest("[data-review-back]");
+    if (!confirmButton && !back) return;
+    var form = (confirmButton || back).closest("form");
+    if (confirmButton) {
+      form._reviewed = true;
+      form.requestSubmit();
+    } else {
+      reviewBox(form).hidden = true;
+      var first = form.querySelector("input:not([type=hidden]), select");
+      if (first) first.focus();
+    }
+  });
+
+  // Enter in a field of a booking form never sends it; in the language search it
+  // moves to the list of matches.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    var el = event.target;
+    if (!el.closest || !el.closest("form[data-review]")) return;
+    if (el.tagName === "TEXTAREA" || el.tagName === "BUTTON" || el.tagName === "SUMMARY") return;
+    event.preventDefault();
+    if (el.matches("[data-filter]")) {
+      var list = document.getElementById(el.getAttribute("data-filter"));
+      if (list) list.focus();
+    }
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-api]");
     if (!form) return;
     event.preventDefault();
+    if (form.hasAttribute("data-review") && !form._reviewed) { showReview(form); return; }
+    form._reviewed = false;
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) return;
     clearErrors(form);
@@ -241,7 +320,10 @@
     call(form.getAttribute("data-method") || "POST", url, formData(form), headers).then(function (res) {
       busy(form, false);
       if (res.ok) then(form, res.json);
-      else showProblem(form, res.json, res.status);
+      else {
+        if (form.hasAttribute("data-review")) reviewBox(form).hidden = true;
+        showProblem(form, res.json, res.status);
+      }
     }, function () {
       busy(form, false);
       showProblem(form, null, 0);

@@ -40,7 +40,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back,
         notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
         notifications::deliveries, rooms::links, rooms::signal,
-        reports::queue, live::queue_events, reports::my_jobs, reports::statistics,
+        reports::queue, live::queue_events, reports::my_jobs, reports::my_job, reports::statistics,
     ),
     modifiers(&Security),
     tags(
@@ -132,6 +132,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/queue/events", get(live::queue_events))
         .route("/statistics", get(reports::statistics))
         .route("/mediators/me/jobs", get(reports::my_jobs))
+        .route("/mediators/me/jobs/{id}", get(reports::my_job))
         .route("/notifications", get(notifications::feed))
         .route("/notifications/events", get(notifications::events))
         .route("/notifications/read-all", post(notifications::read_all))
@@ -169,7 +170,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/assets/room.js", get(rooms::script))
         .nest("/api/v1", api)
         .merge(ops::router(platform.ops()))
-        .fallback(not_found)
+        .fallback(crate::ui::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(ops::request_context)))
 }

@@ -89,11 +89,45 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             path
         };
-        ApiError::Validation(vec![FieldError::new(
-            field,
-            text!("field.json", message = message),
-        )])
+        ApiError::Validation(vec![FieldError::new(field, serde_message(&message))])
     })
+}
+
+/// serde's English sentence, as a text in the reader's language where its kind is
+/// known: a missing field, an unknown one, one of a list, a value of the wrong type.
+fn serde_message(message: &str) -> mittler_contracts::text::Text {
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    if message.starts_with("missing field `") {
+        return text!("field.required");
+    }
+    if message.starts_with("unknown field `") {
+        return text!("field.unknown");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `")
+        && let Some((_, expected)) = rest.split_once("expected ")
+    {
+        return text!("field.one_of", values = quoted(expected).join(", "));
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        let expected = match expected {
+            e if e.contains("integer") || e.starts_with("i") || e.starts_with("u") => "0–9",
+            e if e.contains("string") => "\"…\"",
+            e if e.contains("boolean") => "true/false",
+            e if e.contains("sequence") => "[…]",
+            e if e.contains("struct") || e.contains("map") => "{…}",
+            _ => "…",
+        };
+        return text!("field.wrong_type", expected = expected);
+    }
+    text!("field.json", message = message)
 }
 
 #[cfg(test)]
@@ -135,5 +169,37 @@ mod tests {
             parse::<Body>(b"{\"name\":").expect_err("bad"),
             ApiError::BadRequest(_)
         ));
+    }
+
+    fn key_of(error: ApiError) -> (String, String) {
+        match error {
+            ApiError::Validation(errors) => (errors[0].key.clone(), errors[0].message.clone()),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serdes_english_becomes_a_text_in_the_readers_language() {
+        assert_eq!(
+            key_of(parse::<Body>(br#"{"inner":{"count":1}}"#).expect_err("bad")),
+            ("field.required".into(), "is required".into())
+        );
+        assert_eq!(
+            key_of(parse::<Body>(br#"{"name":"a","inner":{"count":"x"}}"#).expect_err("bad")).0,
+            "field.wrong_type"
+        );
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Strict {
+            kind: mittler_types::Modality,
+        }
+        assert_eq!(
+            key_of(parse::<Strict>(br#"{"kind":"video","x":1}"#).expect_err("bad")).0,
+            "field.unknown"
+        );
+        let (key, message) = key_of(parse::<Strict>(br#"{"kind":"boat"}"#).expect_err("bad"));
+        assert_eq!(key, "field.one_of");
+        assert_eq!(message, "one of on_site, video, phone");
     }
 }

@@ -182,15 +182,24 @@ pub async fn deliveries(
     user: AuthUser,
     Query(query): Query<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
+    delivery_log(&state, &user, query).await.map(Json)
+}
+
+/// The delivery log the user may read (coordinators their pool's, admins all).
+pub async fn delivery_log(
+    state: &AppState,
+    user: &AuthUser,
+    query: DeliveriesQuery,
+) -> Result<Vec<Delivery>, ApiError> {
     user.require(
         &[Role::Coordinator, Role::Admin],
         text!("role.coordinators_deliveries"),
     )?;
-    let scope = user.booking_scope(&state).await?;
+    let scope = user.booking_scope(state).await?;
     let request = DeliveriesRequest {
         organisation_ids: scope.organisation_ids,
         state: query.state,
         limit: query.limit.unwrap_or(100).clamp(1, 500),
     };
-    Ok(Json(state.call::<ListDeliveries>(&request).await?))
+    Ok(state.call::<ListDeliveries>(&request).await?)
 }

@@ -98,6 +98,38 @@ pub async fn jobs(
         .await?)
 }
 
+/// One of my jobs: time, place, notes, case number, the room's links.
+#[utoipa::path(
+    get, path = "/api/v1/mediators/me/jobs/{id}", tag = "mediators",
+    params(("id" = String, Path, description = "Booking id")),
+    responses(
+        (status = 200, body = BookingView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a mediator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a job of yours", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn my_job(
+    State(state): State<AppState>,
+    user: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<BookingView>, ApiError> {
+    job(&state, &user, &id).await.map(Json)
+}
+
+/// A job the signed-in mediator holds (or held and worked).
+pub async fn job(state: &AppState, user: &AuthUser, id: &str) -> Result<BookingView, ApiError> {
+    let mediator_id = user.own_mediator(text!("role.mediators_jobs"))?;
+    let id = crate::bookings::booking_id(id)?;
+    Ok(state
+        .call::<mittler_contracts::booking::Job>(&mittler_contracts::booking::JobRequest {
+            id,
+            mediator_id,
+        })
+        .await?)
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct StatisticsQuery {
     /// Bookings that start at or after this instant (RFC 3339); default: the first

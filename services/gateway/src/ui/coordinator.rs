@@ -222,7 +222,7 @@ fn language_rows(l: super::i18n::Lang, n: &str) -> Markup {
                 }
             }
             span {
-                label for=(format!("qual-{n}")) { (l.t("booking.qualification")) }
+                label for=(format!("qual-{n}")) { (l.t("mediators.qualification")) }
                 select id=(format!("qual-{n}")) name="qualification" {
                     (options(l, "qualification", &QUALIFICATIONS, ""))
                 }
@@ -285,7 +285,8 @@ async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Mar
             p { label for="m-phone" { (l.t("mediators.phone")) } input id="m-phone" name="profile.phone" type="tel"; }
             p {
                 label for="m-gender" { (l.t("mediators.gender")) }
-                select id="m-gender" name="profile.gender" {
+                select id="m-gender" name="profile.gender" required {
+                    option value="" disabled selected { (l.t("mediators.choose")) }
                     (options(l, "gender", &[Gender::Female, Gender::Male, Gender::Diverse], ""))
                 }
             }

@@ -119,15 +119,26 @@ pub fn reason_in_german(text: &str) -> Option<String> {
     translate(text, 0)
 }
 
+/// A decimal number as German pages write it (a comma, not a point); other text
+/// as it is.
+fn german_number(value: &str) -> String {
+    let digits = value.trim_start_matches('-');
+    if value.parse::<f64>().is_ok() && digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        value.replace('.', ",")
+    } else {
+        value.to_owned()
+    }
+}
+
 fn translate(text: &str, depth: usize) -> Option<String> {
     REASONS_DE.iter().find_map(|(parts, german)| {
         let values = match_parts(parts, text)?;
         let mut out = german.clone();
         for (i, value) in values.iter().enumerate() {
             let value = if depth < 2 {
-                translate(value, depth + 1).unwrap_or_else(|| value.clone())
+                translate(value, depth + 1).unwrap_or_else(|| german_number(value))
             } else {
-                value.clone()
+                german_number(value)
             };
             out = out.replace(&format!("{{{i}}}"), &value);
         }
@@ -292,7 +303,17 @@ mod tests {
                 "4.0 h assigned in 30 days; fair share 7.3 h (12 % of 61.0 h offered by all candidates): 3.3 h short"
             )
             .as_deref(),
-            Some("4.0 h in 30 Tagen vergeben; fairer Anteil 7.3 h (12 % von 61.0 h, die alle Kandidat*innen anbieten): 3.3 h unter dem Anteil")
+            Some(
+                "In den letzten 30 Tagen 4,0 h übernommen, fairer Anteil 7,3 h – 3,3 h unter dem Anteil"
+            )
+        );
+        assert_eq!(
+            reason_in_german("38.9 km from home").as_deref(),
+            Some("38,9 km von zu Hause")
+        );
+        assert_eq!(
+            reason_in_german("score 2.339").as_deref(),
+            Some("Wertung 2,339")
         );
         assert_eq!(
             reason_in_german("qualification trained (needed lay)").as_deref(),

@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .route("/offers", get(offers_page))
         .route("/offers/{id}", get(offer_page))
         .route("/jobs", get(jobs_page))
+        .route("/jobs/{id}", get(job_page))
         .route("/availability", get(availability_page))
 }
 
@@ -149,7 +150,9 @@ async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, 
                 @for job in &jobs {
                     @let d = &job.details;
                     li class="card" {
-                        h2 class="h3" { (l.language(d.language.as_str())) " · " (place(l, job)) }
+                        h2 class="h3" {
+                            a href=(format!("/jobs/{}", job.id)) { (l.language(d.language.as_str())) " · " (place(l, job)) }
+                        }
                         p {
                             time datetime=(iso(d.start)) { (when(l, d.start, d.time_zone)) }
                             " · " (l.tf("booking.minutes", &[("n", &d.duration_minutes.minutes().to_string())]))
@@ -183,6 +186,105 @@ async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, 
         }
     };
     Ok(layout(&page, &l.t("jobs.title"), content))
+}
+
+/// One job, as its mediator needs it on the way: when and where, what to know
+/// (notes, case number, who booked it), the room, the time record.
+async fn job_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Markup, UiError> {
+    let l = page.l;
+    let job = crate::reports::job(&state, &page.user, &id)
+        .await
+        .or_page(l)?;
+    let d = &job.details;
+    let zone = d.time_zone;
+    let organisation = crate::directory::organisation(state.pool(), job.organisation_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let requester = crate::directory::user_by_id(state.pool(), job.requested_by)
+        .await
+        .ok()
+        .flatten();
+    let now = chrono::Utc::now();
+    let links = if d.modality == Modality::Video && d.end > now {
+        crate::rooms::session_links(&state, &page.user, &id)
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let record = if super::records::has_record(&job) && d.start <= now {
+        crate::bookings::ending::time_record(&state, &page.user, job.id)
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let content = html! {
+        section data-live="jobs" aria-labelledby="job-state" {
+            p id="job-state" class="lead" { (state_badge(l, &job)) }
+            dl class="facts" {
+                dt { (l.t("booking.when")) }
+                dd {
+                    time datetime=(iso(d.start)) { (when(l, d.start, zone)) }
+                    " – " (zone.local(d.end).format("%H:%M")) " (" (zone.name()) ")"
+                }
+                dt { (l.t("booking.language")) } dd { (l.language(d.language.as_str())) }
+                dt { (l.t("booking.place")) }
+                dd {
+                    (place(l, &job))
+                    @if let Some(location) = &d.location {
+                        " "
+                        a href=(format!("https://www.openstreetmap.org/?mlat={}&mlon={}#map=17/{}/{}", location.latitude, location.longitude, location.latitude, location.longitude))
+                            rel="noopener" { (l.t("job.map")) }
+                    }
+                }
+                dt { (l.t("booking.subject_area")) } dd { (l.t(&format!("subject.{}", code(&d.subject_area)))) }
+                dt { (l.t("job.organisation")) } dd { (organisation) }
+                @if let Some(requester) = &requester {
+                    dt { (l.t("job.booked_by")) }
+                    dd { (requester.name) " · " a href=(format!("mailto:{}", requester.email)) { (requester.email) } }
+                }
+                @if let Some(client) = &d.client {
+                    dt { (l.t("booking.client_reference")) } dd { (client.reference) }
+                    @if let Some(language) = &client.language {
+                        dt { (l.t("job.client_language")) } dd { (l.language(language.as_str())) }
+                    }
+                }
+                dt { (l.t("booking.notes")) }
+                dd class="notes" {
+                    @match &d.notes {
+                        Some(notes) => (notes),
+                        None => span class="meta" { (l.t("job.no_notes")) },
+                    }
+                }
+            }
+            @if let Some(found) = &links {
+                @for link in found.links.iter().filter(|link| link.mediator_id.is_some()) {
+                    @if found.state == "open" {
+                        p { a class="button primary big" href=(link.url) { (l.t("jobs.open_room")) } }
+                    }
+                }
+            }
+        }
+        @if let Some(record) = &record {
+            (super::records::record_section(l, page.user.role(), &job, record))
+            @if matches!(record.state, mittler_types::RecordState::Open | mittler_types::RecordState::Claimed) {
+                details open[record.state == mittler_types::RecordState::Open] {
+                    summary { (l.t(if record.state == mittler_types::RecordState::Open { "record.claim" } else { "record.correct" })) }
+                    (super::records::claim_form(l, &job, record, false))
+                }
+            }
+        }
+        p { a href="/jobs" { (l.t("job.back")) } }
+    };
+    Ok(layout(&page, &l.t("job.title"), content))
 }
 
 fn weekday_select(l: super::i18n::Lang, id: &str, selected: u8) -> Markup {

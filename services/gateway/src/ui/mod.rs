@@ -17,6 +17,7 @@
 
 mod account;
 pub mod coordinator;
+mod deliveries;
 mod events;
 pub mod i18n;
 pub mod mediator;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(mediator::router())
         .merge(coordinator::router())
         .merge(records::router())
+        .merge(deliveries::router())
 }
 
 // ---------------------------------------------------------------- the page context
@@ -201,6 +203,25 @@ impl IntoResponse for UiError {
     }
 }
 
+/// An address nobody serves: a page for a browser (in its language), a problem
+/// for everyone else and under `/api`.
+pub async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    let wants_page = !uri.path().starts_with("/api")
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if wants_page {
+        UiError {
+            l: lang_of(&headers, None),
+            error: ApiError::NotFound,
+        }
+        .into_response()
+    } else {
+        ApiError::NotFound.into_response()
+    }
+}
+
 // ---------------------------------------------------------------- the frame
 
 fn head(title: &str, csrf: Option<&str>) -> Markup {
@@ -263,6 +284,7 @@ fn nav_items(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/people", "nav.people"),
             ("/organisations", "nav.organisations"),
             ("/statistics", "nav.statistics"),
+            ("/deliveries", "nav.deliveries"),
             ("/feed", "nav.feed"),
         ],
     }

@@ -4,7 +4,7 @@
 
 use super::{
     OrPage, Page, QUALIFICATIONS, UiError, code, iso, layout, mediator_names, options, place,
-    state_badge, when,
+    state_badge, url_encode, when,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -240,7 +240,7 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
     let tomorrow = zone.local(Utc::now() + Duration::days(1)).date();
     let default_start = format!("{tomorrow}T09:00");
     let content = html! {
-        form data-api="/api/v1/bookings" data-idempotent data-then="go:/bookings/{id}" novalidate class="stack" {
+        form data-api="/api/v1/bookings" data-idempotent data-then="go:/bookings/{id}" data-review="review" novalidate class="stack" {
             div class="form-errors" role="alert" {}
             input type="hidden" name="time_zone" value=(zone.name());
             fieldset {
@@ -351,7 +351,35 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
                 label for="notes" { (l.t("booking.notes")) }
                 textarea id="notes" name="notes" rows="3" maxlength="2000" {}
             }
-            button type="submit" class="primary" { (l.t("booking.submit")) }
+            button type="submit" class="primary" { (l.t("booking.review")) }
+            section id="review" class="review" hidden aria-labelledby="review-title" {
+                h2 id="review-title" tabindex="-1" { (l.t("booking.review_title")) }
+                p class="hint" { (l.t("booking.review_hint")) }
+                dl class="facts" {
+                    @for (label, field, empty) in [
+                        ("booking.language", "language", None),
+                        ("booking.modality", "modality", None),
+                        ("booking.kind", "kind", None),
+                        ("booking.when", "local_start", None),
+                        ("booking.duration", "duration_minutes", None),
+                        ("booking.address", "location.address", None),
+                        ("booking.postal_code", "location.postal_code", None),
+                        ("booking.subject_area", "subject_area", None),
+                        ("booking.qualification", "min_qualification", None),
+                        ("booking.client_reference", "client.reference", Some("booking.review_none")),
+                        ("booking.notes", "notes", Some("booking.review_none")),
+                    ] {
+                        div data-review-row {
+                            dt { (l.t(label)) }
+                            dd data-review-of=(field) data-empty=[empty.map(|k| l.t(k))] {}
+                        }
+                    }
+                }
+                div class="buttons" {
+                    button type="button" class="primary big" data-review-confirm { (l.t("booking.submit")) }
+                    button type="button" data-review-back { (l.t("booking.review_back")) }
+                }
+            }
         }
     };
     Ok(layout(&page, &l.t("nav.new_booking"), content))
@@ -374,8 +402,12 @@ async fn detail_page(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-) -> Result<Markup, UiError> {
+) -> Result<Response, UiError> {
     let l = page.l;
+    // Links in mails and the feed name the booking; its mediator reads it as a job.
+    if page.user.role() == Role::Mediator {
+        return Ok(Redirect::to(&format!("/jobs/{}", url_encode(&id))).into_response());
+    }
     let booking = crate::bookings::booking(&state, &page.user, &id)
         .await
         .or_page(l)?;
@@ -415,6 +447,20 @@ async fn detail_page(
     };
     let zone = booking.details.time_zone;
     let d = &booking.details;
+    // Who booked it, and for a coordinator, which organisation.
+    let booked_by = crate::directory::user_by_id(state.pool(), booking.requested_by)
+        .await
+        .ok()
+        .flatten();
+    let organisation = if coordinator {
+        crate::directory::organisation(state.pool(), booking.organisation_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|o| o.name)
+    } else {
+        None
+    };
     let record = if super::records::has_record(&booking) {
         crate::bookings::ending::time_record(&state, &page.user, booking.id)
             .await
@@ -435,6 +481,13 @@ async fn detail_page(
                 dd {
                     time datetime=(iso(d.start)) { (when(l, d.start, zone)) }
                     " – " (zone.local(d.end).format("%H:%M")) " (" (zone.name()) ")"
+                }
+                @if let Some(name) = &organisation {
+                    dt { (l.t("job.organisation")) } dd { (name) }
+                }
+                @if let Some(user) = &booked_by {
+                    dt { (l.t("job.booked_by")) }
+                    dd { (user.name) " · " a href=(format!("mailto:{}", user.email)) { (user.email) } }
                 }
                 dt { (l.t("booking.language")) } dd { (l.language(d.language.as_str())) }
                 dt { (l.t("booking.place")) } dd { (place(l, &booking)) }
@@ -509,8 +562,12 @@ async fn detail_page(
         }
         @if is_open(booking.state) && page.user.role() != Role::Mediator && d.end > Utc::now() {
             section class="split" {
-                form data-api=(format!("/api/v1/bookings/{}/reschedule", booking.id)) data-then="reload" novalidate class="stack" {
+                form data-api=(format!("/api/v1/bookings/{}/reschedule", booking.id)) data-then="reload" novalidate class="stack"
+                    data-confirm=[booking.assignment.is_some().then(|| l.t("booking.reschedule_confirm"))] {
                     h2 { (l.t("booking.reschedule")) }
+                    @if booking.assignment.is_some() {
+                        p class="hint" { (l.t("booking.reschedule_warning")) }
+                    }
                     div class="form-errors" role="alert" {}
                     input type="hidden" name="time_zone" value=(zone.name());
                     p {
@@ -537,5 +594,5 @@ async fn detail_page(
         }
         p { a href="/bookings" { (l.t("booking.back")) } }
     };
-    Ok(layout(&page, &l.t("booking.title"), content))
+    Ok(layout(&page, &l.t("booking.title"), content).into_response())
 }

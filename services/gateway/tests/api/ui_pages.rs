@@ -187,3 +187,42 @@ async fn problems_come_in_german_when_asked() {
         assert_eq!(message, expected, "{problem}");
     }
 }
+
+#[tokio::test]
+async fn an_address_nobody_serves_is_a_page_for_browsers_and_a_problem_for_programs() {
+    let api = Api::start().await;
+    let http = no_redirects();
+    let page = http
+        .get(api.url("/nirgendwo"))
+        .header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(
+        page.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    let text = page.text().await.expect("body");
+    assert!(text.contains("Diese Seite gibt es nicht (mehr)."), "{text}");
+    assert!(text.contains(r#"href="/""#), "a way back: {text}");
+    for (path, accept) in [
+        ("/nirgendwo", "application/json"),
+        ("/api/v1/nirgendwo", "text/html"),
+    ] {
+        let problem = http
+            .get(api.url(path))
+            .header(reqwest::header::ACCEPT, accept)
+            .send()
+            .await
+            .expect("problem");
+        assert_eq!(problem.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            problem.headers()[reqwest::header::CONTENT_TYPE],
+            "application/problem+json",
+            "{path}"
+        );
+    }
+}

@@ -70,7 +70,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
 
     // axe-core: no serious or critical violation on any page.
     let checked = result["axe"].as_object().expect("axe results");
-    assert!(checked.len() >= 17, "pages checked: {:?}", checked.keys());
+    assert!(checked.len() >= 23, "pages checked: {:?}", checked.keys());
     for (page, violations) in checked {
         let bad: Vec<&Value> = violations
             .as_array()
@@ -120,6 +120,51 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "Dieser Zeitpunkt liegt in der Vergangenheit."
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
+    assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    assert!(
+        result["reschedule_warning"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("Der Termin ist schon vergeben.")),
+        "{result:#}"
+    );
+    assert_eq!(result["unknown_page"], "Diese Seite gibt es nicht (mehr).");
+    // On a phone the header leaves the screen to the work.
+    let share = result["phone_header_share"].as_f64().expect("header share");
+    assert!(
+        share < 0.12,
+        "the header takes {share:.2} of a phone's height"
+    );
+    // The focus is on the marked field, and the summary names it.
+    assert_eq!(result["past_start_focus"], "local_start");
+    assert!(
+        result["past_start_summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("(Beginn (Ortszeit Europe/Berlin))")),
+        "{result:#}"
+    );
+    // Enter in the language search books nothing and shows no review: it moves to
+    // the list; the review names what will be booked.
+    assert_eq!(result["enter_focus"], "language");
+    assert_eq!(result["enter_review_shown"], false);
+    assert_eq!(result["enter_path"], "/bookings/new");
+    assert_eq!(result["review_language"], "Ukrainisch (uk)");
+    assert_eq!(
+        result["review_shows_address"], false,
+        "a video booking has no place"
+    );
+    // The mediator reads the job: the booking's link leads there, with the notes.
+    let booking_id = result["booking_id"].as_str().expect("booking id");
+    assert_eq!(result["job_path"], format!("/jobs/{booking_id}"));
+    assert_eq!(
+        result["job_notes"],
+        "Bitte 10 Minuten vorher am Empfang melden."
+    );
+    assert!(
+        result["job_facts"]
+            .as_str()
+            .is_some_and(|f| f.contains("BG-4711") && f.contains("Jobcenter Chemnitz")),
+        "{result:#}"
+    );
     let (_, page) = api
         .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
         .await;

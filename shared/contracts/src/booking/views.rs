@@ -96,6 +96,24 @@ impl Rpc for MyJobs {
     type Response = Vec<BookingView>;
 }
 
+/// `booking.rpc.job`: one booking the mediator holds (or held and worked); not
+/// found for anyone else.
+#[derive(Debug)]
+pub struct Job;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRequest {
+    pub id: BookingId,
+    pub mediator_id: MediatorId,
+}
+
+impl Rpc for Job {
+    const SERVICE: Service = Service::Booking;
+    const NAME: &'static str = "job";
+    type Request = JobRequest;
+    type Response = BookingView;
+}
+
 /// `booking.rpc.statistics`: how well bookings that start in `[from, to)` were served.
 #[derive(Debug)]
 pub struct Statistics;
