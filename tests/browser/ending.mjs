@@ -64,6 +64,14 @@ try {
   result.confirmed_badge = await text(r.locator("#time-record .badge").first());
   result.completed_badge = await text(r.locator("#booking-state"));
 
+  // A booking nobody can take says so on its page.
+  await r.goto(`${input.base}/bookings/${input.lonely}`);
+  result.lonely_hint = await waitFor("the hint", async () => {
+    if (await r.locator("#no-mediator-yet").count()) return text(r.locator("#no-mediator-yet"));
+    await r.reload();
+    return null;
+  });
+
   await r.goto(`${input.base}/bookings/${input.dispute}`);
   await r.locator("#time-record details summary").first().click();
   await r.fill("#dispute-reason", "Der Termin endete schon nach einer halben Stunde.");

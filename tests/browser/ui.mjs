@@ -152,6 +152,11 @@ try {
   result.reschedule_warning = (await requester.textContent('form[data-api$="/reschedule"] .hint')).trim();
   await requester.goto(`${input.base}/bookings`);
   await shoot(requester, "requester");
+  // The list finds a booking by its case number and says who booked it.
+  await requester.fill("#q-filter", "4711");
+  await Promise.all([requester.waitForEvent("load"), requester.click("form[role=search] button[type=submit]")]);
+  result.search_rows = await requester.$$eval("[data-live=bookings] tbody tr", (rows) => rows.map((r) => r.textContent.replace(/\s+/g, " ").trim()));
+  await axe(requester, "bookings (search)");
 
   // A second booking, by phone in Arabic, which the coordinator assigns by hand
   // from the booking's page, choosing from the dispatch explanation.

@@ -134,6 +134,7 @@ impl BookingRow {
                 cancelled_by: self.cancelled_by,
                 notice_minutes: i64::from(self.notice_minutes.unwrap_or(0)),
             }),
+            escalated_at: self.escalated_at,
             unfilled: self.unfilled_at.map(|unfilled_at| UnfilledView {
                 unfilled_at,
                 unfilled_by: self.unfilled_by,
@@ -412,6 +413,15 @@ pub async fn list(
         query
             .push(" AND language = ")
             .push_bind(language.as_str().to_owned());
+    }
+    if let Some(reference) = request.reference.as_deref().filter(|r| !r.is_empty()) {
+        let escaped = reference
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query
+            .push(" AND client ->> 'reference' ILIKE ")
+            .push_bind(format!("%{escaped}%"));
     }
     if let Some(after) = after {
         query

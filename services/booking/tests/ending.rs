@@ -630,10 +630,20 @@ async fn a_dispute_is_settled_by_a_coordinator_and_an_unanswered_claim_confirms_
     );
 
     let app = Services::spawn(settings).await;
+    booking_ready(&client).await;
     eventually(StdDuration::from_secs(20), "confirmed by rule", || {
         let client = client.clone();
         async move {
-            let view = get(&client, quiet.id).await;
+            // While the restarted service subscribes, a request may find nobody.
+            let view = call::<GetBooking>(
+                &client,
+                &GetBookingRequest {
+                    id: quiet.id,
+                    scope: Scope::all(),
+                },
+            )
+            .await
+            .ok()?;
             (view.state == BookingState::Completed).then_some(())
         }
     })

@@ -106,6 +106,8 @@ pub struct ListParams {
     /// Bookings that start before this RFC 3339 instant.
     pub to: Option<String>,
     pub language: Option<String>,
+    /// Bookings whose case number (the client's reference) contains this.
+    pub reference: Option<String>,
     /// The `next` of the previous page.
     pub cursor: Option<String>,
     /// 1 to 200 (default 50).
@@ -183,6 +185,15 @@ pub async fn bookings(
     if params.cursor.as_ref().is_some_and(|c| c.len() > 200) {
         errors.push(FieldError::new("cursor", text!("field.cursor")));
     }
+    let reference = params
+        .reference
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    if let Some(reference) = &reference {
+        check_text(&mut errors, "reference", reference, 100);
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -192,6 +203,7 @@ pub async fn bookings(
         from,
         to,
         language,
+        reference,
         cursor: params.cursor,
         limit,
     };

@@ -319,6 +319,21 @@ pub async fn emails_in_use(
 }
 
 /// An active user by id.
+/// The names of these people (switched off ones too), for lists.
+pub async fn user_names(
+    db: impl PgExecutor<'_>,
+    ids: &[UserId],
+) -> Result<std::collections::HashMap<UserId, String>, sqlx::Error> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id: UserId", name FROM directory.users WHERE id = ANY($1)"#,
+        &ids,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}
+
 pub async fn user_by_id(db: impl PgExecutor<'_>, id: UserId) -> anyhow::Result<Option<User>> {
     let row: Option<UserRow> = sqlx::query_as!(
         UserRow,

@@ -144,10 +144,35 @@ pub async fn assign_section(
             .cloned()
             .unwrap_or_else(|| l.t("booking.unknown_mediator"))
     };
+    // Why dispatch left someone out, in words, for a warning before assigning them.
+    let excluded: HashMap<mittler_types::MediatorId, String> = last
+        .map(|round| {
+            round
+                .excluded
+                .iter()
+                .map(|e| {
+                    let reasons = e
+                        .reasons
+                        .iter()
+                        .map(|r| {
+                            l.opt(&format!("exclusion.{r}"))
+                                .unwrap_or_else(|| r.clone())
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    (e.mediator_id, reasons)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let assign_button = |mediator: mittler_types::MediatorId| {
+        let warning = excluded
+            .get(&mediator)
+            .map(|reasons| l.tf("assign.excluded_confirm", &[("reasons", reasons)]));
         html! {
             button type="button" class="primary" data-post=(format!("/api/v1/bookings/{id}/assign"))
                 data-body=(serde_json::json!({"mediator_id": mediator}).to_string())
+                data-confirm=[warning]
                 data-then="reload" data-done=(l.t("assign.done")) {
                 (l.t("assign.button"))
             }
@@ -203,7 +228,13 @@ pub async fn assign_section(
                 h3 { (l.t("assign.others")) }
                 ul class="plain" {
                     @for p in &others {
-                        li { (p.display_name) " " (assign_button(p.id)) }
+                        li {
+                            (p.display_name) " "
+                            @if let Some(reasons) = excluded.get(&p.id) {
+                                span class="meta" { "(" (l.t("assign.left_out")) ": " (reasons) ") " }
+                            }
+                            (assign_button(p.id))
+                        }
                     }
                 }
             }

@@ -54,6 +54,19 @@ const STATES: [BookingState; 7] = [
 #[derive(Debug, Deserialize)]
 pub struct ListFilter {
     pub state: Option<String>,
+    /// A case number, or part of one.
+    pub q: Option<String>,
+    /// The first and last day of the period (`YYYY-MM-DD`, local), both optional.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Midnight at the start of `day` in `zone` (the next valid instant on a spring gap).
+fn day_start(zone: TimeZone, day: chrono::NaiveDate) -> chrono::DateTime<Utc> {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    zone.resolve(midnight)
+        .or_else(|_| zone.resolve(midnight + Duration::hours(1)))
+        .unwrap_or_else(|_| midnight.and_utc())
 }
 
 fn is_open(state: BookingState) -> bool {
@@ -68,6 +81,7 @@ pub fn bookings_table(
     l: super::i18n::Lang,
     bookings: &[BookingView],
     names: &std::collections::HashMap<mittler_types::MediatorId, String>,
+    booked_by: &std::collections::HashMap<mittler_types::UserId, String>,
     organisations: Option<&std::collections::HashMap<mittler_types::OrganisationId, String>>,
 ) -> Markup {
     html! {
@@ -78,7 +92,9 @@ pub fn bookings_table(
                         th scope="col" { (l.t("booking.when")) }
                         th scope="col" { (l.t("booking.language")) }
                         th scope="col" { (l.t("booking.place")) }
+                        th scope="col" { (l.t("booking.client_reference")) }
                         @if organisations.is_some() { th scope="col" { (l.t("booking.organisation")) } }
+                        th scope="col" { (l.t("job.booked_by")) }
                         th scope="col" { (l.t("booking.state")) }
                         th scope="col" { (l.t("booking.mediator")) }
                     }
@@ -95,9 +111,11 @@ pub fn bookings_table(
                             }
                             td { (l.language(booking.details.language.as_str())) }
                             td { (place(l, booking)) }
+                            td { (booking.details.client.as_ref().map(|c| c.reference.as_str()).unwrap_or("–")) }
                             @if let Some(orgs) = organisations {
                                 td { (orgs.get(&booking.organisation_id).cloned().unwrap_or_default()) }
                             }
+                            td { (booked_by.get(&booking.requested_by).cloned().unwrap_or_default()) }
                             td { (state_badge(l, booking)) }
                             td {
                                 @if let Some(assignment) = &booking.assignment {
@@ -122,11 +140,29 @@ async fn list_page(
         return Ok(Redirect::to("/jobs").into_response());
     }
     let chosen = filter.state.filter(|s| !s.is_empty());
+    let zone = crate::directory::organisation(state.pool(), page.user.user.organisation_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|o| o.time_zone)
+        .unwrap_or(TimeZone::BERLIN);
+    let day = |text: &Option<String>| {
+        text.as_deref()
+            .filter(|t| !t.is_empty())
+            .and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+    };
+    let (from_day, to_day) = (day(&filter.from), day(&filter.to));
+    let query = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let params = crate::bookings::ListParams {
         state: chosen.clone(),
-        from: Some(iso(Utc::now() - Duration::days(7))),
-        to: None,
+        // By default the last seven days and everything ahead.
+        from: Some(iso(from_day.map_or_else(
+            || Utc::now() - Duration::days(7),
+            |d| day_start(zone, d),
+        ))),
+        to: to_day.map(|d| iso(day_start(zone, d + Duration::days(1)))),
         language: None,
+        reference: query.map(str::to_owned),
         cursor: None,
         limit: Some("200".into()),
     };
@@ -134,6 +170,12 @@ async fn list_page(
         .await
         .or_page(l)?
         .items;
+    let booked_by = crate::directory::user_names(
+        state.pool(),
+        &bookings.iter().map(|b| b.requested_by).collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap_or_default();
     let names = mediator_names(
         &state,
         bookings
@@ -176,14 +218,28 @@ async fn list_page(
             @if page.user.role() == Role::Requester {
                 a class="button primary" href="/bookings/new" { (l.t("nav.new_booking")) }
             }
-            form method="get" action="/bookings" class="inline" {
-                label for="state-filter" { (l.t("bookings.filter")) }
-                select id="state-filter" name="state" {
-                    option value="" { (l.t("bookings.all_states")) }
-                    @for s in STATES {
-                        @let c = code(&s);
-                        option value=(c) selected[chosen.as_deref() == Some(c.as_str())] { (l.t(&format!("state.{c}"))) }
+            form method="get" action="/bookings" class="inline filters" role="search" {
+                span {
+                    label for="q-filter" { (l.t("bookings.search")) }
+                    input id="q-filter" name="q" type="search" maxlength="100" value=[query];
+                }
+                span {
+                    label for="state-filter" { (l.t("bookings.filter")) }
+                    select id="state-filter" name="state" {
+                        option value="" { (l.t("bookings.all_states")) }
+                        @for s in STATES {
+                            @let c = code(&s);
+                            option value=(c) selected[chosen.as_deref() == Some(c.as_str())] { (l.t(&format!("state.{c}"))) }
+                        }
                     }
+                }
+                span {
+                    label for="from-filter" { (l.t("bookings.from")) }
+                    input id="from-filter" name="from" type="date" value=[from_day.map(|d| d.to_string())];
+                }
+                span {
+                    label for="to-filter" { (l.t("bookings.to")) }
+                    input id="to-filter" name="to" type="date" value=[to_day.map(|d| d.to_string())];
                 }
                 button type="submit" { (l.t("bookings.apply")) }
             }
@@ -192,7 +248,7 @@ async fn list_page(
             @if bookings.is_empty() {
                 p class="empty" { (l.t("bookings.empty")) }
             } @else {
-                (bookings_table(l, &bookings, &names, organisations.as_ref()))
+                (bookings_table(l, &bookings, &names, &booked_by, organisations.as_ref()))
             }
         }
     };
@@ -476,6 +532,11 @@ async fn detail_page(
     let content = html! {
         section data-live="booking" aria-labelledby="booking-state" {
             p id="booking-state" class="lead" { (state_badge(l, &booking)) }
+            @if booking.escalated_at.is_some() && is_open(booking.state) && booking.assignment.is_none() {
+                p class="alert" id="no-mediator-yet" role="status" {
+                    (l.t(if coordinator { "booking.escalated_coordinator" } else { "booking.escalated_requester" }))
+                }
+            }
             dl class="facts" {
                 dt { (l.t("booking.when")) }
                 dd {

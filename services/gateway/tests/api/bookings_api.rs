@@ -651,3 +651,46 @@ async fn the_openapi_document_covers_every_endpoint() {
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test]
+async fn the_list_finds_bookings_by_case_number() {
+    let api = Api::start().await;
+    let requester = api.login(REQUESTER_ABH).await;
+    for reference in ["AZ-4711/26", "AZ-0815/26"] {
+        let mut body = booking_body(3);
+        body["client"]["reference"] = serde_json::json!(reference);
+        let (status, booking) = api.book(&requester, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{booking}");
+    }
+    let found = |query: &'static str| {
+        let api = &api;
+        let requester = requester.clone();
+        async move {
+            let (status, page) = api
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/bookings?reference={query}"),
+                    Some(&requester),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|b| {
+                    b["client"]["reference"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("4711").await, ["AZ-4711/26"]);
+    assert_eq!(found("az-").await.len(), 2, "case does not matter");
+    // A wildcard is a character like any other.
+    assert!(found("%25").await.is_empty());
+    assert!(found("AZ_").await.is_empty());
+}

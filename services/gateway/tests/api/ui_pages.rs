@@ -226,3 +226,52 @@ async fn an_address_nobody_serves_is_a_page_for_browsers_and_a_problem_for_progr
         );
     }
 }
+
+#[tokio::test]
+async fn a_booking_nobody_can_take_says_so_and_assigning_someone_left_out_asks_first() {
+    let api = Api::start().await;
+    let requester = api.login(REQUESTER_ABH).await;
+    // 21:00 lies outside every demo mediator's hours.
+    let mut body = booking_body(3);
+    body["local_start"] = json!(format!("{}T21:00", working_day(2)));
+    let (status, booking) = api.book(&requester, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    let id = booking["id"].as_str().expect("id").to_owned();
+    mittler_testkit::eventually(
+        std::time::Duration::from_secs(20),
+        "handed to the coordinators",
+        || async {
+            let booking = api.booking(&requester, &id).await;
+            booking.escalated_at.map(|_| ())
+        },
+    )
+    .await;
+    let http = no_redirects();
+    let page = |cookie: String| {
+        let http = http.clone();
+        let url = api.url(&format!("/bookings/{id}"));
+        async move {
+            http.get(url)
+                .header(COOKIE, cookie)
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let (cookie, _) = browser_login(&api, REQUESTER_ABH).await;
+    let seen = page(cookie).await;
+    assert!(
+        seen.contains("Bisher hat keine Sprachmittlung zugesagt"),
+        "{seen}"
+    );
+    let (cookie, _) = browser_login(&api, COORDINATOR).await;
+    let seen = page(cookie).await;
+    assert!(seen.contains("Die Vermittlung hat niemanden gefunden"));
+    assert!(
+        seen.contains("data-confirm=\"Die Vermittlung hat diese Person ausgeschlossen: "),
+        "assigning someone left out asks first: {seen}"
+    );
+}

@@ -10,13 +10,17 @@ use serde_json::{Value, json};
 
 /// Book a Ukrainian video appointment at `time` on the working day.
 async fn book(api: &Client, requester: &str, time: &str) -> String {
+    book_in(api, requester, time, "uk").await
+}
+
+async fn book_in(api: &Client, requester: &str, time: &str, language: &str) -> String {
     let (status, booking) = api
         .call(
             Method::POST,
             "/api/v1/bookings",
             Some(requester),
             Some(json!({
-                "language": "uk",
+                "language": language,
                 "modality": "video",
                 "local_start": format!("{}T{time}", working_day()),
                 "duration_minutes": 60,
@@ -54,6 +58,8 @@ async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_set
     let confirm = book(&api, &requester, "10:00").await;
     let dispute = book(&api, &requester, "12:00").await;
     let give_up = book(&api, &requester, "14:00").await;
+    // Nobody in the pool speaks Albanian: dispatch hands it over at once.
+    let lonely = book_in(&api, &requester, "16:00", "sq").await;
     // One Ukrainian speaker takes the first two by the coordinator's hand.
     let (mediator_id, _, mediator) = mittler_gateway::seed::demo_mediators()
         .find(|(_, m, _)| m.languages.contains(&"uk"))
@@ -95,6 +101,7 @@ async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_set
         "confirm": confirm,
         "dispute": dispute,
         "give_up": give_up,
+        "lonely": lonely,
         "screenshots": screenshots,
     });
     let result = browser_script("ending.mjs", &input).await;
@@ -125,6 +132,12 @@ async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_set
     assert_eq!(result["disputes_after"], "Keine bestrittenen Zeiten.");
     assert_eq!(result["in_queue_after"], 0);
     assert_eq!(result["given_up_state"], "nicht besetzt");
+    assert!(
+        result["lonely_hint"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("Bisher hat keine Sprachmittlung zugesagt")),
+        "{result:#}"
+    );
 
     // What the pages did, as the API tells it.
     for (id, minutes, by) in [(&confirm, 70, "requester"), (&dispute, 30, "coordinator")] {

@@ -121,6 +121,14 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
     assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    let rows = result["search_rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{result:#}");
+    assert!(
+        rows[0]
+            .as_str()
+            .is_some_and(|r| r.contains("BG-4711") && r.contains("Petra Schulze")),
+        "{rows:?}"
+    );
     assert!(
         result["reschedule_warning"]
             .as_str()

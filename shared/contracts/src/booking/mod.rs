@@ -116,6 +116,9 @@ pub struct BookingView {
     /// Why and when the booking ended without a mediator.
     #[serde(default)]
     pub unfilled: Option<UnfilledView>,
+    /// When dispatch found nobody (yet) and handed the booking to the coordinators.
+    #[serde(default)]
+    pub escalated_at: Option<DateTime<Utc>>,
     /// The confirmed time record's minutes (see `/time-record` for the whole record).
     #[serde(default)]
     pub worked_minutes: Option<i64>,
@@ -439,6 +442,9 @@ pub struct ListBookingsRequest {
     /// Bookings that start before this instant.
     pub to: Option<DateTime<Utc>>,
     pub language: Option<LanguageTag>,
+    /// Bookings whose client reference (case number) contains this, ignoring case.
+    #[serde(default)]
+    pub reference: Option<String>,
     /// The `next` of the previous page.
     pub cursor: Option<String>,
     pub limit: u32,
