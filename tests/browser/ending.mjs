@@ -102,7 +102,26 @@ try {
   result.in_queue_after = await c.locator(`a[href="/bookings/${input.give_up}"]`).count();
   await c.goto(`${input.base}/bookings/${input.give_up}`);
   result.given_up_state = await text(c.locator("#booking-state"));
-  await waitFor("the given-up booking's page", async () => (await c.locator("#booking-state").count()) > 0);
+
+  // A change that happens before the page's live connection is up still shows:
+  // the requester's connection is held back while the coordinator gives up.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await r.route("**/ui/events", async (route) => { await held; await route.continue(); });
+  await r.goto(`${input.base}/bookings/${input.lonely}`);
+  await r.evaluate(() => { window.__stay = true; });
+  const csrf = await c.evaluate(() => document.querySelector("meta[name=csrf-token]").content);
+  const gaveUp = await c.evaluate(async ([id, token]) => {
+    const res = await fetch(`/api/v1/bookings/${id}/give-up`, {
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+      body: JSON.stringify({ reason: "Niemand spricht Albanisch." }),
+    });
+    return res.status;
+  }, [input.lonely, csrf]);
+  result.lonely_given_up = gaveUp;
+  release();
+  await r.waitForSelector("[data-live=booking] .badge.state-unfilled", { timeout: 15000 });
+  result.live_after_connect = await r.evaluate(() => window.__stay === true);
   result.ok = true;
 } catch (e) {
   result.ok = false;

@@ -453,7 +453,13 @@
     var events = new EventSource(source);
     events.addEventListener("changed", changed);
     events.addEventListener("notification", changed);
-    events.addEventListener("open", function () { body.setAttribute("data-live-ready", "true"); });
+    // On (re)connecting, look once: what changed before the subscription began
+    // (between the page's rendering and now) is not in the stream.
+    events.addEventListener("open", function () {
+      body.setAttribute("data-live-ready", "true");
+      clearTimeout(pending);
+      pending = setTimeout(refresh, 250);
+    });
   }
 
   // ---- the online switch: a heartbeat while on, remembered across pages

@@ -132,6 +132,11 @@ async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_set
     assert_eq!(result["disputes_after"], "Keine bestrittenen Zeiten.");
     assert_eq!(result["in_queue_after"], 0);
     assert_eq!(result["given_up_state"], "nicht besetzt");
+    assert_eq!(result["lonely_given_up"], 200);
+    assert_eq!(
+        result["live_after_connect"], true,
+        "the page caught up without a reload"
+    );
     assert!(
         result["lonely_hint"]
             .as_str()
