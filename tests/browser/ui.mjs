@@ -216,6 +216,13 @@ try {
       result.deliveries_title = (await coordinator.textContent("h1")).trim();
     }
   }
+  // The mediators page finds people by language.
+  await coordinator.goto(`${input.base}/mediators`);
+  await coordinator.fill("#mediator-q", "Tigrinya");
+  await Promise.all([coordinator.waitForEvent("load"), coordinator.click("form[role=search] button[type=submit]")]);
+  result.mediators_found = await coordinator.$$eval("table tbody tr td:nth-child(2)", (cells) => cells.map((c) => c.textContent.trim()));
+  result.mediators_lead = (await coordinator.textContent("p.lead")).trim();
+  await axe(coordinator, "mediators (search)");
   // An address nobody serves is a page with a way back, not JSON.
   await coordinator.goto(`${input.base}/nirgendwo`);
   result.unknown_page = (await coordinator.textContent("h1")).trim();
@@ -234,6 +241,13 @@ try {
   await axe(coordinator, "mediators (import checked)");
   await coordinator.goto(`${input.base}/statistics${input.statistics_query}`);
   result.statistics_total = Number(await coordinator.textContent("table tbody tr td"));
+  // The same month chosen with the page's own controls.
+  await coordinator.goto(`${input.base}/statistics`);
+  await coordinator.fill("#from-month", input.statistics_month);
+  await coordinator.fill("#to-month", input.statistics_month);
+  await Promise.all([coordinator.waitForEvent("load"), coordinator.click("form.filters button[type=submit]")]);
+  result.statistics_total_by_month = Number(await coordinator.textContent("table tbody tr td"));
+  await axe(coordinator, "statistics (a month)");
   await requester.click("a[hreflang=en]");
   await requester.waitForSelector("html[lang=en]");
   result.requester_nav_en = await requester.textContent("header nav");

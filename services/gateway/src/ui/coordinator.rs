@@ -263,14 +263,81 @@ fn language_rows(l: super::i18n::Lang, n: &str) -> Markup {
     }
 }
 
-async fn mediators_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+/// The mediators page's filters: a name, e-mail or language, and who is active.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct MediatorFilter {
+    pub q: Option<String>,
+    /// `active`, `inactive` or all.
+    pub status: Option<String>,
+}
+
+/// Whether `profile` matches `filter` (its name, e-mail, postal code, a language's
+/// code or name, ignoring case).
+fn matches_filter(
+    l: super::i18n::Lang,
+    profile: &MediatorProfile,
+    filter: &MediatorFilter,
+) -> bool {
+    let status_ok = match filter.status.as_deref() {
+        Some("active") => profile.active,
+        Some("inactive") => !profile.active,
+        _ => true,
+    };
+    let Some(needle) = filter
+        .q
+        .as_deref()
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty())
+    else {
+        return status_ok;
+    };
+    let hay = std::iter::once(profile.display_name.clone())
+        .chain([profile.email.clone(), profile.postal_code.clone()])
+        .chain(profile.languages.iter().flat_map(|skill| {
+            [
+                skill.code.as_str().to_owned(),
+                l.language(skill.code.as_str()),
+            ]
+        }))
+        .any(|text| text.to_lowercase().contains(&needle));
+    status_ok && hay
+}
+
+async fn mediators_page(
+    State(state): State<AppState>,
+    page: Page,
+    Query(filter): Query<MediatorFilter>,
+) -> Result<Markup, UiError> {
     let l = page.l;
     require_coordinator(&page)?;
-    let profiles = crate::mediators::profiles(&state, &page.user)
+    let all = crate::mediators::profiles(&state, &page.user)
         .await
         .or_page(l)?;
+    let total = all.len();
+    let profiles: Vec<MediatorProfile> = all
+        .into_iter()
+        .filter(|p| matches_filter(l, p, &filter))
+        .collect();
     let content = html! {
-        p class="lead" { (l.tn("mediators.count", profiles.len(), &[])) }
+        form method="get" action="/mediators" class="inline filters" role="search" {
+            span {
+                label for="mediator-q" { (l.t("mediators.search")) }
+                input id="mediator-q" name="q" type="search" maxlength="100" value=[filter.q.as_deref()];
+            }
+            span {
+                label for="mediator-status" { (l.t("mediators.status")) }
+                select id="mediator-status" name="status" {
+                    option value="" { (l.t("bookings.all_states")) }
+                    option value="active" selected[filter.status.as_deref() == Some("active")] { (l.t("mediators.only_active")) }
+                    option value="inactive" selected[filter.status.as_deref() == Some("inactive")] { (l.t("mediators.only_inactive")) }
+                }
+            }
+            button type="submit" { (l.t("bookings.apply")) }
+        }
+        p class="lead" {
+            @if profiles.len() == total { (l.tn("mediators.count", total, &[])) }
+            @else { (l.tf("mediators.shown", &[("n", &profiles.len().to_string()), ("total", &total.to_string())])) }
+        }
         div class="table-wrap" {
             table {
                 thead { tr {
@@ -534,18 +601,65 @@ fn stats_table(
     }
 }
 
+/// The statistics page's period: whole months (`YYYY-MM`, first and last), or the
+/// API's instants.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct StatisticsPeriod {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub from_month: Option<String>,
+    pub to_month: Option<String>,
+}
+
+/// The first instant of `month` (`YYYY-MM`) plus `months`, in `zone`.
+fn month_instant(zone: mittler_types::TimeZone, month: &str, months: i32) -> Option<String> {
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+    let midday = zone.resolve(first.and_hms_opt(12, 0, 0)?).ok()?;
+    Some(crate::reports::month_start(zone, midday, months).to_rfc3339())
+}
+
 async fn statistics_page(
     State(state): State<AppState>,
     page: Page,
-    Query(query): Query<crate::reports::StatisticsQuery>,
+    Query(period): Query<StatisticsPeriod>,
 ) -> Result<Markup, UiError> {
     let l = page.l;
     require_coordinator(&page)?;
+    let zone = crate::directory::organisation(state.pool(), page.user.user.organisation_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|o| o.time_zone)
+        .unwrap_or(mittler_types::TimeZone::BERLIN);
+    let month = |text: &Option<String>, months| {
+        text.as_deref()
+            .filter(|t| !t.is_empty())
+            .and_then(|t| month_instant(zone, t, months))
+    };
+    let query = crate::reports::StatisticsQuery {
+        from: month(&period.from_month, 0).or(period.from),
+        to: month(&period.to_month, 1).or(period.to),
+    };
     let report = crate::reports::statistics_report(&state, &page.user, &query)
         .await
         .or_page(l)?;
-    let zone = mittler_types::TimeZone::BERLIN;
+    let last_month = zone
+        .local(report.to - chrono::Duration::seconds(1))
+        .format("%Y-%m")
+        .to_string();
+    let first_month = zone.local(report.from).format("%Y-%m").to_string();
     let content = html! {
+        form method="get" action="/statistics" class="inline filters" {
+            span {
+                label for="from-month" { (l.t("stats.from_month")) }
+                input id="from-month" name="from_month" type="month" value=(first_month);
+            }
+            span {
+                label for="to-month" { (l.t("stats.to_month")) }
+                input id="to-month" name="to_month" type="month" value=(last_month);
+            }
+            button type="submit" { (l.t("bookings.apply")) }
+        }
         p class="lead" {
             (l.tf("stats.period", &[("from", &when(l, report.from, zone)), ("to", &when(l, report.to, zone))]))
         }

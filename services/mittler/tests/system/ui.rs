@@ -61,6 +61,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "start": format!("{}T10:00", working_day()),
         "second_start": format!("{}T14:00", working_day()),
         "statistics_query": statistics_query,
+        "statistics_month": working_day().format("%Y-%m").to_string(),
         "deactivate": "Sergej Wolkow",
         "screenshots": screenshots,
     });
@@ -121,6 +122,24 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
     assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    assert_eq!(
+        result["statistics_total_by_month"], result["statistics_total"],
+        "the month chosen on the page counts what the API's period counts"
+    );
+    let found = result["mediators_found"].as_array().expect("found");
+    assert!(
+        found.len() >= 2
+            && found
+                .iter()
+                .all(|c| c.as_str().is_some_and(|c| c.contains("Tigrinya"))),
+        "{result:#}"
+    );
+    assert!(
+        result["mediators_lead"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(&format!("{} von ", found.len()))),
+        "{result:#}"
+    );
     let rows = result["search_rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 1, "{result:#}");
     assert!(
