@@ -16,6 +16,7 @@
 //! `tenancy`, so that one set of rules decides who sees what.
 
 mod account;
+mod booking_page;
 pub mod coordinator;
 mod deliveries;
 mod events;
@@ -25,6 +26,7 @@ mod people;
 mod problems;
 pub mod records;
 pub mod requester;
+mod statistics;
 
 pub use problems::problems_in_language;
 
@@ -69,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(coordinator::router())
         .merge(records::router())
         .merge(deliveries::router())
+        .merge(statistics::router())
 }
 
 // ---------------------------------------------------------------- the page context
