@@ -286,14 +286,23 @@ impl TestSmtp {
         let dir = tempfile::tempdir()?;
         let (smtp_port, http_port) = (free_port(), free_port());
         let child = Self::spawn(smtp_port, http_port, dir.path())?;
-        let smtp = Self {
+        let mut smtp = Self {
             smtp_port,
             http_port,
             dir,
             child,
         };
-        smtp.wait_up().await?;
-        Ok(smtp)
+        // A free port may be taken by another test between choosing and binding it:
+        // then the sink exits at once, and it starts again on other ports.
+        for _ in 0..5 {
+            if smtp.wait_up().await? {
+                return Ok(smtp);
+            }
+            smtp.smtp_port = free_port();
+            smtp.http_port = free_port();
+            smtp.child = Self::spawn(smtp.smtp_port, smtp.http_port, smtp.dir.path())?;
+        }
+        bail!("the mail sink did not start: its ports were taken five times")
     }
 
     fn spawn(smtp_port: u16, http_port: u16, dir: &std::path::Path) -> anyhow::Result<Child> {
@@ -310,15 +319,19 @@ impl TestSmtp {
             .context("starting deploy/local/mail_sink.py (needs python3-aiosmtpd)")
     }
 
-    async fn wait_up(&self) -> anyhow::Result<()> {
+    /// Wait until the sink answers: true; false when it exited (a port was taken).
+    async fn wait_up(&mut self) -> anyhow::Result<bool> {
         let deadline = Instant::now() + Duration::from_secs(15);
         while self.mails().await.is_err() {
+            if self.child.try_wait()?.is_some() {
+                return Ok(false);
+            }
             if Instant::now() > deadline {
                 bail!("the mail sink did not start");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Stop the server (connections are refused until [`TestSmtp::resume`]).
@@ -330,7 +343,11 @@ impl TestSmtp {
     /// Start it again on the same ports, keeping what it received.
     pub async fn resume(&mut self) -> anyhow::Result<()> {
         self.child = Self::spawn(self.smtp_port, self.http_port, self.dir.path())?;
-        self.wait_up().await
+        if self.wait_up().await? {
+            Ok(())
+        } else {
+            bail!("the mail sink did not start again: its ports were taken")
+        }
     }
 
     /// Point `config` at this server (before typed changes of `[notifications]`).
