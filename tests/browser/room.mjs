@@ -20,8 +20,8 @@ if (!input.relay && interfaces.length === 0) {
 const browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
 const result = { interfaces };
 try {
-  const open = async (url) => {
-    const context = await newContext(browser, { locale: "de-DE" });
+  const open = async (url, locale = "de-DE") => {
+    const context = await newContext(browser, { locale });
     await context.grantPermissions(["camera", "microphone"]);
     const page = await context.newPage();
     page.on("console", (m) => { if (m.type() === "error") (result.console ??= []).push(m.text()); });
@@ -77,6 +77,15 @@ try {
       error: window.mittlerRoom.error,
       shown: document.getElementById("notice").textContent,
       opens_at: window.mittlerRoom.opensAt || null,
+    }));
+  }
+  // A client whose phone speaks Ukrainian reads the room in Ukrainian.
+  if (input.not_yet) {
+    const page = await open(input.not_yet, "uk-UA");
+    await page.waitForFunction(() => window.mittlerRoom && window.mittlerRoom.state === "error", null, { timeout: 15000 });
+    result.not_yet_uk = await page.evaluate(() => ({
+      shown: document.getElementById("notice").textContent,
+      lang: document.documentElement.lang,
     }));
   }
 } catch (error) {

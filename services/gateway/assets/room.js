@@ -31,10 +31,99 @@
       nodevice: "No camera and no microphone found. You can listen and watch.",
       lost: "The connection was lost. Please reload the page.",
     },
+    uk: {
+      title: "Відеозустріч", camera: "Камера", microphone: "Мікрофон", mute: "Вимкнути мікрофон",
+      unmute: "Увімкнути мікрофон", hide: "Вимкнути камеру", show: "Увімкнути камеру", leave: "Вийти",
+      you: "Ви", requester: "Установа", mediator: "Перекладач", client: "Клієнт",
+      connecting: "З'єднання …", waiting: "Очікування інших …", connected: "З'єднано",
+      left: "Ви вийшли із зустрічі.", forged: "Це посилання недійсне. Будь ласка, скористайтеся посиланням із вашого листа.",
+      expired: "Це посилання зараз не відкривається.", closed: "Цю зустріч скасовано або перенесено.",
+      opensAt: "Це посилання відкриється {at}", opensIn: "через {n} хв", opensInHours: "приблизно через {n} год",
+      expiredAt: "Це посилання діяло до {at}. Будь ласка, зверніться до установи, яка призначила зустріч.",
+      full: "У кімнаті вже немає вільних місць.",
+      denied: "Камера або мікрофон не дозволені. Ви можете слухати й дивитися; дозвольте доступ у браузері та перезавантажте сторінку, щоб вас бачили й чули.",
+      nodevice: "Камеру й мікрофон не знайдено. Ви можете слухати й дивитися.",
+      lost: "З'єднання перервано. Будь ласка, перезавантажте сторінку.",
+    },
+    ru: {
+      title: "Видеовстреча", camera: "Камера", microphone: "Микрофон", mute: "Выключить микрофон",
+      unmute: "Включить микрофон", hide: "Выключить камеру", show: "Включить камеру", leave: "Выйти",
+      you: "Вы", requester: "Учреждение", mediator: "Переводчик", client: "Клиент",
+      connecting: "Соединение …", waiting: "Ожидание остальных …", connected: "Соединено",
+      left: "Вы вышли из встречи.", forged: "Эта ссылка недействительна. Пожалуйста, используйте ссылку из вашего письма.",
+      expired: "Эта ссылка сейчас не открывается.", closed: "Эта встреча отменена или перенесена.",
+      opensAt: "Эта ссылка откроется {at}", opensIn: "через {n} мин", opensInHours: "примерно через {n} ч",
+      expiredAt: "Эта ссылка действовала до {at}. Пожалуйста, обратитесь в учреждение, которое назначило встречу.",
+      full: "В комнате больше нет свободных мест.",
+      denied: "Камера или микрофон не разрешены. Вы можете слушать и смотреть; разрешите доступ в браузере и перезагрузите страницу, чтобы вас видели и слышали.",
+      nodevice: "Камера и микрофон не найдены. Вы можете слушать и смотреть.",
+      lost: "Соединение прервано. Пожалуйста, перезагрузите страницу.",
+    },
+    tr: {
+      title: "Görüntülü görüşme", camera: "Kamera", microphone: "Mikrofon", mute: "Mikrofonu kapat",
+      unmute: "Mikrofonu aç", hide: "Kamerayı kapat", show: "Kamerayı aç", leave: "Ayrıl",
+      you: "Siz", requester: "Kurum", mediator: "Tercüman", client: "Danışan",
+      connecting: "Bağlanıyor …", waiting: "Diğerleri bekleniyor …", connected: "Bağlandı",
+      left: "Görüşmeden ayrıldınız.", forged: "Bu bağlantı geçerli değil. Lütfen e-postanızdaki bağlantıyı kullanın.",
+      expired: "Bu bağlantı şu anda açılmıyor.", closed: "Bu randevu iptal edildi veya ertelendi.",
+      opensAt: "Bu bağlantı {at} tarihinde açılır", opensIn: "{n} dakika sonra", opensInHours: "yaklaşık {n} saat sonra",
+      expiredAt: "Bu bağlantı {at} tarihine kadar geçerliydi. Lütfen randevuyu veren kuruma başvurun.",
+      full: "Odada boş yer kalmadı.",
+      denied: "Kamera veya mikrofon izni yok. Dinleyip izleyebilirsiniz; görülüp duyulmak için tarayıcıda izin verin ve sayfayı yenileyin.",
+      nodevice: "Kamera ve mikrofon bulunamadı. Dinleyip izleyebilirsiniz.",
+      lost: "Bağlantı koptu. Lütfen sayfayı yenileyin.",
+    },
+    ar: {
+      title: "موعد بالفيديو", camera: "الكاميرا", microphone: "الميكروفون", mute: "إيقاف الميكروفون",
+      unmute: "تشغيل الميكروفون", hide: "إيقاف الكاميرا", show: "تشغيل الكاميرا", leave: "مغادرة",
+      you: "أنتم", requester: "الجهة", mediator: "المترجم", client: "العميل",
+      connecting: "جارٍ الاتصال …", waiting: "في انتظار الآخرين …", connected: "متصل",
+      left: "لقد غادرتم الموعد.", forged: "هذا الرابط غير صالح. يرجى استخدام الرابط من بريدكم الإلكتروني.",
+      expired: "هذا الرابط لا يفتح الآن.", closed: "تم إلغاء هذا الموعد أو تأجيله.",
+      opensAt: "يفتح هذا الرابط في {at}", opensIn: "بعد {n} دقيقة", opensInHours: "بعد حوالي {n} ساعة",
+      expiredAt: "كان هذا الرابط صالحاً حتى {at}. يرجى التواصل مع الجهة التي حجزت الموعد.",
+      full: "لا توجد أماكن شاغرة في الغرفة.",
+      denied: "لم يُسمح بالكاميرا أو الميكروفون. يمكنكم الاستماع والمشاهدة؛ اسمحوا بالوصول في المتصفح وأعيدوا تحميل الصفحة ليراكم الآخرون ويسمعوكم.",
+      nodevice: "لم يُعثر على كاميرا أو ميكروفون. يمكنكم الاستماع والمشاهدة.",
+      lost: "انقطع الاتصال. يرجى إعادة تحميل الصفحة.",
+    },
+    fa: {
+      title: "وقت ملاقات تصویری", camera: "دوربین", microphone: "میکروفون", mute: "خاموش کردن میکروفون",
+      unmute: "روشن کردن میکروفون", hide: "خاموش کردن دوربین", show: "روشن کردن دوربین", leave: "خروج",
+      you: "شما", requester: "اداره", mediator: "مترجم", client: "مراجعه‌کننده",
+      connecting: "در حال اتصال …", waiting: "در انتظار دیگران …", connected: "متصل",
+      left: "شما از جلسه خارج شدید.", forged: "این لینک معتبر نیست. لطفاً از لینک ایمیل خود استفاده کنید.",
+      expired: "این لینک اکنون باز نمی‌شود.", closed: "این وقت ملاقات لغو یا جابه‌جا شده است.",
+      opensAt: "این لینک در {at} باز می‌شود", opensIn: "{n} دقیقه دیگر", opensInHours: "حدود {n} ساعت دیگر",
+      expiredAt: "این لینک تا {at} معتبر بود. لطفاً با اداره‌ای که وقت را رزرو کرده تماس بگیرید.",
+      full: "همه جاهای اتاق پر است.",
+      denied: "دوربین یا میکروفون مجاز نیست. می‌توانید گوش دهید و ببینید؛ برای اینکه شما را ببینند و بشنوند، در مرورگر اجازه دهید و صفحه را دوباره بارگذاری کنید.",
+      nodevice: "دوربین و میکروفون پیدا نشد. می‌توانید گوش دهید و ببینید.",
+      lost: "اتصال قطع شد. لطفاً صفحه را دوباره بارگذاری کنید.",
+    },
+    prs: {
+      title: "وقت ملاقات ویدیویی", camera: "کمره", microphone: "مایکروفون", mute: "خاموش کردن مایکروفون",
+      unmute: "روشن کردن مایکروفون", hide: "خاموش کردن کمره", show: "روشن کردن کمره", leave: "خروج",
+      you: "شما", requester: "اداره", mediator: "ترجمان", client: "مراجعه‌کننده",
+      connecting: "در حال وصل شدن …", waiting: "منتظر دیگران …", connected: "وصل شد",
+      left: "شما از جلسه خارج شدید.", forged: "این لینک اعتبار ندارد. لطفاً از لینک ایمیل خود استفاده کنید.",
+      expired: "این لینک حالا باز نمی‌شود.", closed: "این وقت ملاقات لغو یا تبدیل شده است.",
+      opensAt: "این لینک در {at} باز می‌شود", opensIn: "{n} دقیقه بعد", opensInHours: "تقریباً {n} ساعت بعد",
+      expiredAt: "این لینک تا {at} اعتبار داشت. لطفاً با اداره‌ای که وقت را گرفته به تماس شوید.",
+      full: "همه جاهای اتاق پر است.",
+      denied: "کمره یا مایکروفون اجازه ندارد. شما می‌توانید بشنوید و ببینید؛ برای اینکه شما را ببینند و بشنوند، در مرورگر اجازه بدهید و صفحه را دوباره باز کنید.",
+      nodevice: "کمره و مایکروفون پیدا نشد. شما می‌توانید بشنوید و ببینید.",
+      lost: "وصل قطع شد. لطفاً صفحه را دوباره باز کنید.",
+    },
   };
-  const lang = (navigator.language || "de").toLowerCase().startsWith("de") ? "de" : "en";
-  const t = (key) => texts[lang][key] || texts.de[key] || key;
+  // The browser's language where the room speaks it (a client's phone speaks
+  // theirs); German for German, else English.
+  const wanted = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "de"])
+    .map((tag) => tag.toLowerCase().split("-")[0]);
+  const lang = wanted.find((code) => texts[code]) || "en";
+  const t = (key) => texts[lang][key] || texts.en[key] || key;
   document.documentElement.lang = lang;
+  document.documentElement.dir = ["ar", "fa", "prs"].includes(lang) ? "rtl" : "ltr";
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
 
   const token = decodeURIComponent(location.pathname.split("/").pop());
@@ -283,7 +372,8 @@
 
   // A moment in the person's own zone and language, as people write it.
   function when(at) {
-    return new Intl.DateTimeFormat(lang === "de" ? "de-DE" : "en-GB", { dateStyle: "full", timeStyle: "short" }).format(at);
+    const locale = { de: "de-DE", en: "en-GB", prs: "fa-AF" }[lang] || lang;
+    return new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" }).format(at);
   }
 
   // Not yet: when it opens, how long until then, and the page opens the room itself.

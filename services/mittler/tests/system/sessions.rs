@@ -307,6 +307,15 @@ async fn two_browsers_meet_in_the_room_and_the_session_becomes_the_time_record()
         "{shown}"
     );
     assert!(result["not_yet"]["opens_at"].is_string(), "{result:#}");
+    // In the language of the person's phone.
+    assert_eq!(result["not_yet_uk"]["lang"], "uk");
+    assert!(
+        result["not_yet_uk"]["shown"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Це посилання відкриється ")
+                && s.contains("приблизно через 2 год")),
+        "{result:#}"
+    );
 
     // Both left: the room's time is the claim; the requester confirms it.
     let claimed = measured(&api, &requester, &id).await;
