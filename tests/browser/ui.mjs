@@ -139,6 +139,10 @@ try {
   result.job_notes = (await mediator.textContent("dd.notes")).trim();
   result.job_facts = await mediator.textContent("dl.facts");
   await axe(mediator, "job (phone)");
+  // Earlier jobs, further back than a week.
+  await mediator.goto(`${input.base}/jobs`);
+  await Promise.all([mediator.waitForEvent("load"), mediator.click('a[href="/jobs?past=90"]')]);
+  result.jobs_since = (await mediator.textContent("[data-live=jobs] p.meta")).trim();
   await shoot(mediator, "mediator-job", true);
 
   // The queue lets it go, and the requester's page shows the mediator, both live.

@@ -112,9 +112,26 @@ async fn offer_page(
     offers_view(state, page, Some(id)).await
 }
 
-async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, UiError> {
+/// How far back the jobs page looks: `past` days (7 by default, at most a year).
+#[derive(Debug, Default, serde::Deserialize)]
+struct JobsPeriod {
+    past: Option<String>,
+}
+
+async fn jobs_page(
+    State(state): State<AppState>,
+    page: Page,
+    axum::extract::Query(period): axum::extract::Query<JobsPeriod>,
+) -> Result<Markup, UiError> {
     let l = page.l;
-    let since = crate::reports::JobsQuery { since: None };
+    let past = period
+        .past
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .map_or(7, |days| days.clamp(1, 366));
+    let since = crate::reports::JobsQuery {
+        since: Some((chrono::Utc::now() - chrono::Duration::days(past)).to_rfc3339()),
+    };
     let jobs = crate::reports::jobs(&state, &page.user, &since)
         .await
         .or_page(l)?;
@@ -143,6 +160,14 @@ async fn jobs_page(State(state): State<AppState>, page: Page) -> Result<Markup, 
             }
         }
         section data-live="jobs" aria-label=(l.t("nav.jobs")) {
+            p class="meta" {
+                (l.tf("jobs.since", &[("n", &past.to_string())])) " "
+                @if past < 90 {
+                    a href="/jobs?past=90" { (l.t("jobs.earlier")) }
+                } @else {
+                    a href="/jobs" { (l.t("jobs.recent")) }
+                }
+            }
             @if jobs.is_empty() {
                 p class="empty" { (l.t("jobs.empty")) }
             }

@@ -122,6 +122,12 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
     assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    assert!(
+        result["jobs_since"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Einsätze der letzten 90 Tage")),
+        "{result:#}"
+    );
     assert_eq!(
         result["statistics_total_by_month"], result["statistics_total"],
         "the month chosen on the page counts what the API's period counts"
