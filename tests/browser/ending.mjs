@@ -98,6 +98,20 @@ try {
   await axe(c, "queue with give-up");
   await card.locator("details.give-up summary").click();
   await card.locator("input[name=reason]").fill("Für diesen Termin ist niemand frei.");
+  // The queue changes while the coordinator writes (a new booking comes in): the
+  // live refresh leaves the form and what was typed alone.
+  const heard = await c.evaluate(() => Number(document.body.dataset.liveHeard || 0));
+  await r.evaluate(async (start) => {
+    const csrf = document.querySelector("meta[name=csrf-token]").content;
+    await fetch("/api/v1/bookings", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ language: "uk", modality: "phone", start, duration_minutes: 30 }),
+    });
+  }, new Date(Date.now() + 3 * 86400000).toISOString());
+  await c.waitForFunction((before) => Number(document.body.dataset.liveHeard || 0) > before
+    && document.body.dataset.liveRefreshed === document.body.dataset.liveHeard, heard, { timeout: 15000 });
+  result.reason_kept = await card.locator("input[name=reason]").inputValue();
   await Promise.all([c.waitForEvent("load"), card.locator("form button[type=submit]").click()]);
   result.in_queue_after = await c.locator(`a[href="/bookings/${input.give_up}"]`).count();
   await c.goto(`${input.base}/bookings/${input.give_up}`);

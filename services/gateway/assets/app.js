@@ -429,8 +429,17 @@
       .then(function (html) {
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html");
+        var held = false;
         document.querySelectorAll("[data-live]").forEach(function (section) {
           var next = fresh.querySelector('[data-live="' + section.getAttribute("data-live") + '"]');
+          // Someone is filling in a form here (typing, or an opened form with a
+          // value in it): their work stays; the section is looked at again shortly.
+          var active = document.activeElement;
+          var typing = active && section.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+          var filled = Array.prototype.some.call(
+            section.querySelectorAll("details[open] input:not([type=hidden]), details[open] textarea"),
+            function (field) { return field.value !== ""; });
+          if (next && next.innerHTML !== section.innerHTML && (typing || filled)) { held = true; return; }
           if (next && next.innerHTML !== section.innerHTML) {
             var focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
             section.innerHTML = next.innerHTML;
@@ -438,6 +447,7 @@
           }
         });
         body.setAttribute("data-live-refreshed", String(heard));
+        if (held) { clearTimeout(pending); pending = setTimeout(refresh, 1500); }
         tick();
       });
   }

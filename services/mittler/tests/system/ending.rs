@@ -130,6 +130,10 @@ async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_set
         "Der Termin endete schon nach einer halben Stunde."
     );
     assert_eq!(result["disputes_after"], "Keine bestrittenen Zeiten.");
+    assert_eq!(
+        result["reason_kept"], "Für diesen Termin ist niemand frei.",
+        "a live refresh keeps what the coordinator typed"
+    );
     assert_eq!(result["in_queue_after"], 0);
     assert_eq!(result["given_up_state"], "nicht besetzt");
     assert_eq!(result["lonely_given_up"], 200);
