@@ -442,7 +442,15 @@
           if (next && next.innerHTML !== section.innerHTML && (typing || filled)) { held = true; return; }
           if (next && next.innerHTML !== section.innerHTML) {
             var focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
+            // Forms someone opened stay open (named by where they send).
+            var opened = Array.prototype.map.call(section.querySelectorAll("details[open] form[data-api]"),
+              function (form) { return form.getAttribute("data-api"); });
             section.innerHTML = next.innerHTML;
+            opened.forEach(function (api) {
+              section.querySelectorAll("details form[data-api]").forEach(function (form) {
+                if (form.getAttribute("data-api") === api) form.closest("details").open = true;
+              });
+            });
             if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
           }
         });
