@@ -17,13 +17,7 @@ async fn a_mediator_resets_and_changes_their_password_on_a_phone() {
     let mut config = env.config();
     smtp.configure(&mut config);
     let app = TestApp::spawn(config, mittler::run_on).await;
-    let screenshots = std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(dir);
-        std::fs::create_dir_all(&dir).expect("screenshot directory");
-        dir.display().to_string()
-    });
+    let screenshots = screenshot_dir();
     let email = "olena.kovalenko@mittler-demo.example";
     let input = json!({
         "base": app.url(""),
@@ -34,15 +28,7 @@ async fn a_mediator_resets_and_changes_their_password_on_a_phone() {
     let result = browser_script("account.mjs", &input).await;
     assert_eq!(result["ok"], true, "{result:#}");
     assert_eq!(result["errors"], json!([]), "script errors: {result:#}");
-    for (page, violations) in result["axe"].as_object().expect("axe results") {
-        let bad: Vec<&Value> = violations
-            .as_array()
-            .expect("violations")
-            .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .collect();
-        assert!(bad.is_empty(), "{page}: {bad:#?}");
-    }
+    assert_accessible(&result);
     assert_eq!(result["axe"].as_object().map(|a| a.len()), Some(3));
     assert!(
         result["reset_toast"]
@@ -166,26 +152,12 @@ async fn a_coordinator_signs_in_through_the_issuer_in_the_browser() {
         mittler::run_on,
     )
     .await;
-    let screenshots = std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(dir);
-        std::fs::create_dir_all(&dir).expect("screenshot directory");
-        dir.display().to_string()
-    });
+    let screenshots = screenshot_dir();
     let input = json!({"base": app.url(""), "subject": "kc-katrin", "screenshots": screenshots});
     let result = browser_script("sso.mjs", &input).await;
     assert_eq!(result["ok"], true, "{result:#}");
     assert_eq!(result["errors"], json!([]), "{result:#}");
-    for (page, violations) in result["axe"].as_object().expect("axe results") {
-        let bad: Vec<&Value> = violations
-            .as_array()
-            .expect("violations")
-            .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .collect();
-        assert!(bad.is_empty(), "{page}: {bad:#?}");
-    }
+    assert_accessible(&result);
     assert_eq!(result["button"], "Mit dem Landeskonto anmelden");
     assert_eq!(result["at_issuer"], "/oauth2/authorize");
     assert_eq!(result["landed"], "/feed");

@@ -6,7 +6,7 @@ use crate::common::*;
 use mittler_gateway::seed::DEMO_PASSWORD;
 use mittler_testkit::{TestApp, TestEnv};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Book a Ukrainian video appointment at `time` on the working day.
 async fn book(api: &Client, requester: &str, time: &str) -> String {
@@ -85,13 +85,7 @@ async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_set
         .expect("moved into the past");
     }
 
-    let screenshots = std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(dir);
-        std::fs::create_dir_all(&dir).expect("screenshot directory");
-        dir.display().to_string()
-    });
+    let screenshots = screenshot_dir();
     let input = json!({
         "base": app.url(""),
         "password": DEMO_PASSWORD,
@@ -107,15 +101,7 @@ async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_set
     let result = browser_script("ending.mjs", &input).await;
     assert_eq!(result["ok"], true, "{result:#}");
     assert_eq!(result["errors"], json!([]), "script errors: {result:#}");
-    for (page, violations) in result["axe"].as_object().expect("axe results") {
-        let bad: Vec<&Value> = violations
-            .as_array()
-            .expect("violations")
-            .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .collect();
-        assert!(bad.is_empty(), "{page}: {bad:#?}");
-    }
+    assert_accessible(&result);
     assert_eq!(result["claim_error"], "Das Ende liegt vor dem Beginn.");
     assert_eq!(
         result["mediator_waiting"],

@@ -38,13 +38,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     let mediators: serde_json::Map<String, Value> = demo_mediators()
         .map(|(id, _, email)| (id.to_string(), json!(email)))
         .collect();
-    let screenshots = std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(dir);
-        std::fs::create_dir_all(&dir).expect("screenshot directory");
-        dir.display().to_string()
-    });
+    let screenshots = screenshot_dir();
     // The statistics of the bookings' month: near a month's end that is the next one.
     let (from, to) = calendar::month_of(working_day());
     let statistics_query = format!(
@@ -72,15 +66,7 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     // axe-core: no serious or critical violation on any page.
     let checked = result["axe"].as_object().expect("axe results");
     assert!(checked.len() >= 23, "pages checked: {:?}", checked.keys());
-    for (page, violations) in checked {
-        let bad: Vec<&Value> = violations
-            .as_array()
-            .expect("violations")
-            .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .collect();
-        assert!(bad.is_empty(), "{page}: {bad:#?}");
-    }
+    assert_accessible(&result);
 
     // The import: a problem by line and column, then a clean check; nothing written.
     assert!(

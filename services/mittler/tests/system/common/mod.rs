@@ -48,3 +48,28 @@ pub async fn browser_script(script: &str, input: &Value) -> Value {
         )
     })
 }
+
+/// The folder `MITTLER_SCREENSHOTS` names (relative to the repository), made if
+/// missing; none when pictures are not wanted.
+pub fn screenshot_dir() -> Option<String> {
+    std::env::var("MITTLER_SCREENSHOTS").ok().map(|dir| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        dir.display().to_string()
+    })
+}
+
+/// axe-core found no serious or critical violation on any page a script checked.
+pub fn assert_accessible(result: &Value) {
+    for (page, violations) in result["axe"].as_object().expect("axe results") {
+        let bad: Vec<&Value> = violations
+            .as_array()
+            .expect("violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(bad.is_empty(), "{page}: {bad:#?}");
+    }
+}
