@@ -12,10 +12,10 @@ use chrono::{Duration, Utc};
 use mittler_contracts::FaultCode;
 use mittler_contracts::availability::{
     Absence, Calendar, CalendarChanged, Candidate, Candidates, CandidatesResponse, Excluded,
-    GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile, MediatorRef,
-    Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest, PutProfile,
-    Release, ReleaseRequest, Released, Reservation, ReservationMade, ReservationReleased, Reserve,
-    ReserveRequest, SetPresence, SetPresenceRequest,
+    Exclusion, GetCalendar, GetProfile, ListProfiles, ListProfilesRequest, MediatorProfile,
+    MediatorRef, Needs, Presence, PresenceChanged, ProfileChanged, PutCalendar, PutCalendarRequest,
+    PutProfile, Release, ReleaseRequest, Released, Reservation, ReservationMade,
+    ReservationReleased, Reserve, ReserveRequest, SetPresence, SetPresenceRequest,
 };
 use mittler_contracts::text;
 use mittler_contracts::{Envelope, Event, RpcFault};
@@ -189,10 +189,21 @@ impl Availability {
             };
             match eligibility::evaluate(&state, &needs, now, self.config.travel_speed_kmh) {
                 Ok(candidate) => eligible.push(candidate),
-                Err(reasons) => excluded.push(Excluded {
-                    mediator_id: profile.id,
-                    reasons,
-                }),
+                Err(reasons) => {
+                    // How far, where distance is the reason, so a coordinator can
+                    // judge whether to ask anyway.
+                    let far = reasons.contains(&Exclusion::Distance);
+                    let distance_km = needs
+                        .location
+                        .filter(|_| far)
+                        .map(|place| eligibility::haversine_km(profile.home, place));
+                    excluded.push(Excluded {
+                        mediator_id: profile.id,
+                        reasons,
+                        distance_km,
+                        max_travel_km: far.then_some(profile.max_travel_km),
+                    })
+                }
             }
         }
         excluded.sort_by_key(|e| e.mediator_id);

@@ -426,6 +426,23 @@ async fn candidates_name_every_excluded_mediator_with_its_reasons() {
     assert_eq!(answer.eligible[0].qualification, Qualification::Certified);
     // Who does not speak the language is counted, not listed.
     assert_eq!(answer.other_languages, 1);
+    // Who is too far away is told how far, and how far they travel.
+    let too_far = answer
+        .excluded
+        .iter()
+        .find(|e| e.mediator_id == far)
+        .expect("far is excluded");
+    let km = too_far.distance_km.expect("distance of the far one");
+    assert!((95.0..110.0).contains(&km), "Leipzig to Dresden: {km}");
+    assert_eq!(too_far.max_travel_km, Some(50.0));
+    assert!(
+        answer
+            .excluded
+            .iter()
+            .filter(|e| e.mediator_id != far)
+            .all(|e| e.distance_km.is_none()),
+        "only the reason distance carries a distance"
+    );
     let reasons: HashMap<MediatorId, Vec<Exclusion>> = answer
         .excluded
         .into_iter()

@@ -170,6 +170,8 @@ impl Dispatcher {
                             .unwrap_or_default()
                     })
                     .collect(),
+                distance_km: e.distance_km,
+                max_travel_km: e.max_travel_km,
             })
             .collect();
         store::insert_round(

@@ -106,6 +106,26 @@ fn api_text(l: super::i18n::Lang, text: &str) -> String {
     }
 }
 
+/// Why dispatch left a mediator out, in words; "too far" says how far.
+fn exclusion_reasons(
+    l: super::i18n::Lang,
+    e: &mittler_contracts::booking::ExcludedMediator,
+) -> String {
+    e.reasons
+        .iter()
+        .map(|r| match (r.as_str(), e.distance_km, e.max_travel_km) {
+            ("distance", Some(km), Some(max)) => l.tf(
+                "exclusion.distance_km",
+                &[("km", &l.decimal(km, 1)), ("max", &l.decimal(max, 0))],
+            ),
+            _ => l
+                .opt(&format!("exclusion.{r}"))
+                .unwrap_or_else(|| r.clone()),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn speaks(profile: &MediatorProfile, booking: &BookingView) -> bool {
     profile.active
         && profile
@@ -149,18 +169,7 @@ pub async fn assign_section(
             round
                 .excluded
                 .iter()
-                .map(|e| {
-                    let reasons = e
-                        .reasons
-                        .iter()
-                        .map(|r| {
-                            l.opt(&format!("exclusion.{r}"))
-                                .unwrap_or_else(|| r.clone())
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    (e.mediator_id, reasons)
-                })
+                .map(|e| (e.mediator_id, exclusion_reasons(l, e)))
                 .collect()
         })
         .unwrap_or_default();
@@ -216,7 +225,7 @@ pub async fn assign_section(
                             @for e in &round.excluded {
                                 li {
                                     (name(e.mediator_id)) ": "
-                                    (e.reasons.iter().map(|r| l.opt(&format!("exclusion.{r}")).unwrap_or_else(|| r.clone())).collect::<Vec<_>>().join("; "))
+                                    (exclusion_reasons(l, e))
                                 }
                             }
                         }
@@ -541,4 +550,34 @@ async fn organisations_page(State(state): State<AppState>, page: Page) -> Result
         }
     };
     Ok(layout(&page, &l.t("organisations.title"), content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mittler_contracts::booking::ExcludedMediator;
+
+    #[test]
+    fn too_far_says_how_far_in_the_pages_language() {
+        let e = ExcludedMediator {
+            mediator_id: mittler_types::MediatorId(uuid::Uuid::nil()),
+            reasons: vec!["distance".into(), "overlap".into()],
+            distance_km: Some(38.94),
+            max_travel_km: Some(25.0),
+        };
+        assert_eq!(
+            exclusion_reasons(super::super::i18n::Lang::from_code("de"), &e),
+            "zu weit entfernt (38,9 km, fährt höchstens 25 km); hat zu dieser Zeit schon einen Einsatz"
+        );
+        // A round recorded before distances were kept still reads.
+        let old = ExcludedMediator {
+            distance_km: None,
+            max_travel_km: None,
+            ..e
+        };
+        assert!(
+            exclusion_reasons(super::super::i18n::Lang::from_code("en"), &old)
+                .starts_with("too far away;")
+        );
+    }
 }

@@ -207,6 +207,16 @@ impl Lang {
         self.tf(&format!("{key}_{form}"), &all)
     }
 
+    /// `value` with `places` decimals as this language writes it (German: a comma).
+    pub fn decimal(self, value: f64, places: usize) -> String {
+        let text = format!("{value:.places$}");
+        if self.0 == "de" {
+            text.replace('.', ",")
+        } else {
+            text
+        }
+    }
+
     /// The text for `key` where there is one.
     pub fn opt(self, key: &str) -> Option<String> {
         CATALOGS.get(self.0).and_then(|c| c.get(key)).cloned()
@@ -268,10 +278,18 @@ mod tests {
     #[test]
     fn every_key_in_the_code_exists() {
         let sources = [
-            include_str!("mod.rs"),
-            include_str!("requester.rs"),
-            include_str!("mediator.rs"),
+            include_str!("account.rs"),
+            include_str!("booking_page.rs"),
             include_str!("coordinator.rs"),
+            include_str!("deliveries.rs"),
+            include_str!("events.rs"),
+            include_str!("mediator.rs"),
+            include_str!("mod.rs"),
+            include_str!("people.rs"),
+            include_str!("problems.rs"),
+            include_str!("records.rs"),
+            include_str!("requester.rs"),
+            include_str!("statistics.rs"),
         ];
         let mut missing = Vec::new();
         for source in sources {
@@ -320,6 +338,13 @@ mod tests {
             Some("Qualifikation geschult (verlangt: Laiensprachmittlung)")
         );
         assert_eq!(reason_in_german("something new"), None);
+    }
+
+    #[test]
+    fn decimals_are_written_as_the_language_writes_them() {
+        assert_eq!(Lang::from_code("de").decimal(38.94, 1), "38,9");
+        assert_eq!(Lang::from_code("en").decimal(38.94, 1), "38.9");
+        assert_eq!(Lang::from_code("de").decimal(25.0, 0), "25");
     }
 
     #[test]

@@ -170,10 +170,16 @@ pub struct Candidate {
 }
 
 /// A mediator who cannot, and every reason why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Excluded {
     pub mediator_id: MediatorId,
     pub reasons: Vec<Exclusion>,
+    /// For `Distance`: great-circle km from home to the place, and the most the
+    /// mediator travels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_travel_km: Option<f64>,
 }
 
 /// `availability.rpc.candidates`.
@@ -459,10 +465,24 @@ mod tests {
         let excluded = Excluded {
             mediator_id: MediatorId(uuid::Uuid::from_u128(1)),
             reasons: vec![Exclusion::Language, Exclusion::Travel],
+            distance_km: None,
+            max_travel_km: None,
         };
         assert_eq!(
             serde_json::to_string(&excluded).expect("json"),
             r#"{"mediator_id":"00000000-0000-0000-0000-000000000001","reasons":["language","travel"]}"#
         );
+        let far = Excluded {
+            reasons: vec![Exclusion::Distance],
+            distance_km: Some(38.9),
+            max_travel_km: Some(25.0),
+            ..excluded
+        };
+        let json = serde_json::to_string(&far).expect("json");
+        assert!(
+            json.contains(r#""distance_km":38.9,"max_travel_km":25.0"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Excluded>(&json).expect("back"), far);
     }
 }

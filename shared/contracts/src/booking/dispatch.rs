@@ -226,6 +226,12 @@ pub struct ExcludedMediator {
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub mediator_id: MediatorId,
     pub reasons: Vec<String>,
+    /// For `distance`: km from the mediator's home to the place, and the most they
+    /// travel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_travel_km: Option<f64>,
 }
 
 impl Rpc for DispatchExplanation {
