@@ -19,6 +19,9 @@ echo "==> clippy (warnings fail)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "==> dependencies: licences, sources, advisories (deny.toml)"
+# cargo deny reads the metadata of every platform's crates; a fresh machine has
+# only those its own builds fetched.
+cargo fetch --quiet
 if "$here/advisory-db.sh" have; then
   cargo deny --offline check
 else
