@@ -9,12 +9,12 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
+use mittler_contracts::RawEnvelope;
 use mittler_contracts::notification::{
-    DeliveriesRequest, Delivery, Feed, FeedItemAdded, FeedRequest, GetFeed, ListDeliveries,
-    MarkRead, MarkReadRequest,
+    DeliveriesRequest, Delivery, Feed, FeedItemAdded, FeedItemClosed, FeedRequest, GetFeed,
+    ListDeliveries, MarkRead, MarkReadRequest,
 };
 use mittler_contracts::text;
-use mittler_contracts::{Event as _, RawEnvelope};
 use mittler_types::Role;
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
@@ -119,7 +119,8 @@ pub async fn read_all(
 }
 
 /// New notifications as they arrive (`text/event-stream`; each event is named
-/// `notification` and carries one feed item as JSON).
+/// `notification` and carries one feed item as JSON), and offers in the feed that
+/// need nothing more (named `closed`, the item with its `closed` reason).
 #[utoipa::path(
     get, path = "/api/v1/notifications/events", tag = "notifications",
     responses(
@@ -137,19 +138,27 @@ pub async fn events(
         .platform
         .nats
         .client
-        .subscribe(FeedItemAdded::TYPE)
+        .subscribe("notification.feed.*")
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("subscribing: {e}")))?;
     let stream = subscription.filter_map(move |message| async move {
         let envelope = RawEnvelope::from_slice(&message.payload).ok()?;
-        let added = envelope.decode::<FeedItemAdded>().ok()?.data;
-        if added.user_id != me {
+        let (name, user, item) = if envelope.is::<FeedItemAdded>() {
+            let added = envelope.decode::<FeedItemAdded>().ok()?.data;
+            ("notification", added.user_id, added.item)
+        } else if envelope.is::<FeedItemClosed>() {
+            let closed = envelope.decode::<FeedItemClosed>().ok()?.data;
+            ("closed", closed.user_id, closed.item)
+        } else {
+            return None;
+        };
+        if user != me {
             return None;
         }
         SseEvent::default()
-            .event("notification")
-            .id(added.item.id.to_string())
-            .json_data(&added.item)
+            .event(name)
+            .id(item.id.to_string())
+            .json_data(&item)
             .ok()
             .map(Ok)
     });

@@ -406,7 +406,7 @@ pub async fn add_feed_item(
         FeedRow,
         r#"INSERT INTO notifications.feed (id, dedupe_key, user_id, organisation_id, booking_id, kind, title, body, link)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING
-           RETURNING id, booking_id AS "booking_id: BookingId", kind, title, body, link, created_at, read_at"#,
+           RETURNING id, booking_id AS "booking_id: BookingId", kind, title, body, link, created_at, read_at, closed"#,
         Uuid::now_v7(),
         dedupe_key,
         user as UserId,
@@ -431,6 +431,7 @@ struct FeedRow {
     link: Option<String>,
     created_at: DateTime<Utc>,
     read_at: Option<DateTime<Utc>>,
+    closed: Option<String>,
 }
 
 impl From<FeedRow> for FeedItem {
@@ -444,8 +445,45 @@ impl From<FeedRow> for FeedItem {
             link: r.link,
             created_at: r.created_at,
             read_at: r.read_at,
+            closed: r.closed,
         }
     }
+}
+
+/// Close the feed item of the offer at `link` (read, and why it needs nothing
+/// more); `None` if there is none or it was closed before.
+pub async fn close_offer_item(
+    db: impl PgExecutor<'_>,
+    link: &str,
+    closed: &str,
+) -> Result<Option<(UserId, Option<OrganisationId>, FeedItem)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"UPDATE notifications.feed SET read_at = coalesce(read_at, now()), closed = $2
+           WHERE kind = 'offer' AND link = $1 AND closed IS NULL
+           RETURNING id, user_id AS "user_id: UserId", organisation_id AS "organisation_id: OrganisationId",
+                     booking_id AS "booking_id: BookingId", kind, title, body, link, created_at, read_at, closed"#,
+        link,
+        closed,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            r.user_id,
+            r.organisation_id,
+            FeedItem {
+                id: r.id,
+                booking_id: r.booking_id,
+                kind: r.kind,
+                title: r.title,
+                body: r.body,
+                link: r.link,
+                created_at: r.created_at,
+                read_at: r.read_at,
+                closed: r.closed,
+            },
+        )
+    }))
 }
 
 /// A user's feed, newest first, and how many are unread.
@@ -457,7 +495,7 @@ pub async fn feed(
 ) -> Result<(Vec<FeedItem>, i64), sqlx::Error> {
     let rows = sqlx::query_as!(
         FeedRow,
-        r#"SELECT id, booking_id AS "booking_id: BookingId", kind, title, body, link, created_at, read_at
+        r#"SELECT id, booking_id AS "booking_id: BookingId", kind, title, body, link, created_at, read_at, closed
            FROM notifications.feed
            WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL) ORDER BY created_at DESC, id DESC LIMIT $3"#,
         user as UserId,

@@ -347,3 +347,144 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
     assert!(client.text.contains("Ihr alter Link gilt nicht mehr."));
     given.stop().await;
 }
+
+/// An offer that needs nothing more closes its feed item: read, with why, once, and
+/// open pages hear of it.
+#[tokio::test]
+async fn an_offer_taken_by_someone_else_or_expired_is_closed_in_the_feed() {
+    use mittler_contracts::booking::{OfferExpired, OfferMade, OfferWithdrawn, Withdrawal};
+    use mittler_contracts::notification::FeedItemClosed;
+    use mittler_types::OfferId;
+    let given = Given::start(None).await;
+    let js = &given.js;
+    let db = &given._env.db.pool;
+    let meta = mittler_platform::outbox::root_meta;
+    let booking = BookingId::new();
+    publish(
+        js,
+        &Envelope::new(
+            BookingRequested {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                requested_by: given.requester,
+                details: booking_details(),
+            },
+            meta(),
+        ),
+    )
+    .await;
+    let (taken, expired) = (OfferId::new(), OfferId::new());
+    for offer in [taken, expired] {
+        publish(
+            js,
+            &Envelope::new(
+                OfferMade {
+                    offer_id: offer,
+                    booking_id: booking,
+                    organisation_id: given.organisation,
+                    mediator_id: given.mediator,
+                    wave: 1,
+                    expires_at: chrono::Utc::now() + chrono::Duration::minutes(30),
+                },
+                meta(),
+            ),
+        )
+        .await;
+    }
+    let open = || async {
+        sqlx::query_as::<_, (String, Option<String>, bool)>(
+            "SELECT link, closed, read_at IS NOT NULL FROM notifications.feed \
+             WHERE kind = 'offer' ORDER BY link",
+        )
+        .fetch_all(db)
+        .await
+        .expect("feed")
+    };
+    let items = eventually(
+        Duration::from_secs(30),
+        "two offers in the feed",
+        || async {
+            let items = open().await;
+            (items.len() == 2).then_some(items)
+        },
+    )
+    .await;
+    assert!(
+        items
+            .iter()
+            .all(|(_, closed, read)| closed.is_none() && !read),
+        "{items:?}"
+    );
+
+    let nats = given._env.nats.client().await;
+    let mut closed_events = nats
+        .subscribe(FeedItemClosed::TYPE)
+        .await
+        .expect("subscribe");
+    let withdrawn = Envelope::new(
+        OfferWithdrawn {
+            offer_id: taken,
+            booking_id: booking,
+            organisation_id: given.organisation,
+            mediator_id: given.mediator,
+            reason: "another mediator took the booking".into(),
+            because: Some(Withdrawal::Taken),
+        },
+        meta(),
+    );
+    publish(js, &withdrawn).await;
+    // A redelivery closes nothing twice.
+    publish(js, &withdrawn).await;
+    publish(
+        js,
+        &Envelope::new(
+            OfferExpired {
+                offer_id: expired,
+                booking_id: booking,
+                organisation_id: given.organisation,
+                mediator_id: given.mediator,
+            },
+            meta(),
+        ),
+    )
+    .await;
+    let items = eventually(Duration::from_secs(30), "both offers closed", || async {
+        let items = open().await;
+        items
+            .iter()
+            .all(|(_, closed, _)| closed.is_some())
+            .then_some(items)
+    })
+    .await;
+    let why = |offer: OfferId| {
+        items
+            .iter()
+            .find(|(link, _, _)| link.ends_with(&format!("/offers/{offer}")))
+            .map(|(_, closed, read)| (closed.clone(), *read))
+    };
+    assert_eq!(why(taken), Some((Some("taken".into()), true)));
+    assert_eq!(why(expired), Some((Some("expired".into()), true)));
+
+    // Open pages hear of each closing once, for the mediator's account.
+    let mediator_user: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM directory.users WHERE mediator_id = $1")
+            .bind(given.mediator.as_uuid())
+            .fetch_one(db)
+            .await
+            .expect("the mediator's account");
+    let mut heard = Vec::new();
+    while let Ok(Some(message)) = tokio::time::timeout(
+        Duration::from_secs(3),
+        futures::StreamExt::next(&mut closed_events),
+    )
+    .await
+    {
+        let event: Envelope<FeedItemClosed> =
+            serde_json::from_slice(&message.payload).expect("event");
+        assert_eq!(event.data.user_id.as_uuid(), mediator_user);
+        heard.push(event.data.item.closed.expect("why"));
+    }
+    heard.sort();
+    assert_eq!(heard, ["expired", "taken"]);
+    given.stop().await;
+}

@@ -24,6 +24,10 @@ pub struct FeedItem {
     pub link: Option<String>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
+    /// An offer that needs nothing more, and why: `taken`, `assigned`, `cancelled`,
+    /// `given_up`, `changed`, `not_serving` (withdrawn) or `expired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<String>,
 }
 
 /// `notification.feed.added`: a user has something new to read (the gateway's SSE
@@ -38,6 +42,25 @@ pub struct FeedItemAdded {
 
 impl Event for FeedItemAdded {
     const TYPE: &'static str = "notification.feed.added";
+    const VERSION: u16 = 1;
+
+    fn organisation_id(&self) -> Option<OrganisationId> {
+        self.organisation_id
+    }
+}
+
+/// `notification.feed.closed`: an offer in a user's feed needs nothing more (taken
+/// by someone else, cancelled, expired …); it is marked read and says why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedItemClosed {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub organisation_id: Option<OrganisationId>,
+    pub user_id: UserId,
+    pub item: FeedItem,
+}
+
+impl Event for FeedItemClosed {
+    const TYPE: &'static str = "notification.feed.closed";
     const VERSION: u16 = 1;
 
     fn organisation_id(&self) -> Option<OrganisationId> {

@@ -74,6 +74,7 @@ fn offer_events_are_pinned() {
         organisation_id,
         mediator_id,
         reason: "another mediator took the booking".into(),
+        because: None,
     };
     assert_eq!(
         json(&withdrawn),

@@ -12,10 +12,10 @@ use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingCompleted, BookingDetails,
     BookingOffering, BookingRequested, BookingRescheduled, BookingSessionStarted, BookingUnfilled,
     DispatchEscalated, DispatchStillOpen, OfferAccepted, OfferDeclined, OfferExpired, OfferMade,
-    OfferWithdrawn, TimeClaimed, TimeConfirmed, TimeDisputed,
+    OfferWithdrawn, TimeClaimed, TimeConfirmed, TimeDisputed, Withdrawal,
 };
 use mittler_contracts::directory::{AccountLinkIssued, LinkPurpose};
-use mittler_contracts::notification::{DeliveryFailed, FeedItem, FeedItemAdded};
+use mittler_contracts::notification::{DeliveryFailed, FeedItem, FeedItemAdded, FeedItemClosed};
 use mittler_contracts::session::{
     JoinLink, ParticipantJoined, ParticipantLeft, ParticipantRole, RoomClosed, RoomOpened,
     SessionEnded, SessionStarted,
@@ -240,6 +240,18 @@ fn offer_dispatch_and_assignment_events() {
             organisation_id: ORGANISATION,
             mediator_id: MEDIATOR,
             reason: "someone else took the booking".into(),
+            because: None,
+        },
+    );
+    pinned(
+        "offer_withdrawn_because",
+        &OfferWithdrawn {
+            offer_id: OFFER,
+            booking_id: BOOKING,
+            organisation_id: ORGANISATION,
+            mediator_id: MEDIATOR,
+            reason: "another mediator took the booking".into(),
+            because: Some(Withdrawal::Taken),
         },
     );
     pinned(
@@ -421,6 +433,25 @@ fn notification_events() {
                 link: Some("/offers/00000000-0000-0000-0000-000000000005".into()),
                 created_at: at("2026-12-31T22:50:00Z"),
                 read_at: None,
+                closed: None,
+            },
+        },
+    );
+    pinned(
+        "feed_item_closed",
+        &FeedItemClosed {
+            organisation_id: Some(ORGANISATION),
+            user_id: USER,
+            item: FeedItem {
+                id: Uuid::from_u128(9),
+                booking_id: Some(BOOKING),
+                kind: "offer".into(),
+                title: "Anfrage: Arabisch (Levante)".into(),
+                body: "Bitte bis 10:30 antworten.".into(),
+                link: Some("/offers/00000000-0000-0000-0000-000000000005".into()),
+                created_at: at("2026-12-31T22:50:00Z"),
+                read_at: Some(at("2026-12-31T22:58:00Z")),
+                closed: Some("taken".into()),
             },
         },
     );

@@ -16,7 +16,7 @@ use mittler_contracts::availability::{
 };
 use mittler_contracts::booking::{
     AssignBookingRequest, AssignmentReturned, BookingAssigned, BookingView, GiveBackRequest,
-    OfferAccepted, OfferAnswer,
+    OfferAccepted, OfferAnswer, Withdrawal,
 };
 use mittler_contracts::text;
 use mittler_contracts::text::Text;
@@ -150,11 +150,11 @@ impl Dispatcher {
             },
             outbox::root_meta(),
         ))?;
-        let why = match taker {
-            Taker::Offer(_) => "another mediator took the booking",
-            Taker::Coordinator(_) => "a coordinator assigned the booking",
+        let (because, why) = match taker {
+            Taker::Offer(_) => (Withdrawal::Taken, "another mediator took the booking"),
+            Taker::Coordinator(_) => (Withdrawal::Assigned, "a coordinator assigned the booking"),
         };
-        withdraw_open_offers(&mut tx, view.id, organisation_id, why, events).await?;
+        withdraw_open_offers(&mut tx, view.id, organisation_id, because, why, events).await?;
         store::cancel_timers(&mut *tx, view.id).await?;
         tx.commit().await?;
         tracing::info!(booking_id = %view.id, "booking assigned");

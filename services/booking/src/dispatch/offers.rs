@@ -10,7 +10,7 @@ use mittler_contracts::FaultCode;
 use mittler_contracts::RpcFault;
 use mittler_contracts::booking::{
     BookingView, DispatchRound, Explanation, GetBookingRequest, MediatorOffer, MyOffersRequest,
-    OfferAnswer, OfferDeclined, OfferWithdrawn,
+    OfferAnswer, OfferDeclined, OfferWithdrawn, Withdrawal,
 };
 use mittler_contracts::text;
 use mittler_platform::{Schema, outbox};
@@ -108,6 +108,7 @@ pub(super) async fn withdraw_open_offers(
     tx: &mut PgConnection,
     booking: BookingId,
     organisation_id: mittler_types::OrganisationId,
+    because: Withdrawal,
     reason: &str,
     mut batch: outbox::Batch,
 ) -> anyhow::Result<()> {
@@ -121,6 +122,7 @@ pub(super) async fn withdraw_open_offers(
                 organisation_id,
                 mediator_id: offer.mediator_id,
                 reason: reason.to_owned(),
+                because: Some(because),
             },
             outbox::root_meta(),
         ))?;
@@ -150,6 +152,7 @@ pub(super) async fn withdraw_offers_of(
                 organisation_id: *organisation_id,
                 mediator_id: offer.mediator_id,
                 reason: reason.clone(),
+                because: Some(Withdrawal::NotServing),
             },
             outbox::root_meta(),
         ))?;

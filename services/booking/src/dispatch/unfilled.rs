@@ -9,7 +9,9 @@ use crate::lifecycle;
 use crate::store as bookings;
 use chrono::Utc;
 use mittler_contracts::RpcFault;
-use mittler_contracts::booking::{BookingUnfilled, BookingView, DispatchStillOpen, GiveUpRequest};
+use mittler_contracts::booking::{
+    BookingUnfilled, BookingView, DispatchStillOpen, GiveUpRequest, Withdrawal,
+};
 use mittler_contracts::text;
 use mittler_platform::consumer::HandleError;
 use mittler_platform::outbox;
@@ -44,6 +46,7 @@ async fn end_unfilled(
         tx,
         id,
         row.organisation_id(),
+        Withdrawal::GivenUp,
         "the booking was given up",
         outbox::Batch::default(),
     )

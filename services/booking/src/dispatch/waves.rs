@@ -11,7 +11,7 @@ use chrono::Utc;
 use mittler_contracts::Envelope;
 use mittler_contracts::availability::{Candidates, GeoPoint, Needs, Release, ReleaseRequest};
 use mittler_contracts::booking::{
-    BookingOffering, BookingView, DispatchEscalated, ExcludedMediator, OfferMade,
+    BookingOffering, BookingView, DispatchEscalated, ExcludedMediator, OfferMade, Withdrawal,
 };
 use mittler_contracts::text;
 use mittler_platform::consumer::HandleError;
@@ -42,6 +42,7 @@ impl Dispatcher {
             tx,
             id,
             row.organisation_id(),
+            Withdrawal::Changed,
             "the booking changed",
             outbox::Batch::default(),
         )
@@ -292,6 +293,7 @@ impl Dispatcher {
             tx,
             id,
             organisation,
+            Withdrawal::Cancelled,
             "the booking was cancelled",
             outbox::Batch::default(),
         )

@@ -6,13 +6,13 @@ use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use mittler_contracts::Event as _;
-use mittler_contracts::notification::FeedItemAdded;
+use mittler_contracts::notification::{FeedItemAdded, FeedItemClosed};
 use mittler_types::Role;
 use std::convert::Infallible;
 
 /// Server-sent events for live pages: `changed` when a booking the user may see
 /// changes (no details: the page fetches itself again), `notification` when the
-/// user's feed grows. Each carries a word of data: browsers drop events without data.
+/// user's feed grows or an offer in it closes. Each carries a word of data: browsers drop events without data.
 pub(super) async fn events(
     State(state): State<AppState>,
     page: Page,
@@ -27,14 +27,21 @@ pub(super) async fn events(
     let user_id = user.id();
     let mut subjects = mittler_contracts::booking::EVENT_SUBJECTS.to_vec();
     subjects.push(FeedItemAdded::TYPE);
+    subjects.push(FeedItemClosed::TYPE);
     let envelopes = crate::live::subscribe(&state, &subjects).await.or_page(l)?;
     let stream = envelopes.filter_map(move |envelope| {
         let scope = scope.clone();
         let me = me.clone();
         async move {
-            if envelope.is::<FeedItemAdded>() {
-                let added = envelope.decode::<FeedItemAdded>().ok()?.data;
-                return (added.user_id == user_id)
+            let feed_user = if envelope.is::<FeedItemAdded>() {
+                Some(envelope.decode::<FeedItemAdded>().ok()?.data.user_id)
+            } else if envelope.is::<FeedItemClosed>() {
+                Some(envelope.decode::<FeedItemClosed>().ok()?.data.user_id)
+            } else {
+                None
+            };
+            if let Some(feed_user) = feed_user {
+                return (feed_user == user_id)
                     .then(|| Ok(SseEvent::default().event("notification").data("feed")));
             }
             let relevant = match (&scope, &me) {

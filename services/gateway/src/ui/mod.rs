@@ -538,6 +538,9 @@ async fn feed_page(State(state): State<AppState>, page: Page) -> Result<Markup, 
                     @for item in &feed.items {
                         li class=(if item.read_at.is_none() { "card unread" } else { "card" }) {
                             h2 class="h3" { (item.title) }
+                            @if let Some(closed) = &item.closed {
+                                p class="badge" { (l.opt(&format!("feed.closed.{closed}")).unwrap_or_else(|| l.t("feed.closed.withdrawn"))) }
+                            }
                             p { (item.body) }
                             p class="meta" {
                                 time datetime=(iso(item.created_at)) { (when(l, item.created_at, TimeZone::BERLIN)) }

@@ -8,6 +8,7 @@
 pub mod accounts;
 mod deliver;
 pub mod ending;
+mod offers;
 pub mod recipients;
 
 use crate::compose::{Kind, Templates};
@@ -16,7 +17,8 @@ use crate::store::{self, BookingFacts, ReminderOutcome};
 use chrono::Utc;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
-    BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferMade, TimeClaimed, TimeDisputed,
+    BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferExpired, OfferMade, OfferWithdrawn,
+    TimeClaimed, TimeDisputed,
 };
 use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
@@ -279,6 +281,8 @@ mittler_contracts::consumer_events! {
     pub enum Input {
         Requested(BookingRequested),
         OfferMade(OfferMade),
+        OfferWithdrawn(OfferWithdrawn),
+        OfferExpired(OfferExpired),
         Assigned(BookingAssigned),
         Cancelled(BookingCancelled),
         Rescheduled(BookingRescheduled),
@@ -317,6 +321,11 @@ impl EventHandler for NotifyHandler {
                 .map_err(HandleError::retry)
             }
             Input::OfferMade(e) => n.offer_made(tx, &cause, e.data).await,
+            Input::OfferWithdrawn(e) => {
+                let why = e.data.because.map_or("withdrawn", |b| b.as_str());
+                n.offer_closed(tx, e.data.offer_id, why).await
+            }
+            Input::OfferExpired(e) => n.offer_closed(tx, e.data.offer_id, "expired").await,
             Input::Assigned(e) => n.assigned(tx, &cause, e.data).await,
             Input::Cancelled(e) => n.cancelled(tx, &cause, e.data).await,
             Input::Rescheduled(e) => n.rescheduled(tx, &cause, e.data).await,

@@ -55,6 +55,40 @@ pub struct OfferWithdrawn {
     pub organisation_id: OrganisationId,
     pub mediator_id: MediatorId,
     pub reason: String,
+    /// Why, for the mediator's feed (none in events written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub because: Option<Withdrawal>,
+}
+
+/// Why an open offer was withdrawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Withdrawal {
+    /// Another mediator accepted first.
+    Taken,
+    /// A coordinator assigned someone by hand.
+    Assigned,
+    Cancelled,
+    /// A coordinator gave the booking up, or its start passed unfilled.
+    GivenUp,
+    /// The time or the needs changed; dispatch starts again.
+    Changed,
+    /// The mediator no longer serves the booking's pool, or was deactivated.
+    NotServing,
+}
+
+impl Withdrawal {
+    /// The word in events and the feed (`taken`, `given_up`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Taken => "taken",
+            Self::Assigned => "assigned",
+            Self::Cancelled => "cancelled",
+            Self::GivenUp => "given_up",
+            Self::Changed => "changed",
+            Self::NotServing => "not_serving",
+        }
+    }
 }
 
 /// `booking.dispatch.escalated`: nobody took the booking in time; coordinators step in.
