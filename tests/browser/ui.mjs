@@ -204,6 +204,11 @@ try {
   await Promise.all([mediator.waitForEvent("load"), mediator.click("form[data-method=PUT] button[type=submit]")]);
   result.rules = { before, after: await mediator.$$eval("#rules [data-item]", (rows) => rows.length) };
   await mediator.goto(`${input.base}/feed`);
+  // The accepted offer needs nothing more: read, and saying so (live, if the page
+  // came before the news).
+  await mediator.waitForSelector("[data-live=feed] .card .badge", { timeout: 30000 });
+  result.feed_offer_closed = await mediator.$$eval("[data-live=feed] .card .badge", (b) => b.map((x) => x.textContent.trim()));
+  result.feed_unread = (await mediator.textContent("#feed-count")).trim();
   await axe(mediator, "feed (phone)");
 
   // The rest of the coordinator's pages, and the requester's in English.

@@ -24,8 +24,9 @@ pub struct FeedItem {
     pub link: Option<String>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
-    /// An offer that needs nothing more, and why: `taken`, `assigned`, `cancelled`,
-    /// `given_up`, `changed`, `not_serving` (withdrawn) or `expired`.
+    /// An offer that needs nothing more, and why: `accepted`, `declined`, `expired`,
+    /// or withdrawn: `taken`, `assigned`, `cancelled`, `given_up`, `changed`,
+    /// `not_serving` (`withdrawn` for an older event without a reason).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<String>,
 }

@@ -108,6 +108,12 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
     assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    // The offer the mediator accepted is closed in their feed, and no longer unread.
+    assert_eq!(
+        result["feed_offer_closed"],
+        json!(["Angenommen – steht unter Ihren Einsätzen."]),
+        "{result:#}"
+    );
     assert!(
         result["jobs_since"]
             .as_str()

@@ -17,8 +17,8 @@ use crate::store::{self, BookingFacts, ReminderOutcome};
 use chrono::Utc;
 use mittler_contracts::booking::{
     AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
-    BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferExpired, OfferMade, OfferWithdrawn,
-    TimeClaimed, TimeDisputed,
+    BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferAccepted, OfferDeclined,
+    OfferExpired, OfferMade, OfferWithdrawn, TimeClaimed, TimeDisputed,
 };
 use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
@@ -283,6 +283,8 @@ mittler_contracts::consumer_events! {
         OfferMade(OfferMade),
         OfferWithdrawn(OfferWithdrawn),
         OfferExpired(OfferExpired),
+        OfferAccepted(OfferAccepted),
+        OfferDeclined(OfferDeclined),
         Assigned(BookingAssigned),
         Cancelled(BookingCancelled),
         Rescheduled(BookingRescheduled),
@@ -326,6 +328,8 @@ impl EventHandler for NotifyHandler {
                 n.offer_closed(tx, e.data.offer_id, why).await
             }
             Input::OfferExpired(e) => n.offer_closed(tx, e.data.offer_id, "expired").await,
+            Input::OfferAccepted(e) => n.offer_closed(tx, e.data.offer_id, "accepted").await,
+            Input::OfferDeclined(e) => n.offer_closed(tx, e.data.offer_id, "declined").await,
             Input::Assigned(e) => n.assigned(tx, &cause, e.data).await,
             Input::Cancelled(e) => n.cancelled(tx, &cause, e.data).await,
             Input::Rescheduled(e) => n.rescheduled(tx, &cause, e.data).await,

@@ -1,6 +1,6 @@
-//! An offer that needs nothing more — taken by someone else, assigned by hand,
-//! cancelled, given up, changed, withdrawn from a mediator who no longer serves the
-//! pool, or expired — closes its item in the mediator's feed: read, with why, and a
+//! An offer that needs nothing more — answered (accepted, declined), taken by
+//! someone else, assigned by hand, cancelled, given up, changed, withdrawn from a
+//! mediator who no longer serves the pool, or expired — closes its item in the mediator's feed: read, with why, and a
 //! `notification.feed.closed` so open pages follow.
 
 use super::Notifier;
