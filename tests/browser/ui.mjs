@@ -203,6 +203,17 @@ try {
   await rule.locator("input[name=end]").fill("12:00");
   await Promise.all([mediator.waitForEvent("load"), mediator.click("form[data-method=PUT] button[type=submit]")]);
   result.rules = { before, after: await mediator.$$eval("#rules [data-item]", (rows) => rows.length) };
+  // An absence over the accepted job is asked about first, then named on the page.
+  const day = input.start.slice(0, 10);
+  await mediator.fill("#absence-start", `${day}T00:00`);
+  await mediator.fill("#absence-end", `${day}T23:59`);
+  // (Every dialog is accepted by the page helpers; this one is only read.)
+  const asked = new Promise((resolve) => mediator.once("dialog", (dialog) => resolve(dialog.message())));
+  await Promise.all([mediator.waitForEvent("load"), mediator.click("form[data-overlaps] button[type=submit]")]);
+  result.absence_question = await asked;
+  result.absence_covered = (await mediator.textContent("#covered-jobs")).replace(/\s+/g, " ").trim();
+  await axe(mediator, "availability with an absence over a job (phone)");
+  await shoot(mediator, "mediator-absence", true);
   await mediator.goto(`${input.base}/feed`);
   // The accepted offer needs nothing more: read, and saying so (live, if the page
   // came before the news).

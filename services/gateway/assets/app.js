@@ -184,6 +184,22 @@
 
   // ---- a file sent as it is (a CSV import): the button pressed says whether it is
   // only checked (`value="check"`); problems are listed line by line.
+  // A form whose period (start, end) may cover something the person has promised
+  // (data-overlaps: [{start, end, label}]) asks first, naming what it covers.
+  function overlapsConfirmed(form) {
+    var raw = form.getAttribute("data-overlaps");
+    if (!raw) return true;
+    var body = formData(form);
+    if (!body.start || !body.end) return true;
+    var from = Date.parse(body.start), to = Date.parse(body.end);
+    var hit = JSON.parse(raw).filter(function (item) {
+      return Date.parse(item.start) < to && from < Date.parse(item.end);
+    });
+    if (!hit.length) return true;
+    var names = hit.map(function (item) { return item.label; }).join("\n");
+    return window.confirm(form.getAttribute("data-overlaps-question").replace("{jobs}", names));
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-upload]");
     if (!form) return;
@@ -306,6 +322,7 @@
     form._reviewed = false;
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) return;
+    if (!overlapsConfirmed(form)) return;
     clearErrors(form);
     var url = form.getAttribute("data-api").replace(/\{(\w+)\}/g, function (_, name) {
       var field = form.querySelector('[name="' + name + '"]');

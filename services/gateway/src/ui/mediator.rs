@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use maud::{Markup, html};
-use mittler_contracts::booking::MediatorOffer;
+use mittler_contracts::booking::{BookingView, MediatorOffer};
 use mittler_types::{BookingState, Modality};
 
 pub fn router() -> Router<AppState> {
@@ -351,7 +351,57 @@ async fn availability_page(State(state): State<AppState>, page: Page) -> Result<
     let zone = calendar.time_zone;
     let overrides = serde_json::to_string(&calendar.overrides).unwrap_or_else(|_| "[]".into());
     let absences = serde_json::to_string(&calendar.absences).unwrap_or_else(|_| "[]".into());
+    // Accepted jobs still to come: a new absence over one of them is asked about
+    // before it is saved, and one that covers them already is named.
+    let now = chrono::Utc::now();
+    let since = crate::reports::JobsQuery {
+        since: Some(now.to_rfc3339()),
+    };
+    let jobs: Vec<BookingView> = crate::reports::jobs(&state, &page.user, &since)
+        .await
+        .or_page(l)?
+        .into_iter()
+        .filter(|job| job.state == BookingState::Assigned && job.details.end > now)
+        .collect();
+    let label = |job: &BookingView| {
+        format!(
+            "{} · {}",
+            when(l, job.details.start, job.details.time_zone),
+            l.language(job.details.language.as_str())
+        )
+    };
+    let upcoming = serde_json::Value::Array(
+        jobs.iter()
+            .map(|job| {
+                serde_json::json!({
+                    "start": iso(job.details.start),
+                    "end": iso(job.details.end),
+                    "label": label(job),
+                })
+            })
+            .collect(),
+    );
+    let covered: Vec<&BookingView> = jobs
+        .iter()
+        .filter(|job| {
+            calendar
+                .absences
+                .iter()
+                .any(|a| a.start < job.details.end && job.details.start < a.end)
+        })
+        .collect();
     let content = html! {
+        @if !covered.is_empty() {
+            section class="alert" id="covered-jobs" role="alert" aria-labelledby="covered-title" {
+                h2 id="covered-title" { (l.t("availability.covered_title")) }
+                p { (l.t("availability.covered_hint")) }
+                ul {
+                    @for job in &covered {
+                        li { a href=(format!("/jobs/{}", job.id)) { (label(job)) } }
+                    }
+                }
+            }
+        }
         form data-api="/api/v1/mediators/me/availability" data-method="PUT" data-then="reload"
             data-done=(l.t("js.saved")) novalidate class="stack" {
             h2 { (l.t("availability.weekly")) }
@@ -391,7 +441,8 @@ async fn availability_page(State(state): State<AppState>, page: Page) -> Result<
                     }
                 }
             }
-            form data-api="/api/v1/mediators/me/absences" data-then="reload" novalidate class="stack" {
+            form data-api="/api/v1/mediators/me/absences" data-then="reload" novalidate class="stack"
+                data-overlaps=(upcoming.to_string()) data-overlaps-question=(l.t("availability.covers_jobs_confirm")) {
                 h3 { (l.t("availability.add_absence")) }
                 div class="form-errors" role="alert" {}
                 p {

@@ -108,6 +108,20 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
     assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    // An absence over the accepted job: asked before, named after.
+    let question = result["absence_question"].as_str().unwrap_or_default();
+    assert!(
+        question.starts_with("Diese Abwesenheit fällt auf zugesagte Einsätze:")
+            && question.contains("Ukrainisch"),
+        "{result:#}"
+    );
+    assert!(
+        result["absence_covered"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Abwesend während zugesagter Einsätze")
+                && t.contains("Ukrainisch")),
+        "{result:#}"
+    );
     // The offer the mediator accepted is closed in their feed, and no longer unread.
     assert_eq!(
         result["feed_offer_closed"],
