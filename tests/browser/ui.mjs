@@ -185,6 +185,21 @@ try {
   await coordinator.waitForSelector("[data-live=booking] .badge.state-assigned");
   result.assigned_by_hand = second;
   step("assigned by hand");
+  // The coordinator takes the job off that mediator again and gives it to another.
+  const firstHolder = (await api(coordinator, `/api/v1/bookings/${second}`)).assignment.mediator_id;
+  await coordinator.click("#unassign summary");
+  await coordinator.fill("#unassign-reason", "Die Klientin wünscht eine andere Person.");
+  await Promise.all([coordinator.waitForEvent("load"), coordinator.click("#unassign button[type=submit]")]);
+  await coordinator.waitForSelector("#assign table button.primary");
+  result.unassigned_state = (await api(coordinator, `/api/v1/bookings/${second}`)).state;
+  await axe(coordinator, "booking after taking the mediator off");
+  const other = `#assign table button.primary:not([data-body*="${firstHolder}"])`;
+  await coordinator.waitForSelector(other);
+  await Promise.all([coordinator.waitForEvent("load"), coordinator.click(other)]);
+  await coordinator.waitForSelector("[data-live=booking] .badge.state-assigned");
+  const secondHolder = (await api(coordinator, `/api/v1/bookings/${second}`)).assignment.mediator_id;
+  result.reassigned = { first: firstHolder, second: secondHolder };
+  step("reassigned");
 
   // The coordinator deactivates a mediator from the list.
   await coordinator.goto(`${input.base}/mediators`);

@@ -344,6 +344,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
             id: first,
             mediator_id: ids[1],
             reason: "x".into(),
+            by: None,
         },
         timeout,
     )
@@ -356,6 +357,7 @@ async fn manual_assignment_refuses_a_double_booking_and_a_give_back_redispatches
             id: first,
             mediator_id: ids[0],
             reason: "krank".into(),
+            by: None,
         },
         timeout,
     )

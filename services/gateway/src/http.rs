@@ -37,7 +37,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability, mediators::import::import,
-        offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back,
+        offers::list, offers::accept, offers::decline, offers::explanation, offers::assign, offers::give_back, offers::unassign,
         notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
         notifications::deliveries, rooms::links, rooms::signal,
         reports::queue, live::queue_events, reports::my_jobs, reports::my_job, reports::statistics,
@@ -127,6 +127,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/rooms/signal", get(rooms::signal))
         .route("/bookings/{id}/assign", post(offers::assign))
         .route("/bookings/{id}/give-back", post(offers::give_back))
+        .route("/bookings/{id}/unassign", post(offers::unassign))
         .route("/offers", get(offers::list))
         .route("/queue", get(reports::queue))
         .route("/queue/events", get(live::queue_events))

@@ -228,6 +228,63 @@ pub async fn give_back(
         id,
         mediator_id,
         reason: body.value.reason,
+        by: None,
+    };
+    Ok(Json(
+        state
+            .call::<mittler_contracts::booking::GiveBack>(&request)
+            .await?,
+    ))
+}
+
+/// Why a coordinator takes a job off its mediator.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnassignBody {
+    #[schema(example = "Die Klientin wünscht eine Sprachmittlerin.")]
+    pub reason: String,
+}
+
+/// Take an assigned job off its mediator (coordinators): they and the requester are
+/// told, and dispatch starts again at once without them — or the coordinator
+/// assigns someone else by hand.
+#[utoipa::path(
+    post, path = "/api/v1/bookings/{id}/unassign", tag = "offers",
+    params(("id" = String, Path, description = "Booking id")),
+    request_body = UnassignBody,
+    responses(
+        (status = 200, description = "Unassigned; the booking is requested again", body = BookingView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such booking in your pool", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Nobody holds the booking, or its session has begun or ended", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Reason missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn unassign(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: crate::json::JsonBody<UnassignBody>,
+) -> Result<Json<BookingView>, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        text!("role.coordinators_unassign"),
+    )?;
+    // Only a booking the coordinator may see; its mediator as it stands now (the
+    // booking service checks again under its lock).
+    let view = crate::bookings::booking(&state, &user, &id).await?;
+    let Some(assignment) = view.assignment else {
+        return Err(ApiError::Conflict(text!("offer.not_assigned")));
+    };
+    let request = mittler_contracts::booking::GiveBackRequest {
+        id: view.id,
+        mediator_id: assignment.mediator_id,
+        reason: body.value.reason,
+        by: Some(user.id()),
     };
     Ok(Json(
         state

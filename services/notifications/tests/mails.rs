@@ -324,6 +324,7 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
                 organisation_id: given.organisation,
                 mediator_id: given.mediator,
                 reason: "krank".into(),
+                by: None,
             },
             meta(),
         ),

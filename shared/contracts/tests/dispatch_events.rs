@@ -107,6 +107,7 @@ fn dispatch_and_assignment_events_are_pinned() {
         organisation_id,
         mediator_id,
         reason: "krank".into(),
+        by: None,
     };
     assert_eq!(
         json(&returned),

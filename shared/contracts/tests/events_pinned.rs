@@ -269,6 +269,7 @@ fn offer_dispatch_and_assignment_events() {
             organisation_id: ORGANISATION,
             mediator_id: MEDIATOR,
             reason: "krank".into(),
+            by: None,
         },
     );
 }

@@ -374,6 +374,7 @@ impl Dispatcher {
                 organisation_id: row.organisation_id(),
                 mediator_id: request.mediator_id,
                 reason,
+                by: request.by,
             },
         )
         .await?;

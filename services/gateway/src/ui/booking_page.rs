@@ -193,6 +193,21 @@ pub(super) async fn detail_page(
         @if coordinator && matches!(booking.state, BookingState::Requested | BookingState::Offering) {
             (super::records::give_up_form(l, &booking))
         }
+        @if coordinator && booking.state == BookingState::Assigned && booking.assignment.is_some() && d.start > Utc::now() {
+            details class="unassign" id="unassign" {
+                summary { (l.t("unassign.title")) }
+                form data-api=(format!("/api/v1/bookings/{}/unassign", booking.id)) data-then="reload" novalidate
+                    class="stack" data-confirm=(l.t("unassign.confirm")) {
+                    div class="form-errors" role="alert" {}
+                    p class="hint" { (l.t("unassign.hint")) }
+                    p {
+                        label for="unassign-reason" { (l.t("unassign.reason")) }
+                        input id="unassign-reason" name="reason" required maxlength="1000";
+                    }
+                    button type="submit" class="danger" { (l.t("unassign.submit")) }
+                }
+            }
+        }
         @if is_open(booking.state) && page.user.role() != Role::Mediator && d.end > Utc::now() {
             section class="split" {
                 form data-api=(format!("/api/v1/bookings/{}/reschedule", booking.id)) data-then="reload" novalidate class="stack"

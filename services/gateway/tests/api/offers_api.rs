@@ -177,6 +177,72 @@ async fn offers_go_out_one_accept_wins_and_the_dispatch_is_explained() {
         .0,
         403
     );
+
+    // A coordinator takes the job off its mediator: only a coordinator, only with a
+    // reason, only while someone holds it; dispatch goes on without them.
+    let holder = seen["assignment"]["mediator_id"].clone();
+    let unassign = format!("/api/v1/bookings/{id}/unassign");
+    let reason = json!({"reason": "Die Klientin wünscht eine andere Person."});
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            &unassign,
+            Some(&requester),
+            Some(reason.clone()),
+        )
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &unassign,
+            Some(&coordinator),
+            Some(json!({"reason": " "})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, unassigned) = api
+        .call(
+            Method::POST,
+            &unassign,
+            Some(&coordinator),
+            Some(reason.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{unassigned}");
+    assert!(unassigned["assignment"].is_null(), "{unassigned}");
+    let (status, problem) = api
+        .call(Method::POST, &unassign, Some(&coordinator), Some(reason))
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["detail"], "no mediator holds this booking");
+    let again: Vec<Value> = mittler_testkit::eventually(
+        std::time::Duration::from_secs(20),
+        "offers made again",
+        || async {
+            let (_, booking) = api
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/bookings/{id}"),
+                    Some(&requester),
+                    None,
+                )
+                .await;
+            let open: Vec<Value> = booking["offers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|o| o["state"] == "open")
+                .collect();
+            (!open.is_empty()).then_some(open)
+        },
+    )
+    .await;
+    assert!(
+        again.iter().all(|o| o["mediator_id"] != holder),
+        "the mediator taken off is not asked again: {again:?}"
+    );
 }
 
 /// A pool sets how its organisations' bookings are offered; an organisation may set

@@ -108,6 +108,22 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
     assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    // Taken off one mediator and given to another by hand.
+    assert!(
+        matches!(
+            result["unassigned_state"].as_str(),
+            Some("requested" | "offering")
+        ),
+        "{result:#}"
+    );
+    let (first, second) = (
+        &result["reassigned"]["first"],
+        &result["reassigned"]["second"],
+    );
+    assert!(
+        first.is_string() && second.is_string() && first != second,
+        "{result:#}"
+    );
     // An absence over the accepted job: asked before, named after.
     let question = result["absence_question"].as_str().unwrap_or_default();
     assert!(

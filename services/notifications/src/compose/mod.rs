@@ -174,6 +174,9 @@ pub struct Facts {
     pub outcome: Option<&'static str>,
     /// The requester's notes for the mediator.
     pub notes: Option<String>,
+    /// A job that left its mediator while the appointment stays: `gave_back` (they
+    /// returned it) or `unassigned` (a coordinator took it off them).
+    pub relieved: Option<&'static str>,
 }
 
 /// A composed message.
@@ -464,6 +467,7 @@ fn context_for(
         reason => facts.reason,
         expires => expires,
         for_mediator => facts.for_mediator,
+        relieved => facts.relieved,
         lead => lead,
         recipient => facts.recipient,
         minutes => facts.minutes,

@@ -27,6 +27,7 @@ fn facts() -> Facts {
         minutes: Some(66),
         outcome: Some("client_no_show"),
         notes: Some("Bitte 10 Minuten vorher am Empfang melden.".into()),
+        relieved: None,
     }
 }
 
@@ -58,6 +59,59 @@ fn every_staff_message_renders_in_german_and_english() {
             );
         }
     }
+}
+
+#[test]
+fn a_job_that_leaves_its_mediator_says_who_let_it_go() {
+    let templates = Templates::load().expect("templates");
+    let said = |kind, locale, relieved| {
+        let f = Facts {
+            relieved: Some(relieved),
+            ..facts()
+        };
+        templates
+            .compose(kind, locale, &winter(), &f)
+            .expect("composed")
+    };
+    let taken_off = said(Kind::Cancelled, "de", "unassigned");
+    assert!(
+        taken_off.subject.starts_with("Nicht mehr Ihr Einsatz: "),
+        "{}",
+        taken_off.subject
+    );
+    assert!(
+        taken_off
+            .text
+            .contains("die Koordination hat Ihnen den Einsatz am"),
+        "{}",
+        taken_off.text
+    );
+    assert!(!taken_off.text.contains("abgesagt"), "{}", taken_off.text);
+    let given_back = said(Kind::Cancelled, "en", "gave_back");
+    assert!(
+        given_back.text.contains("you gave back the job on"),
+        "{}",
+        given_back.text
+    );
+    let requester = said(Kind::Returned, "de", "unassigned");
+    assert!(
+        requester.subject.starts_with("Neu zu besetzen: "),
+        "{}",
+        requester.subject
+    );
+    assert!(
+        requester
+            .text
+            .contains("Die Koordination hat Olena Kovalenko von dem Termin am"),
+        "{}",
+        requester.text
+    );
+    let requester = said(Kind::Returned, "en", "gave_back");
+    assert!(
+        requester.text.contains("Olena Kovalenko cannot attend"),
+        "{}",
+        requester.text
+    );
 }
 
 #[test]

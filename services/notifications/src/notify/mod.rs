@@ -179,6 +179,7 @@ impl Notifier {
             returned.mediator_id,
             &returned.reason,
             &link,
+            returned.by.is_some(),
         );
         self.send(tx, cause, &booking, &contacts, to).await?;
         // The client keeps the appointment; a video link of theirs stops working.

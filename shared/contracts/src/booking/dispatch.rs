@@ -107,6 +107,10 @@ pub struct AssignmentReturned {
     pub organisation_id: OrganisationId,
     pub mediator_id: MediatorId,
     pub reason: String,
+    /// The coordinator who took the job off the mediator; none when the mediator gave
+    /// it back themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<UserId>,
 }
 
 tenant_events! {
@@ -138,15 +142,21 @@ impl Rpc for AssignBooking {
     type Response = BookingView;
 }
 
-/// `booking.rpc.give_back`: the assigned mediator returns the job.
+/// `booking.rpc.give_back`: the assigned mediator returns the job, or a coordinator
+/// takes it off them; either way dispatch starts again without them.
 #[derive(Debug)]
 pub struct GiveBack;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GiveBackRequest {
     pub id: BookingId,
+    /// The mediator the job is taken from: it must be theirs.
     pub mediator_id: MediatorId,
     pub reason: String,
+    /// A coordinator who takes the job off the mediator (the gateway checked their
+    /// scope); none when the mediator gives it back.
+    #[serde(default)]
+    pub by: Option<UserId>,
 }
 
 impl Rpc for GiveBack {

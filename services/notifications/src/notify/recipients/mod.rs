@@ -231,8 +231,14 @@ pub fn returned<'a>(
     mediator: MediatorId,
     reason: &str,
     link: &str,
+    by_coordinator: bool,
 ) -> Vec<Recipient<'a>> {
     let name = mediator_name(contacts, mediator);
+    let relieved = Some(if by_coordinator {
+        "unassigned"
+    } else {
+        "gave_back"
+    });
     contacts
         .people
         .iter()
@@ -246,6 +252,7 @@ pub fn returned<'a>(
                         mediator: name.clone(),
                         reason: Some(reason.to_owned()),
                         link: Some(link.to_owned()),
+                        relieved,
                         ..Facts::default()
                     },
                     ics: Some(Method::Request),
@@ -258,6 +265,7 @@ pub fn returned<'a>(
                         name: contact.name.clone(),
                         reason: Some(reason.to_owned()),
                         for_mediator: true,
+                        relieved,
                         ..Facts::default()
                     },
                     ics: Some(Method::Cancel),

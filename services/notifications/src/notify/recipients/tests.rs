@@ -183,7 +183,14 @@ fn an_escalation_goes_to_the_coordinators_only() {
 #[test]
 fn a_returned_booking_tells_the_requester_and_clears_the_mediators_calendar() {
     let (booking, contacts) = given();
-    let to = returned(&booking, &contacts, mediator(20), "ill", "/bookings/99");
+    let to = returned(
+        &booking,
+        &contacts,
+        mediator(20),
+        "ill",
+        "/bookings/99",
+        false,
+    );
     assert_eq!(
         who(&to),
         [
@@ -201,6 +208,18 @@ fn a_returned_booking_tells_the_requester_and_clears_the_mediators_calendar() {
             ),
         ]
     );
+    assert!(to.iter().all(|r| r.facts.relieved == Some("gave_back")));
+    // Taken off by a coordinator: the same people, told so.
+    let to = returned(
+        &booking,
+        &contacts,
+        mediator(20),
+        "Wunsch der Klientin",
+        "/bookings/99",
+        true,
+    );
+    assert_eq!(to.len(), 2);
+    assert!(to.iter().all(|r| r.facts.relieved == Some("unassigned")));
 }
 
 #[test]
