@@ -236,6 +236,19 @@ try {
   result.feed_offer_closed = await mediator.$$eval("[data-live=feed] .card .badge", (b) => b.map((x) => x.textContent.trim()));
   result.feed_unread = (await mediator.textContent("#feed-count")).trim();
   await axe(mediator, "feed (phone)");
+  // "I can take calls" says why calls would not come (demo mediators take no
+  // same-day work), and leads to the switch that changes it.
+  const blockedNow = async () => {
+    await mediator.goto(`${input.base}/offers`);
+    return mediator.$$eval("#presence-blocked li", (items) => items.map((i) => i.textContent.trim()));
+  };
+  result.presence_blocked_before = await blockedNow();
+  await axe(mediator, "offers with the presence explained (phone)");
+  await shoot(mediator, "mediator-presence", true);
+  await Promise.all([mediator.waitForEvent("load"), mediator.click("#presence-blocked a[href='/profile#p-same-day']")]);
+  await mediator.check("#p-same-day");
+  await Promise.all([mediator.waitForEvent("load"), mediator.click("form[data-api='/api/v1/me'] button[type=submit]")]);
+  result.presence_blocked_after = await blockedNow();
 
   // The rest of the coordinator's pages, and the requester's in English.
   for (const [path, name] of [["/bookings", "bookings (coordinator)"], [`/bookings/${bookingId}`, "booking (coordinator)"],

@@ -1,5 +1,6 @@
 //! A person's own account: name and language for everyone; a mediator also their
-//! phone, travel radius, whether offers come by mail, and their languages. A
+//! phone, travel radius, whether offers come by mail, whether they take work on
+//! the same day, and their languages. A
 //! mediator may drop a language or add one (as `lay`); a qualification is the pool's
 //! to certify, so one already recorded stays as the pool set it.
 
@@ -38,6 +39,9 @@ pub struct OwnMediatorProfile {
     pub languages: Vec<LanguageTag>,
     pub max_travel_km: f64,
     pub notify_by_email: bool,
+    /// Takes work on the day it is booked (calls right now among it); left out: as it is.
+    #[serde(default)]
+    pub accepts_same_day: Option<bool>,
 }
 
 /// Change my name and language (and, as a mediator, my profile).
@@ -142,6 +146,9 @@ pub fn own_profile(
         .collect();
     stored.max_travel_km = edit.max_travel_km;
     stored.notify_by_email = edit.notify_by_email;
+    if let Some(same_day) = edit.accepts_same_day {
+        stored.accepts_same_day = same_day;
+    }
     for (field, text) in stored.problems() {
         let field = match field.split(['.', '[']).next().unwrap_or_default() {
             "display_name" => "name".to_owned(),
@@ -197,14 +204,27 @@ mod tests {
             ],
             max_travel_km: 25.0,
             notify_by_email: false,
+            accepts_same_day: Some(true),
         };
-        let profile = own_profile(stored(), "Olena Kovalenko", edit, &mut errors);
+        let before = stored();
+        assert!(!before.accepts_same_day);
+        let profile = own_profile(before, "Olena Kovalenko", edit, &mut errors);
+        assert!(profile.accepts_same_day, "the mediator sets same-day work");
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(profile.display_name, "Olena Kovalenko");
         assert_eq!(profile.phone.as_deref(), Some("0341 1234"));
         assert_eq!(profile.languages[0].qualification, Qualification::Lay);
         assert_eq!(profile.languages[1].qualification, Qualification::Certified);
         assert!(!profile.notify_by_email);
+        // Left out, it stays as it was.
+        let keep = OwnMediatorProfile {
+            phone: None,
+            languages: vec![LanguageTag::parse("uk").expect("tag")],
+            max_travel_km: 25.0,
+            notify_by_email: true,
+            accepts_same_day: None,
+        };
+        assert!(own_profile(profile, "Olena", keep, &mut errors).accepts_same_day);
     }
 
     #[test]
@@ -215,6 +235,7 @@ mod tests {
             languages: vec![],
             max_travel_km: -1.0,
             notify_by_email: true,
+            accepts_same_day: None,
         };
         own_profile(stored(), "Olena", edit, &mut errors);
         assert_eq!(errors[0].field, "mediator.max_travel_km");

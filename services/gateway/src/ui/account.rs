@@ -158,6 +158,12 @@ async fn profile_page(State(state): State<AppState>, page: Page) -> Result<Marku
                         input type="checkbox" name="mediator.notify_by_email" checked[profile.notify_by_email];
                         (l.t("profile.notify_by_email"))
                     } }
+                    p { label class="choice" {
+                        input id="p-same-day" type="checkbox" name="mediator.accepts_same_day" checked[profile.accepts_same_day]
+                            aria-describedby="p-same-day-hint";
+                        (l.t("profile.same_day"))
+                    } }
+                    p id="p-same-day-hint" class="hint" { (l.t("profile.same_day_hint")) }
                 }
                 button type="submit" class="primary" { (l.t("profile.save")) }
             }

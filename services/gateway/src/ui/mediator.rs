@@ -8,8 +8,9 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use maud::{Markup, html};
+use mittler_contracts::availability::{Candidates, Exclusion, GetProfile, MediatorRef, Needs};
 use mittler_contracts::booking::{BookingView, MediatorOffer};
-use mittler_types::{BookingState, Modality};
+use mittler_types::{BookingState, GenderPreference, Modality, Qualification};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,7 +61,7 @@ fn offer_card(l: super::i18n::Lang, offer: &MediatorOffer, highlighted: bool) ->
     }
 }
 
-fn presence_switch(l: super::i18n::Lang) -> Markup {
+fn presence_switch(l: super::i18n::Lang, blocked: &[Exclusion]) -> Markup {
     html! {
         div class="presence" {
             button type="button" id="presence" class="switch" aria-pressed="false" data-presence
@@ -69,8 +70,78 @@ fn presence_switch(l: super::i18n::Lang) -> Markup {
                 span class="off" { (l.t("presence.offline")) }
             }
             p id="presence-hint" class="hint" { (l.t("presence.hint")) }
+            @if !blocked.is_empty() {
+                div id="presence-blocked" class="alert" role="status" {
+                    p { (l.t("presence.blocked")) }
+                    ul {
+                        @for reason in blocked {
+                            li { (l.t(&format!("presence.why.{}", exclusion_code(*reason)))) }
+                        }
+                    }
+                    @if blocked.contains(&Exclusion::Notice) {
+                        p { a href="/profile#p-same-day" { (l.t("presence.same_day_link")) } }
+                    } @else if blocked.contains(&Exclusion::Availability) || blocked.contains(&Exclusion::Absence) {
+                        p { a href="/availability" { (l.t("presence.hours_link")) } }
+                    }
+                }
+            }
         }
     }
+}
+
+fn exclusion_code(reason: Exclusion) -> String {
+    serde_json::to_value(reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Why an on-demand call would not reach this mediator now, whether online or not:
+/// availability's own judgement of a call in one of their languages, starting now,
+/// in their pool (empty when it would reach them, or when that cannot be said).
+async fn on_demand_blocked(state: &AppState, page: &Page) -> Vec<Exclusion> {
+    let Some(mediator_id) = page.user.user.mediator_id else {
+        return Vec::new();
+    };
+    let Ok(profile) = state.call::<GetProfile>(&MediatorRef { mediator_id }).await else {
+        return Vec::new();
+    };
+    let (Some(skill), Some(modality)) = (
+        profile.languages.first(),
+        [Modality::Video, Modality::Phone]
+            .into_iter()
+            .find(|m| profile.modalities.contains(m)),
+    ) else {
+        return Vec::new();
+    };
+    let now = chrono::Utc::now();
+    let needs = Needs {
+        language: skill.code.clone(),
+        min_qualification: Qualification::Lay,
+        modality,
+        start: now,
+        end: now + chrono::Duration::minutes(30),
+        location: None,
+        mediator_gender: GenderPreference::Any,
+        online_now: true,
+        booking_id: None,
+        pool_id: profile.pools.iter().find(|p| p.active).map(|p| p.pool_id),
+    };
+    let Ok(answer) = state.call::<Candidates>(&needs).await else {
+        return Vec::new();
+    };
+    answer
+        .excluded
+        .into_iter()
+        .find(|e| e.mediator_id == mediator_id)
+        .map(|e| {
+            e.reasons
+                .into_iter()
+                // The switch itself answers for being offline; a job now is its own reason.
+                .filter(|r| !matches!(r, Exclusion::Offline | Exclusion::Overlap))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 async fn offers_view(
@@ -82,8 +153,9 @@ async fn offers_view(
     let offers = crate::offers::offers_of(&state, &page.user)
         .await
         .or_page(l)?;
+    let blocked = on_demand_blocked(&state, &page).await;
     let content = html! {
-        (presence_switch(l))
+        (presence_switch(l, &blocked))
         section data-live="offers" aria-label=(l.t("nav.offers")) {
             @if offers.is_empty() {
                 p class="empty" { (l.t("offers.empty")) }

@@ -138,6 +138,20 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
                 && t.contains("Ukrainisch")),
         "{result:#}"
     );
+    // Why calls would not reach the mediator, and the way to change it.
+    let same_day = "Sie übernehmen keine Einsätze am selben Tag – Sofort-Anfragen sind solche.";
+    assert!(
+        result["presence_blocked_before"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|t| t == same_day)),
+        "{result:#}"
+    );
+    assert!(
+        result["presence_blocked_after"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|t| t != same_day)),
+        "{result:#}"
+    );
     // The offer the mediator accepted is closed in their feed, and no longer unread.
     assert_eq!(
         result["feed_offer_closed"],
