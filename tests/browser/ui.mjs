@@ -78,6 +78,14 @@ try {
   result.past_start_summary = (await requester.textContent("form .form-errors")).trim();
   result.still_on_form = new URL(requester.url()).pathname;
 
+  // At 03:00 nobody works: the review says so before anything is booked.
+  await requester.fill("#local_start", `${input.start.slice(0, 10)}T03:00`);
+  await requester.click("button[type=submit]");
+  await requester.waitForSelector("#review-check:not([hidden])");
+  result.review_check_night = (await requester.textContent("#review-check")).trim();
+  await axe(requester, "new booking, review of a time nobody works");
+  await requester.click("[data-review-back]");
+
   // The real booking: Ukrainian, by video, on a working day at 10:00.
   await requester.fill("#local_start", input.start);
   await requester.selectOption("#subject_area", "social_benefits");
@@ -86,6 +94,9 @@ try {
   await requester.selectOption("#client_language", "uk");
   await requester.click("button[type=submit]");
   await requester.waitForSelector("#review:not([hidden])");
+  // Give the check its moment: it stays silent when someone can take it.
+  await requester.waitForTimeout(500);
+  result.review_check_day_hidden = await requester.isHidden("#review-check");
   await Promise.all([
     requester.waitForURL(/\/bookings\/[0-9a-f-]{36}$/),
     requester.click("[data-review-confirm]"),

@@ -283,6 +283,24 @@
     box.hidden = false;
     var title = box.querySelector("[tabindex]") || box;
     title.focus();
+    checkReview(box, form);
+  }
+
+  // Could anyone take it? Said in the review, never in the way of booking.
+  function checkReview(box, form) {
+    var el = box.querySelector("[data-check]");
+    if (!el) return;
+    el.hidden = true;
+    el.textContent = "";
+    call("POST", el.getAttribute("data-check"), formData(form)).then(function (res) {
+      if (!res.ok || !res.json || res.json.eligible > 0) return;
+      var texts = JSON.parse(el.getAttribute("data-reasons") || "{}");
+      var why = (res.json.reasons || []).slice(0, 2).map(function (r) { return texts[r.reason]; })
+        .filter(Boolean);
+      el.textContent = res.json.speakers === 0 ? el.getAttribute("data-nobody-speaks")
+        : el.getAttribute("data-none") + (why.length ? " " + why.join(" ") : "");
+      el.hidden = false;
+    }, function () { /* no answer: nothing to say */ });
   }
 
   document.addEventListener("click", function (event) {

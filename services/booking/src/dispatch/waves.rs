@@ -9,7 +9,7 @@ use crate::settings::DispatchConfig;
 use crate::store as bookings;
 use chrono::Utc;
 use mittler_contracts::Envelope;
-use mittler_contracts::availability::{Candidates, GeoPoint, Needs, Release, ReleaseRequest};
+use mittler_contracts::availability::{Candidates, Needs, Release, ReleaseRequest};
 use mittler_contracts::booking::{
     BookingOffering, BookingView, DispatchEscalated, ExcludedMediator, OfferMade, Withdrawal,
 };
@@ -93,21 +93,7 @@ impl Dispatcher {
     ) -> Result<usize, HandleError> {
         let details = &booking.details;
         let on_demand = details.kind == BookingKind::OnDemand;
-        let needs = Needs {
-            language: details.language.clone(),
-            min_qualification: details.min_qualification,
-            modality: details.modality,
-            start: details.start,
-            end: details.end,
-            location: details.location.as_ref().map(|l| GeoPoint {
-                lat: l.latitude,
-                lon: l.longitude,
-            }),
-            mediator_gender: details.mediator_gender,
-            online_now: on_demand,
-            booking_id: Some(booking.id),
-            pool_id: booking.pool_id,
-        };
+        let needs = Needs::of_booking(details, Some(booking.id), booking.pool_id);
         let answer = match rpc::call::<Candidates>(&self.nats, &needs, self.timeout).await {
             Ok(answer) => answer,
             Err(RpcError::Fault(fault)) => return Err(HandleError::reject(fault)),

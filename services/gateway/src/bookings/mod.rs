@@ -2,6 +2,7 @@
 //! reschedule; `ending` the give-up and the time record. `intake` parses what people send into domain types; what reaches the
 //! booking service is already valid.
 
+pub mod check;
 pub mod ending;
 mod intake;
 

@@ -431,6 +431,9 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
                         }
                     }
                 }
+                p id="review-check" class="alert" role="status" hidden data-check="/api/v1/bookings/check"
+                    data-none=(l.t("booking.check_none")) data-nobody-speaks=(l.t("booking.check_no_speaker"))
+                    data-reasons=(check_reasons(l)) {}
                 div class="buttons" {
                     button type="button" class="primary big" data-review-confirm { (l.t("booking.submit")) }
                     button type="button" data-review-back { (l.t("booking.review_back")) }
@@ -439,4 +442,26 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
         }
     };
     Ok(layout(&page, &l.t("nav.new_booking"), content))
+}
+
+/// What the review says when nobody could take a booking, by availability's reason
+/// (JSON for the page's script).
+fn check_reasons(l: super::i18n::Lang) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = [
+        "availability",
+        "absence",
+        "notice",
+        "distance",
+        "overlap",
+        "travel",
+        "modality",
+        "qualification",
+        "gender",
+        "weekly_minutes",
+        "offline",
+    ]
+    .into_iter()
+    .map(|r| (r.to_owned(), l.t(&format!("booking.check_why.{r}")).into()))
+    .collect();
+    serde_json::Value::Object(map).to_string()
 }

@@ -108,6 +108,15 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
     );
     assert_eq!(result["still_on_form"], "/bookings/new");
     assert_eq!(result["deliveries_title"], "Zustellung der Mails");
+    // Before booking: a time nobody works is named in the review; a good time is not.
+    let night = result["review_check_night"].as_str().unwrap_or_default();
+    assert!(
+        night
+            .starts_with("Nach jetzigem Stand kann niemand aus dem Pool diesen Termin übernehmen.")
+            && night.contains("Zu dieser Zeit arbeitet niemand, der die Sprache spricht."),
+        "{result:#}"
+    );
+    assert_eq!(result["review_check_day_hidden"], true, "{result:#}");
     // Taken off one mediator and given to another by hand.
     assert!(
         matches!(

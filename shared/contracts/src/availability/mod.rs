@@ -127,8 +127,34 @@ pub struct Needs {
     pub pool_id: Option<OrganisationId>,
 }
 
+impl Needs {
+    /// What `details` needs, for the booking `booking_id` (none: one not made yet)
+    /// in the pool `pool_id`.
+    pub fn of_booking(
+        details: &crate::booking::BookingDetails,
+        booking_id: Option<BookingId>,
+        pool_id: Option<OrganisationId>,
+    ) -> Self {
+        Self {
+            language: details.language.clone(),
+            min_qualification: details.min_qualification,
+            modality: details.modality,
+            start: details.start,
+            end: details.end,
+            location: details.location.as_ref().map(|l| GeoPoint {
+                lat: l.latitude,
+                lon: l.longitude,
+            }),
+            mediator_gender: details.mediator_gender,
+            online_now: details.kind == mittler_types::BookingKind::OnDemand,
+            booking_id,
+            pool_id,
+        }
+    }
+}
+
 /// Why a mediator cannot take a booking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Exclusion {
     Inactive,
