@@ -145,6 +145,14 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
         ),
     )
     .await;
+    // The requester learns the request arrived (nobody else hears of it yet).
+    let received = mails_settle(smtp, 1).await;
+    assert_eq!(received[0].to, REQUESTER);
+    assert!(
+        received[0].subject.starts_with("Eingegangen: "),
+        "{received:#?}"
+    );
+    assert!(received[0].calendar.is_none());
     let assigned = Envelope::new(
         BookingAssigned {
             booking_id: booking,
@@ -158,8 +166,8 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
     // The same event again, as a redelivery would bring it.
     publish(js, &assigned).await;
 
-    let mails = mails_settle(smtp, 3).await;
-    let mut confirmed: Vec<(&str, Option<&str>)> = mails
+    let mails = mails_settle(smtp, 4).await;
+    let mut confirmed: Vec<(&str, Option<&str>)> = mails[1..]
         .iter()
         .map(|m| (m.to.as_str(), m.calendar.as_deref()))
         .collect();
@@ -187,8 +195,8 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
         ),
     )
     .await;
-    let mails = mails_settle(smtp, 6).await;
-    let cancels: Vec<&ReceivedMail> = mails[3..].iter().collect();
+    let mails = mails_settle(smtp, 7).await;
+    let cancels: Vec<&ReceivedMail> = mails[4..].iter().collect();
     assert_eq!(
         cancels
             .iter()
@@ -203,7 +211,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
     // nothing twice.
     let quiet_until = std::time::Instant::now() + Duration::from_secs(2);
     while std::time::Instant::now() < quiet_until {
-        assert_eq!(smtp.mails().await.expect("mails").len(), 6);
+        assert_eq!(smtp.mails().await.expect("mails").len(), 7);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     given.stop().await;
@@ -238,6 +246,8 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
         ),
     )
     .await;
+    // The requester's word that the request arrived, before anything else.
+    mails_settle(smtp, 1).await;
     publish(
         js,
         &Envelope::new(
@@ -252,7 +262,7 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
     )
     .await;
     // Three confirmations, then three reminders.
-    let mails = mails_settle(smtp, 6).await;
+    let mails = mails_settle(smtp, 7).await;
     let to_client: Vec<&ReceivedMail> = mails.iter().filter(|m| m.to == CLIENT).collect();
     assert_eq!(to_client.len(), 2, "{mails:#?}");
     let reminder = to_client[1];
@@ -281,8 +291,8 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
         ),
     )
     .await;
-    let mails = mails_settle(smtp, 9).await;
-    let mut told: Vec<(&str, Option<&str>)> = mails[6..]
+    let mails = mails_settle(smtp, 10).await;
+    let mut told: Vec<(&str, Option<&str>)> = mails[7..]
         .iter()
         .map(|m| (m.to.as_str(), m.calendar.as_deref()))
         .collect();
@@ -294,7 +304,7 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
     ];
     expected.sort();
     assert_eq!(told, expected, "{mails:#?}");
-    let client = mails[6..].iter().find(|m| m.to == CLIENT).expect("client");
+    let client = mails[7..].iter().find(|m| m.to == CLIENT).expect("client");
     assert!(
         client.subject.ends_with("Ihr Termin hat eine neue Zeit"),
         "{}",
@@ -315,7 +325,7 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
         ),
     )
     .await;
-    mails_settle(smtp, 12).await;
+    mails_settle(smtp, 13).await;
     publish(
         js,
         &Envelope::new(
@@ -330,14 +340,14 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
         ),
     )
     .await;
-    let mails = mails_settle(smtp, 15).await;
-    let mut told: Vec<(&str, Option<&str>)> = mails[12..]
+    let mails = mails_settle(smtp, 16).await;
+    let mut told: Vec<(&str, Option<&str>)> = mails[13..]
         .iter()
         .map(|m| (m.to.as_str(), m.calendar.as_deref()))
         .collect();
     told.sort();
     assert_eq!(told, expected, "{mails:#?}");
-    let client = mails[12..].iter().find(|m| m.to == CLIENT).expect("client");
+    let client = mails[13..].iter().find(|m| m.to == CLIENT).expect("client");
     assert!(
         client
             .subject

@@ -74,6 +74,8 @@ pub enum Kind {
     TimeClaimed,
     /// The requester disputed a claim: the coordinators settle it.
     TimeDisputed,
+    /// A request for an appointment arrived: the requester learns it is being offered.
+    Received,
 }
 
 impl Kind {
@@ -100,6 +102,7 @@ impl Kind {
             Kind::StillOpen => "still_open",
             Kind::TimeClaimed => "time_claimed",
             Kind::TimeDisputed => "time_disputed",
+            Kind::Received => "received",
         }
     }
 

@@ -48,6 +48,7 @@ fn every_staff_message_renders_in_german_and_english() {
         Kind::StillOpen,
         Kind::TimeClaimed,
         Kind::TimeDisputed,
+        Kind::Received,
     ] {
         for locale in ["de", "en"] {
             let m = templates

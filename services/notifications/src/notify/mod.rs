@@ -23,7 +23,7 @@ use mittler_contracts::booking::{
 use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
 use mittler_platform::consumer::{EventHandler, HandleError, IncomingEvent};
-use mittler_types::BookingState;
+use mittler_types::{BookingKind, BookingState};
 use recipients::{ask, requester_and};
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
@@ -74,6 +74,19 @@ impl Notifier {
             .await?;
         let link = self.link(&format!("/offers/{}", offer.offer_id));
         let to = recipients::offer(&contacts, offer.mediator_id, &link, offer.expires_at);
+        self.send(tx, cause, &booking, &contacts, to).await
+    }
+
+    async fn received(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        booking: mittler_types::BookingId,
+    ) -> Result<(), HandleError> {
+        let booking = self.booking(tx, booking).await?;
+        let contacts = self.contacts(requester_and(&booking, [])).await?;
+        let link = self.booking_link(&booking);
+        let to = recipients::received(&booking, &contacts, &link);
         self.send(tx, cause, &booking, &contacts, to).await
     }
 
@@ -321,7 +334,13 @@ impl EventHandler for NotifyHandler {
                     &requested.details,
                 )
                 .await
-                .map_err(HandleError::retry)
+                .map_err(HandleError::retry)?;
+                // A call for right now is answered by the call; an appointment gets
+                // word that it arrived.
+                if requested.details.kind == BookingKind::Scheduled {
+                    n.received(tx, &cause, requested.booking_id).await?;
+                }
+                Ok(())
             }
             Input::OfferMade(e) => n.offer_made(tx, &cause, e.data).await,
             Input::OfferWithdrawn(e) => {

@@ -225,6 +225,30 @@ pub fn escalated<'a>(
 /// A booking given back: the requester learns it is offered again (their calendar
 /// entry stays, without the mediator); the entry leaves the calendar of the
 /// mediator who gave it back.
+/// The requester learns their request arrived and is being offered.
+pub fn received<'a>(
+    booking: &BookingFacts,
+    contacts: &'a ContactsResponse,
+    link: &str,
+) -> Vec<Recipient<'a>> {
+    contacts
+        .people
+        .iter()
+        .filter(|c| c.user_id == booking.requested_by)
+        .map(|contact| Recipient {
+            contact,
+            kind: Kind::Received,
+            facts: Facts {
+                name: contact.name.clone(),
+                link: Some(link.to_owned()),
+                notes: booking.details.notes.clone(),
+                ..Facts::default()
+            },
+            ics: None,
+        })
+        .collect()
+}
+
 pub fn returned<'a>(
     booking: &BookingFacts,
     contacts: &'a ContactsResponse,
