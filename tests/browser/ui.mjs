@@ -155,6 +155,13 @@ try {
   await Promise.all([mediator.waitForEvent("load"), mediator.click('a[href="/jobs?past=90"]')]);
   result.jobs_since = (await mediator.textContent("[data-live=jobs] p.meta")).trim();
   await shoot(mediator, "mediator-job", true);
+  // The month of the job, as a calendar: on a phone only the days with work.
+  await mediator.goto(`${input.base}/jobs/calendar?month=${input.start.slice(0, 7)}`);
+  result.calendar_days = await mediator.$$eval("table.month td:not(.free)", (cells) =>
+    cells.filter((c) => c.offsetParent !== null).map((c) => c.textContent.replace(/\s+/g, " ").trim()));
+  result.calendar_fits = await mediator.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  await axe(mediator, "calendar (phone)");
+  await shoot(mediator, "mediator-calendar", true);
 
   // The queue lets it go, and the requester's page shows the mediator, both live.
   await coordinator.waitForSelector(`[data-live=queue] a[href="/bookings/${bookingId}"]`, { state: "detached", timeout: 30000 });

@@ -166,6 +166,10 @@ fn booking_requests() {
         "GiveBackRequest",
         json!({"id": B, "mediator_id": M, "reason": "krank"}),
     );
+    round_trip::<GiveBackRequest>(
+        "GiveBackRequest",
+        json!({"id": B, "mediator_id": M, "reason": "Wunsch der Klientin", "by": "00000000-0000-0000-0000-000000000009"}),
+    );
     round_trip::<MyOffersRequest>("MyOffersRequest", json!({"mediator_id": M}));
     round_trip::<OfferAnswer>(
         "OfferAnswer",

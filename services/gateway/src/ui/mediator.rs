@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/offers", get(offers_page))
         .route("/offers/{id}", get(offer_page))
         .route("/jobs", get(jobs_page))
+        .route("/jobs/calendar", get(super::calendar::calendar_page))
         .route("/jobs/{id}", get(job_page))
         .route("/availability", get(availability_page))
 }
@@ -239,6 +240,7 @@ async fn jobs_page(
                 } @else {
                     a href="/jobs" { (l.t("jobs.recent")) }
                 }
+                " · " a href="/jobs/calendar" { (l.t("jobs.calendar")) }
             }
             @if jobs.is_empty() {
                 p class="empty" { (l.t("jobs.empty")) }

@@ -17,6 +17,7 @@
 
 mod account;
 mod booking_page;
+mod calendar;
 pub mod coordinator;
 mod deliveries;
 mod events;

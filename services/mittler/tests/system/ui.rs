@@ -117,6 +117,16 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "{result:#}"
     );
     assert_eq!(result["review_check_day_hidden"], true, "{result:#}");
+    // The job's month as a calendar: on a phone, the one day with the job.
+    let days = result["calendar_days"].as_array().expect("days");
+    assert_eq!(days.len(), 1, "{result:#}");
+    assert!(
+        days[0]
+            .as_str()
+            .is_some_and(|d| d.contains("10:00 Ukrainisch")),
+        "{result:#}"
+    );
+    assert_eq!(result["calendar_fits"], true);
     // Taken off one mediator and given to another by hand.
     assert!(
         matches!(

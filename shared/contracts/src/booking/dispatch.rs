@@ -155,7 +155,7 @@ pub struct GiveBackRequest {
     pub reason: String,
     /// A coordinator who takes the job off the mediator (the gateway checked their
     /// scope); none when the mediator gives it back.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<UserId>,
 }
 
