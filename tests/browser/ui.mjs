@@ -276,7 +276,13 @@ try {
     await coordinator.goto(`${input.base}${path}`);
     await axe(coordinator, name);
     if (name === "people (search)") await shoot(coordinator, "people");
-    if (name === "organisations") await shoot(coordinator, "organisations");
+    if (name === "organisations") {
+      await shoot(coordinator, "organisations");
+      // Each organisation leads to its accounts.
+      await Promise.all([coordinator.waitForEvent("load"), coordinator.click("a[href^='/people?organisation=']")]);
+      result.org_accounts = await coordinator.$$eval("table tbody tr td:nth-child(2)", (cells) => cells.map((c) => c.textContent.trim()));
+      await axe(coordinator, "people of one organisation");
+    }
     if (name === "deliveries") {
       await shoot(coordinator, "deliveries");
       result.deliveries_title = (await coordinator.textContent("h1")).trim();

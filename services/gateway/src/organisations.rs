@@ -245,6 +245,10 @@ pub struct OrganisationEdit {
     /// IANA zone.
     #[schema(example = "Europe/Berlin")]
     pub time_zone: String,
+    /// Its own site (address, postal code and position): the place a new on-site
+    /// booking starts from. Left out: as it is.
+    #[serde(default)]
+    pub place: Option<mittler_contracts::booking::Location>,
 }
 
 /// An organisation the caller may change: an authority or carrier of a coordinator's
@@ -272,8 +276,8 @@ async fn changeable(
     Ok(organisation)
 }
 
-/// Rename an organisation or change its zone (coordinators of its pool; admins, also
-/// for pools).
+/// Rename an organisation, change its zone or its own site (coordinators of its pool;
+/// admins, also for pools).
 #[utoipa::path(
     put, path = "/api/v1/organisations/{id}", tag = "directory",
     params(("id" = String, Path, description = "Organisation id")),
@@ -303,11 +307,22 @@ pub async fn update(
         errors.push(FieldError::new("time_zone", text!("field.time_zone")));
         TimeZone::BERLIN
     });
+    let place = body.value.place.map(|mut place| {
+        crate::bookings::check_location(&mut errors, "place", &place);
+        place.address = place.address.trim().to_owned();
+        place.postal_code = place.postal_code.trim().to_owned();
+        place
+    });
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     if !directory::update_organisation(state.pool(), organisation.id, &name, time_zone).await? {
         return Err(ApiError::Conflict(text!("directory.name_taken")));
+    }
+    if let Some(place) = &place {
+        directory::set_organisation_place(state.pool(), organisation.id, place)
+            .await
+            .map_err(ApiError::Internal)?;
     }
     Ok(Json(directory::Organisation {
         name,

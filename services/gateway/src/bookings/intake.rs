@@ -205,28 +205,7 @@ impl NewBookingBody {
                 "location",
                 text!("appointment.location_required"),
             )),
-            (Some(location), _) => {
-                check_text(&mut errors, "location.address", &location.address, 300);
-                let postal = location.postal_code.trim();
-                if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
-                    errors.push(FieldError::new(
-                        "location.postal_code",
-                        text!("appointment.postal_code"),
-                    ));
-                }
-                if !(-90.0..=90.0).contains(&location.latitude) {
-                    errors.push(FieldError::new(
-                        "location.latitude",
-                        text!("field.latitude"),
-                    ));
-                }
-                if !(-180.0..=180.0).contains(&location.longitude) {
-                    errors.push(FieldError::new(
-                        "location.longitude",
-                        text!("field.longitude"),
-                    ));
-                }
-            }
+            (Some(location), _) => check_location(&mut errors, "location", location),
             (None, _) => {}
         }
         let client = self.client.map(|client| {
@@ -357,5 +336,33 @@ mod tests {
         .parse(TimeZone::BERLIN, now())
         .expect("on demand starts now");
         assert_eq!(now_call.start, now());
+    }
+}
+
+/// A place's problems, each named under `prefix` (`location.postal_code`).
+pub fn check_location(
+    errors: &mut Vec<FieldError>,
+    prefix: &str,
+    location: &mittler_contracts::booking::Location,
+) {
+    check_text(errors, &format!("{prefix}.address"), &location.address, 300);
+    let postal = location.postal_code.trim();
+    if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push(FieldError::new(
+            format!("{prefix}.postal_code"),
+            text!("appointment.postal_code"),
+        ));
+    }
+    if !(-90.0..=90.0).contains(&location.latitude) {
+        errors.push(FieldError::new(
+            format!("{prefix}.latitude"),
+            text!("field.latitude"),
+        ));
+    }
+    if !(-180.0..=180.0).contains(&location.longitude) {
+        errors.push(FieldError::new(
+            format!("{prefix}.longitude"),
+            text!("field.longitude"),
+        ));
     }
 }

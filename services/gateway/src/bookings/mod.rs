@@ -6,7 +6,7 @@ pub mod check;
 pub mod ending;
 mod intake;
 
-pub use intake::{ClientBody, NewBookingBody};
+pub use intake::{ClientBody, NewBookingBody, check_location};
 use intake::{check_text, when};
 use mittler_contracts::text;
 

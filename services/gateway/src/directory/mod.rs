@@ -179,6 +179,26 @@ pub async fn organisation_place(
     Ok(place.and_then(|value| serde_json::from_value(value).ok()))
 }
 
+/// The own sites of the organisations `ids` that recorded one.
+pub async fn organisation_places(
+    db: impl PgExecutor<'_>,
+    ids: &[OrganisationId],
+) -> anyhow::Result<std::collections::HashMap<OrganisationId, mittler_contracts::booking::Location>>
+{
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id: OrganisationId", settings->'place' AS "place!"
+           FROM directory.organisations WHERE id = ANY($1) AND settings ? 'place'"#,
+        &ids,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.id, serde_json::from_value(r.place).ok()?)))
+        .collect())
+}
+
 /// Record the organisation's own site.
 pub async fn set_organisation_place(
     db: impl PgExecutor<'_>,

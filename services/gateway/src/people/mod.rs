@@ -50,6 +50,9 @@ pub struct People {
 pub struct PeopleQuery {
     /// Part of a name or an e-mail address.
     pub q: Option<String>,
+    /// The accounts of one organisation (of those the caller manages).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub organisation: Option<OrganisationId>,
     /// At most 200 (default 50).
     pub limit: Option<i64>,
     pub offset: Option<i64>,
@@ -90,7 +93,14 @@ pub async fn people(
     query: &PeopleQuery,
 ) -> Result<People, ApiError> {
     managing(user)?;
-    let scope = user.organisation_scope(state).await?;
+    let mut scope = user.organisation_scope(state).await?;
+    if let Some(one) = query.organisation {
+        // One of the managed organisations; another is as empty as none.
+        scope = Some(match scope {
+            Some(ids) if !ids.contains(&one) => Vec::new(),
+            _ => vec![one],
+        });
+    }
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
     let offset = query.offset.unwrap_or(0).max(0);
     let (rows, total) = store::people(

@@ -280,10 +280,12 @@ mod tests {
         let sources = [
             include_str!("account.rs"),
             include_str!("booking_page.rs"),
+            include_str!("calendar.rs"),
             include_str!("coordinator.rs"),
             include_str!("deliveries.rs"),
             include_str!("events.rs"),
             include_str!("mediator.rs"),
+            include_str!("organisations.rs"),
             include_str!("mod.rs"),
             include_str!("people.rs"),
             include_str!("problems.rs"),

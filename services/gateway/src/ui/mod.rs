@@ -23,6 +23,7 @@ mod deliveries;
 mod events;
 pub mod i18n;
 pub mod mediator;
+mod organisations;
 mod people;
 mod problems;
 pub mod records;

@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
 struct PageQuery {
     q: Option<String>,
     page: Option<i64>,
+    /// One organisation's accounts (from the organisations page).
+    organisation: Option<String>,
 }
 
 async fn people_page(
@@ -33,11 +35,16 @@ async fn people_page(
     require_coordinator(&page)?;
     let number = query.page.unwrap_or(1).max(1);
     let q = query.q.clone().unwrap_or_default();
+    let organisation = query
+        .organisation
+        .as_deref()
+        .and_then(|id| id.parse::<uuid::Uuid>().ok());
     let found = people::people(
         &state,
         &page.user,
         &PeopleQuery {
             q: query.q.clone(),
+            organisation: organisation.map(mittler_types::OrganisationId),
             limit: Some(PAGE_SIZE),
             offset: Some((number - 1) * PAGE_SIZE),
         },
@@ -45,15 +52,24 @@ async fn people_page(
     .await
     .or_page(l)?;
     let pages = (found.total + PAGE_SIZE - 1) / PAGE_SIZE;
-    let link = |n: i64| format!("/people?q={}&page={n}", url_encode(&q));
+    let of = organisation
+        .map(|id| format!("&organisation={id}"))
+        .unwrap_or_default();
+    let link = |n: i64| format!("/people?q={}{of}&page={n}", url_encode(&q));
     let me = page.user.id();
     let content = html! {
         form method="get" action="/people" role="search" class="inline" {
             label for="people-q" { (l.t("people.search")) }
             input id="people-q" name="q" type="search" value=(q) autocomplete="off";
+            @if let Some(id) = organisation { input type="hidden" name="organisation" value=(id); }
             button type="submit" { (l.t("people.search_submit")) }
         }
-        p class="lead" aria-live="polite" { (l.tf("people.count", &[("n", &found.total.to_string())])) }
+        p class="lead" aria-live="polite" {
+            (l.tf("people.count", &[("n", &found.total.to_string())]))
+            @if let (Some(_), Some(first)) = (organisation, found.items.first()) {
+                " · " (first.organisation) " · " a href="/people" { (l.t("people.everyone")) }
+            }
+        }
         div class="table-wrap" {
             table {
                 thead { tr {

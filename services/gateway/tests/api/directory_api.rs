@@ -215,6 +215,74 @@ async fn coordinators_rename_and_switch_off_their_pools_organisations() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_errors(&problem), ["name", "time_zone"]);
+    // Its own site: new on-site bookings of its requesters start there.
+    let site = json!({"address": "Markt 1, Annaberg-Buchholz", "postal_code": "09456",
+                      "latitude": 50.5797, "longitude": 13.0024});
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &path(&abh, ""),
+            Some(&coordinator),
+            Some(
+                json!({"name": "Landratsamt Erzgebirgskreis – Ausländerbehörde Annaberg",
+                        "time_zone": "Europe/Berlin", "place": site}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem) = api
+        .call(
+            Method::PUT,
+            &path(&abh, ""),
+            Some(&coordinator),
+            Some(json!({"name": "Landratsamt Erzgebirgskreis – Ausländerbehörde Annaberg",
+                        "time_zone": "Europe/Berlin",
+                        "place": {"address": "", "postal_code": "945", "latitude": 95.0, "longitude": 13.0}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_errors(&problem),
+        ["place.address", "place.postal_code", "place.latitude"]
+    );
+    let stored: Option<String> = sqlx::query_scalar(
+        "SELECT settings->'place'->>'address' FROM directory.organisations WHERE id = $1::uuid",
+    )
+    .bind(&abh)
+    .fetch_one(&api.env.db.pool)
+    .await
+    .expect("place");
+    assert_eq!(
+        stored.as_deref(),
+        Some("Markt 1, Annaberg-Buchholz"),
+        "the refused site changed nothing"
+    );
+    // Its accounts, from the organisations page's link.
+    let (status, people) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/users?organisation={abh}"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let items = people["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(
+        items.iter().all(|p| p["organisation_id"] == json!(abh)),
+        "{people}"
+    );
+    // Another pool's organisation shows nobody.
+    let (_, none) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/users?organisation={}", uuid::Uuid::new_v4()),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(none["total"], 0);
     // A pool is the admins' to change.
     let (status, _) = api
         .call(

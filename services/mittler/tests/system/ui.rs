@@ -127,6 +127,12 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "{result:#}"
     );
     assert_eq!(result["calendar_fits"], true);
+    // One organisation's accounts, all of that organisation.
+    let accounts = result["org_accounts"].as_array().expect("accounts");
+    assert!(
+        !accounts.is_empty() && accounts.iter().all(|a| a == &accounts[0]),
+        "{result:#}"
+    );
     // Taken off one mediator and given to another by hand.
     assert!(
         matches!(
