@@ -172,6 +172,13 @@ try {
   // Moving an assigned booking warns first: the mediator is released.
   await requester.goto(`${input.base}/bookings/${bookingId}`);
   result.reschedule_warning = (await requester.textContent('form[data-api$="/reschedule"] .hint')).trim();
+  // New notes after the mediator accepted: the job stays theirs and shows them.
+  await requester.click("#amend summary");
+  await requester.fill("#amend-notes", "Bitte am Seiteneingang klingeln.");
+  await Promise.all([requester.waitForEvent("load"), requester.click("#amend button[type=submit]")]);
+  await axe(requester, "booking detail after changing the notes");
+  await mediator.goto(`${input.base}/jobs/${bookingId}`);
+  result.job_notes_after = (await mediator.textContent("dd.notes")).trim();
   await requester.goto(`${input.base}/bookings`);
   await shoot(requester, "requester");
   // The list finds a booking by its case number and says who booked it.

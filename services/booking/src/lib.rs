@@ -12,6 +12,7 @@
 //! listener (tests use port 0); [`run_with`] runs the service's work on an existing
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
+mod amend;
 pub mod dispatch;
 pub mod error;
 pub mod lifecycle;

@@ -1,4 +1,5 @@
-//! Answers to `booking.rpc.*`: create (idempotent), list, get, cancel, reschedule.
+//! Answers to `booking.rpc.*`: create (idempotent), list, get, cancel, reschedule
+//! (amend: `amend`).
 //! Every state change and its event are written in one transaction.
 
 use crate::error::BookingError;
@@ -7,7 +8,7 @@ use crate::store::{self, Cursor};
 use chrono::{Duration, Utc};
 use mittler_contracts::FaultCode;
 use mittler_contracts::booking::{
-    BookingCancelled, BookingPage, BookingRequested, BookingRescheduled, BookingView,
+    AmendBooking, BookingCancelled, BookingPage, BookingRequested, BookingRescheduled, BookingView,
     CancelBooking, CancelBookingRequest, CreateBooking, CreateBookingRequest,
     CreateBookingResponse, GetBooking, GetBookingRequest, ListBookings, ListBookingsRequest,
     RescheduleBooking, RescheduleBookingRequest, Scope,
@@ -26,7 +27,7 @@ pub const MAX_PAGE: u32 = 200;
 /// The booking service's request handlers.
 #[derive(Clone, Debug)]
 pub struct Bookings {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl Bookings {
@@ -48,6 +49,7 @@ impl Bookings {
                 (GetBooking, get),
                 (CancelBooking, cancel),
                 (RescheduleBooking, reschedule),
+                (AmendBooking, amend),
             ]
         );
     }

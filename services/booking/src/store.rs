@@ -360,6 +360,41 @@ pub async fn reschedule(
     .await
 }
 
+/// New notes, client and place, and the state they lead to.
+#[allow(clippy::too_many_arguments)]
+pub async fn amend(
+    conn: &mut PgConnection,
+    id: BookingId,
+    from: BookingState,
+    to: BookingState,
+    notes: Option<&str>,
+    client: Option<&ClientInfo>,
+    location: Option<&Location>,
+) -> Result<Option<BookingRow>, anyhow::Error> {
+    let client = client.map(serde_json::to_value).transpose()?;
+    let location = location.map(serde_json::to_value).transpose()?;
+    Ok(sqlx::query_as!(
+        BookingRow,
+        r#"UPDATE booking.bookings SET state = $3, notes = $4, client = $5, location = $6,
+           version = version + 1, updated_at = now()
+           WHERE id = $1 AND state = $2 RETURNING id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
+           requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
+           start_at, end_at, time_zone, duration_minutes, location, subject_area, min_qualification,
+           mediator_gender, client, notes, cancel_reason, created_at, updated_at, dispatch_policy,
+           worked_minutes, pool_id AS "pool_id: OrganisationId", cancelled_at,
+           cancelled_by AS "cancelled_by: UserId", notice_minutes, unfilled_at, unfilled_by AS "unfilled_by: UserId",
+           unfilled_reason, escalated_at"#,
+        id.as_uuid(),
+        from.as_str(),
+        to.as_str(),
+        notes,
+        client,
+        location,
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Where a page ends: the last row's start and id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {

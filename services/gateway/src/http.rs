@@ -27,7 +27,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
     paths(
         auth::login, auth::logout, auth::me,
         accounts::request_reset, accounts::reset, accounts::change, accounts::profile::put_me,
-        bookings::create, bookings::check::check, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
+        bookings::create, bookings::check::check, bookings::amend::amend, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::ending::give_up, bookings::ending::get_time_record, bookings::ending::put_time_record,
         bookings::ending::confirm_time, bookings::ending::dispute_time, bookings::ending::list,
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
@@ -81,6 +81,10 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/auth/password", post(accounts::change))
         .route("/bookings", post(bookings::create).get(bookings::list))
         .route("/bookings/check", post(bookings::check::check))
+        .route(
+            "/bookings/{id}/details",
+            axum::routing::put(bookings::amend::amend),
+        )
         .route("/bookings/{id}", get(bookings::get))
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .route("/bookings/{id}/reschedule", post(bookings::reschedule))

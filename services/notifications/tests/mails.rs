@@ -33,10 +33,14 @@ async fn publish<E: Event + Serialize>(js: &async_nats::jetstream::Context, even
 }
 
 async fn mails_settle(smtp: &TestSmtp, count: usize) -> Vec<ReceivedMail> {
-    eventually(Duration::from_secs(60), "mails", || async {
-        let mails = smtp.mails().await.ok()?;
-        (mails.len() >= count).then_some(mails)
-    })
+    eventually(
+        Duration::from_secs(60),
+        &format!("{count} mails"),
+        || async {
+            let mails = smtp.mails().await.ok()?;
+            (mails.len() >= count).then_some(mails)
+        },
+    )
     .await
 }
 
@@ -132,6 +136,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
         language: Some(LanguageTag::parse("uk").expect("tag")),
     });
     let meta = mittler_platform::outbox::root_meta;
+    let mut amended_details = details.clone();
     publish(
         js,
         &Envelope::new(
@@ -180,6 +185,51 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
     expected.sort();
     assert_eq!(confirmed, expected, "{mails:#?}");
 
+    // New notes while the mediator holds it: both calendar entries follow, the
+    // mediator reads the notes.
+    amended_details.notes = Some("Neuer Eingang: Hof, Tür B.".into());
+    publish(
+        js,
+        &Envelope::new(
+            mittler_contracts::booking::BookingAmended {
+                booking_id: booking,
+                organisation_id: organisation,
+                amended_by: UserId(requester),
+                state: BookingState::Assigned,
+                changed: vec!["notes".into()],
+                details: amended_details,
+            },
+            meta(),
+        ),
+    )
+    .await;
+    let mails = mails_settle(smtp, 6).await;
+    let mut changed: Vec<(&str, Option<&str>)> = mails[4..]
+        .iter()
+        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
+        .collect();
+    changed.sort();
+    let mut both = vec![
+        (mediator_email.as_str(), Some("REQUEST")),
+        (REQUESTER, Some("REQUEST")),
+    ];
+    both.sort();
+    assert_eq!(changed, both, "{mails:#?}");
+    let to_mediator = mails[4..]
+        .iter()
+        .find(|m| m.to == mediator_email)
+        .expect("the mediator's");
+    assert!(
+        to_mediator.subject.starts_with("Geändert: "),
+        "{}",
+        to_mediator.subject
+    );
+    assert!(
+        to_mediator.text.contains("Neuer Eingang: Hof, Tür B."),
+        "{}",
+        to_mediator.text
+    );
+
     publish(
         js,
         &Envelope::new(
@@ -195,8 +245,8 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
         ),
     )
     .await;
-    let mails = mails_settle(smtp, 7).await;
-    let cancels: Vec<&ReceivedMail> = mails[4..].iter().collect();
+    let mails = mails_settle(smtp, 9).await;
+    let cancels: Vec<&ReceivedMail> = mails[6..].iter().collect();
     assert_eq!(
         cancels
             .iter()
@@ -211,7 +261,7 @@ async fn a_confirmation_brings_the_calendar_entry_once_and_a_cancellation_takes_
     // nothing twice.
     let quiet_until = std::time::Instant::now() + Duration::from_secs(2);
     while std::time::Instant::now() < quiet_until {
-        assert_eq!(smtp.mails().await.expect("mails").len(), 7);
+        assert_eq!(smtp.mails().await.expect("mails").len(), 9);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     given.stop().await;

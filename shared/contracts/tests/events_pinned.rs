@@ -9,10 +9,10 @@ use mittler_contracts::availability::{
     CalendarChanged, PresenceChanged, ProfileChanged, ReservationMade, ReservationReleased,
 };
 use mittler_contracts::booking::{
-    AssignmentReturned, BookingAssigned, BookingCancelled, BookingCompleted, BookingDetails,
-    BookingOffering, BookingRequested, BookingRescheduled, BookingSessionStarted, BookingUnfilled,
-    DispatchEscalated, DispatchStillOpen, OfferAccepted, OfferDeclined, OfferExpired, OfferMade,
-    OfferWithdrawn, TimeClaimed, TimeConfirmed, TimeDisputed, Withdrawal,
+    AssignmentReturned, BookingAmended, BookingAssigned, BookingCancelled, BookingCompleted,
+    BookingDetails, BookingOffering, BookingRequested, BookingRescheduled, BookingSessionStarted,
+    BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferAccepted, OfferDeclined,
+    OfferExpired, OfferMade, OfferWithdrawn, TimeClaimed, TimeConfirmed, TimeDisputed, Withdrawal,
 };
 use mittler_contracts::directory::{AccountLinkIssued, LinkPurpose};
 use mittler_contracts::notification::{DeliveryFailed, FeedItem, FeedItemAdded, FeedItemClosed};
@@ -93,6 +93,18 @@ fn booking_lifecycle_events() {
             details: details(),
         },
     );
+    let amended = BookingAmended {
+        booking_id: BOOKING,
+        organisation_id: ORGANISATION,
+        amended_by: USER,
+        state: BookingState::Assigned,
+        changed: vec!["notes".into()],
+        details: details(),
+    };
+    pinned("booking_amended", &amended);
+    let back: BookingAmended =
+        serde_json::from_value(serde_json::to_value(&amended).expect("json")).expect("reads back");
+    assert_eq!(back, amended);
     pinned(
         "booking_cancelled",
         &BookingCancelled {

@@ -1,12 +1,14 @@
-//! The booking events that start and stop a dispatch: requested, rescheduled, a job
-//! given back (dispatched again without the giver), cancelled.
+//! The booking events that start and stop a dispatch: requested, rescheduled, a new
+//! place before anyone accepted, a job given back (dispatched again without the
+//! giver), cancelled.
 
 use super::Dispatcher;
 use mittler_contracts::availability::ProfileChanged;
 use mittler_contracts::booking::{
-    AssignmentReturned, BookingCancelled, BookingRequested, BookingRescheduled,
+    AssignmentReturned, BookingAmended, BookingCancelled, BookingRequested, BookingRescheduled,
 };
 use mittler_platform::consumer::{EventHandler, HandleError, IncomingEvent};
+use mittler_types::BookingState;
 use sqlx::PgConnection;
 
 mittler_contracts::consumer_events! {
@@ -14,6 +16,7 @@ mittler_contracts::consumer_events! {
     pub(super) enum Input {
         Requested(BookingRequested),
         Rescheduled(BookingRescheduled),
+        Amended(BookingAmended),
         Returned(AssignmentReturned),
         Cancelled(BookingCancelled),
     }
@@ -82,6 +85,14 @@ impl EventHandler for DispatchHandler {
         match input {
             Input::Requested(e) => self.0.start(tx, e.data.booking_id, &[]).await,
             Input::Rescheduled(e) => self.0.start(tx, e.data.booking_id, &[]).await,
+            // Distances were measured from the old place: ask again from the new one.
+            Input::Amended(e)
+                if e.data.state == BookingState::Requested
+                    && e.data.changed.iter().any(|c| c == "location") =>
+            {
+                self.0.start(tx, e.data.booking_id, &[]).await
+            }
+            Input::Amended(_) => Ok(()),
             Input::Returned(e) => {
                 self.0
                     .start(tx, e.data.booking_id, &[e.data.mediator_id])

@@ -208,32 +208,8 @@ impl NewBookingBody {
             (Some(location), _) => check_location(&mut errors, "location", location),
             (None, _) => {}
         }
-        let client = self.client.map(|client| {
-            check_text(&mut errors, "client.reference", &client.reference, 100);
-            if let Some(email) = &client.email
-                && !looks_like_email(email)
-            {
-                errors.push(FieldError::new("client.email", text!("field.email")));
-            }
-            let language = client.language.as_deref().and_then(|tag| {
-                LanguageTag::parse(tag)
-                    .map_err(|e| errors.push(FieldError::of("client.language", &e.keyed())))
-                    .ok()
-            });
-            ClientInfo {
-                reference: client.reference.trim().to_owned(),
-                email: client.email.map(|e| e.trim().to_owned()),
-                language,
-            }
-        });
-        if let Some(notes) = &self.notes
-            && notes.chars().count() > 2000
-        {
-            errors.push(FieldError::new(
-                "notes",
-                text!("field.too_long", max = 2000),
-            ));
-        }
+        let client = self.client.map(|client| parse_client(&mut errors, client));
+        check_notes(&mut errors, self.notes.as_deref());
         match (language, zone, duration, start) {
             (Some(language), Some(time_zone), Some(duration_minutes), Some(start))
                 if errors.is_empty() =>
@@ -363,6 +339,36 @@ pub fn check_location(
         errors.push(FieldError::new(
             format!("{prefix}.longitude"),
             text!("field.longitude"),
+        ));
+    }
+}
+
+/// The client as the form gave them, each problem named under `client.`.
+pub fn parse_client(errors: &mut Vec<FieldError>, client: ClientBody) -> ClientInfo {
+    check_text(errors, "client.reference", &client.reference, 100);
+    if let Some(email) = &client.email
+        && !looks_like_email(email)
+    {
+        errors.push(FieldError::new("client.email", text!("field.email")));
+    }
+    let language = client.language.as_deref().and_then(|tag| {
+        LanguageTag::parse(tag)
+            .map_err(|e| errors.push(FieldError::of("client.language", &e.keyed())))
+            .ok()
+    });
+    ClientInfo {
+        reference: client.reference.trim().to_owned(),
+        email: client.email.map(|e| e.trim().to_owned()),
+        language,
+    }
+}
+
+/// Notes for the mediator: at most 2000 characters.
+pub fn check_notes(errors: &mut Vec<FieldError>, notes: Option<&str>) {
+    if notes.is_some_and(|n| n.chars().count() > 2000) {
+        errors.push(FieldError::new(
+            "notes",
+            text!("field.too_long", max = 2000),
         ));
     }
 }

@@ -2,11 +2,12 @@
 //! reschedule; `ending` the give-up and the time record. `intake` parses what people send into domain types; what reaches the
 //! booking service is already valid.
 
+pub mod amend;
 pub mod check;
 pub mod ending;
 mod intake;
 
-pub use intake::{ClientBody, NewBookingBody, check_location};
+pub use intake::{ClientBody, NewBookingBody, check_location, check_notes, parse_client};
 use intake::{check_text, when};
 use mittler_contracts::text;
 

@@ -208,6 +208,10 @@ pub(super) async fn detail_page(
                 }
             }
         }
+        @if matches!(booking.state, BookingState::Requested | BookingState::Offering | BookingState::Assigned)
+            && page.user.role() != Role::Mediator && d.start > Utc::now() {
+            (super::amend_form::amend_form(l, &booking))
+        }
         @if is_open(booking.state) && page.user.role() != Role::Mediator && d.end > Utc::now() {
             section class="split" {
                 form data-api=(format!("/api/v1/bookings/{}/reschedule", booking.id)) data-then="reload" novalidate class="stack"

@@ -279,6 +279,7 @@ mod tests {
     fn every_key_in_the_code_exists() {
         let sources = [
             include_str!("account.rs"),
+            include_str!("amend_form.rs"),
             include_str!("booking_page.rs"),
             include_str!("calendar.rs"),
             include_str!("coordinator.rs"),

@@ -16,6 +16,7 @@
 //! `tenancy`, so that one set of rules decides who sees what.
 
 mod account;
+mod amend_form;
 mod booking_page;
 mod calendar;
 pub mod coordinator;

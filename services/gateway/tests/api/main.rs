@@ -2,6 +2,7 @@
 //! PostgreSQL: one test binary (linking the whole system once), a module per area.
 
 mod accounts_api;
+mod amend_api;
 mod auth_api;
 mod bookings_api;
 mod common;

@@ -133,6 +133,11 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         !accounts.is_empty() && accounts.iter().all(|a| a == &accounts[0]),
         "{result:#}"
     );
+    // Notes changed after the accept reach the mediator's job page.
+    assert_eq!(
+        result["job_notes_after"],
+        "Bitte am Seiteneingang klingeln."
+    );
     // Taken off one mediator and given to another by hand.
     assert!(
         matches!(

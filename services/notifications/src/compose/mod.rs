@@ -76,6 +76,8 @@ pub enum Kind {
     TimeDisputed,
     /// A request for an appointment arrived: the requester learns it is being offered.
     Received,
+    /// Notes, client or place of a held booking changed: the calendar entries follow.
+    Amended,
 }
 
 impl Kind {
@@ -103,6 +105,7 @@ impl Kind {
             Kind::TimeClaimed => "time_claimed",
             Kind::TimeDisputed => "time_disputed",
             Kind::Received => "received",
+            Kind::Amended => "amended",
         }
     }
 

@@ -49,6 +49,7 @@ fn every_staff_message_renders_in_german_and_english() {
         Kind::TimeClaimed,
         Kind::TimeDisputed,
         Kind::Received,
+        Kind::Amended,
     ] {
         for locale in ["de", "en"] {
             let m = templates

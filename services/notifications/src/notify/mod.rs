@@ -16,9 +16,9 @@ use crate::settings::NotificationsConfig;
 use crate::store::{self, BookingFacts, ReminderOutcome};
 use chrono::Utc;
 use mittler_contracts::booking::{
-    AssignmentReturned, BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled,
-    BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferAccepted, OfferDeclined,
-    OfferExpired, OfferMade, OfferWithdrawn, TimeClaimed, TimeDisputed,
+    AssignmentReturned, BookingAmended, BookingAssigned, BookingCancelled, BookingRequested,
+    BookingRescheduled, BookingUnfilled, DispatchEscalated, DispatchStillOpen, OfferAccepted,
+    OfferDeclined, OfferExpired, OfferMade, OfferWithdrawn, TimeClaimed, TimeDisputed,
 };
 use mittler_contracts::session::RoomOpened;
 use mittler_platform::CancellationToken;
@@ -108,12 +108,48 @@ impl Notifier {
         self.send(tx, cause, &booking, &contacts, to).await?;
         self.client(tx, cause, &booking, &contacts, Kind::ClientInvitation)
             .await?;
-        // Reminders for this version of the booking.
+        self.plan_reminders(tx, &booking).await
+    }
+
+    /// Reminders for this version of the booking.
+    async fn plan_reminders(
+        &self,
+        tx: &mut PgConnection,
+        booking: &BookingFacts,
+    ) -> Result<(), HandleError> {
         let leads = &self.config.reminder_minutes;
         for (lead, due) in recipients::reminders(booking.details.start, leads, Utc::now()) {
             store::plan_reminder(&mut *tx, booking.booking_id, booking.sequence, lead, due).await?;
         }
         Ok(())
+    }
+
+    /// Notes, client or place changed: the copy follows; a held booking's requester
+    /// and mediator get it as it is now, with the calendar entry updated.
+    async fn amended(
+        &self,
+        tx: &mut PgConnection,
+        cause: &str,
+        amended: BookingAmended,
+    ) -> Result<(), HandleError> {
+        let mut booking = self.booking(tx, amended.booking_id).await?;
+        booking.details = amended.details;
+        let Some(mediator) = booking
+            .mediator_id
+            .filter(|_| amended.state == BookingState::Assigned)
+        else {
+            booking.state = amended.state;
+            return store::update_booking(&mut *tx, &booking)
+                .await
+                .map_err(HandleError::retry);
+        };
+        self.advance(tx, &mut booking, BookingState::Assigned)
+            .await?;
+        let contacts = self.contacts(requester_and(&booking, [mediator])).await?;
+        let link = self.booking_link(&booking);
+        let to = recipients::amended(&booking, &contacts, mediator, &link);
+        self.send(tx, cause, &booking, &contacts, to).await?;
+        self.plan_reminders(tx, &booking).await
     }
 
     async fn cancelled(
@@ -302,6 +338,7 @@ mittler_contracts::consumer_events! {
         Assigned(BookingAssigned),
         Cancelled(BookingCancelled),
         Rescheduled(BookingRescheduled),
+        Amended(BookingAmended),
         Escalated(DispatchEscalated),
         Returned(AssignmentReturned),
         RoomOpened(RoomOpened),
@@ -353,6 +390,7 @@ impl EventHandler for NotifyHandler {
             Input::Assigned(e) => n.assigned(tx, &cause, e.data).await,
             Input::Cancelled(e) => n.cancelled(tx, &cause, e.data).await,
             Input::Rescheduled(e) => n.rescheduled(tx, &cause, e.data).await,
+            Input::Amended(e) => n.amended(tx, &cause, e.data).await,
             Input::Escalated(e) => n.escalated(tx, &cause, e.data).await,
             Input::RoomOpened(e) => n.room_opened(tx, &cause, e.data).await,
             Input::Returned(e) => n.returned(tx, &cause, e.data).await,

@@ -3,12 +3,14 @@
 //! `dispatch` has the offers, dispatch and assignments, `views` the queue, jobs and
 //! statistics.
 
+mod amend;
 mod dispatch;
 mod ending;
 #[cfg(test)]
 mod tests;
 mod views;
 
+pub use amend::*;
 pub use dispatch::*;
 pub use ending::*;
 pub use views::*;

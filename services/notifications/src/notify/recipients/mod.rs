@@ -111,6 +111,27 @@ pub fn assigned<'a>(
     mediator: MediatorId,
     link: &str,
 ) -> Vec<Recipient<'a>> {
+    confirmation(booking, contacts, mediator, link, Kind::Confirmed)
+}
+
+/// Notes, client or place changed on a booking someone holds: requester and
+/// mediator get the booking as it is now, and their calendar entries follow.
+pub fn amended<'a>(
+    booking: &BookingFacts,
+    contacts: &'a ContactsResponse,
+    mediator: MediatorId,
+    link: &str,
+) -> Vec<Recipient<'a>> {
+    confirmation(booking, contacts, mediator, link, Kind::Amended)
+}
+
+fn confirmation<'a>(
+    booking: &BookingFacts,
+    contacts: &'a ContactsResponse,
+    mediator: MediatorId,
+    link: &str,
+    kind: Kind,
+) -> Vec<Recipient<'a>> {
     let name = mediator_name(contacts, mediator);
     contacts
         .people
@@ -119,7 +140,7 @@ pub fn assigned<'a>(
             let for_mediator = contact.mediator_id == Some(mediator);
             (for_mediator || contact.user_id == booking.requested_by).then(|| Recipient {
                 contact,
-                kind: Kind::Confirmed,
+                kind,
                 facts: Facts {
                     name: contact.name.clone(),
                     mediator: name.clone(),
