@@ -138,7 +138,7 @@ pub async fn events(
         .platform
         .nats
         .client
-        .subscribe("notification.feed.*")
+        .subscribe(mittler_contracts::notification::FEED_EVENTS)
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("subscribing: {e}")))?;
     let stream = subscription.filter_map(move |message| async move {

@@ -50,6 +50,9 @@ impl Event for FeedItemAdded {
     }
 }
 
+/// Every event of users' feeds (added, closed), for live views.
+pub const FEED_EVENTS: &str = "notification.feed.*";
+
 /// `notification.feed.closed`: an offer in a user's feed needs nothing more (taken
 /// by someone else, cancelled, expired …); it is marked read and says why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

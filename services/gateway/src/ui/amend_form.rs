@@ -12,7 +12,7 @@ pub fn amend_form(l: super::i18n::Lang, booking: &BookingView) -> Markup {
     let text = |id: &str, name: &str, label: &str, value: Option<String>| {
         html! {
             p {
-                label for=(id) { (l.t(label)) }
+                label for=(id) { (l.t(&format!("booking.{label}"))) }
                 input id=(id) name=(name) value=[value];
             }
         }
@@ -28,7 +28,7 @@ pub fn amend_form(l: super::i18n::Lang, booking: &BookingView) -> Markup {
                     label for="amend-notes" { (l.t("booking.notes")) }
                     textarea id="amend-notes" name="notes" rows="3" maxlength="2000" { (d.notes.clone().unwrap_or_default()) }
                 }
-                (text("amend-reference", "client.reference", "booking.client_reference", client.map(|c| c.reference.clone())))
+                (text("amend-reference", "client.reference", "client_reference", client.map(|c| c.reference.clone())))
                 p {
                     label for="amend-client-email" { (l.t("booking.client_email")) }
                     input id="amend-client-email" name="client.email" type="email" autocomplete="off"
@@ -46,8 +46,8 @@ pub fn amend_form(l: super::i18n::Lang, booking: &BookingView) -> Markup {
                 @if d.modality == Modality::OnSite {
                     fieldset {
                         legend { (l.t("booking.place")) }
-                        (text("amend-address", "location.address", "booking.address", place.map(|p| p.address.clone())))
-                        (text("amend-postal", "location.postal_code", "booking.postal_code", place.map(|p| p.postal_code.clone())))
+                        (text("amend-address", "location.address", "address", place.map(|p| p.address.clone())))
+                        (text("amend-postal", "location.postal_code", "postal_code", place.map(|p| p.postal_code.clone())))
                         p {
                             label for="amend-lat" { (l.t("booking.latitude")) }
                             input id="amend-lat" name="location.latitude" data-type="number" inputmode="decimal" value=[place.map(|p| p.latitude.to_string())];

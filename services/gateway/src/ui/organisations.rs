@@ -17,11 +17,11 @@ fn place_fields(
     id: mittler_types::OrganisationId,
     place: Option<&mittler_contracts::booking::Location>,
 ) -> Markup {
-    let field = |name: &str, label: &str, value: Option<String>, number: bool| {
+    let field = |name: &str, value: Option<String>, number: bool| {
         let id = format!("place-{name}-{id}");
         html! {
             p {
-                label for=(id) { (l.t(label)) }
+                label for=(id) { (l.t(&format!("booking.{name}"))) }
                 input id=(id) name=(format!("place.{name}")) value=[value]
                     data-type=[number.then_some("number")] inputmode=[number.then_some("decimal")];
             }
@@ -31,10 +31,10 @@ fn place_fields(
         fieldset {
             legend { (l.t("organisations.place")) }
             p class="hint" { (l.t("organisations.place_hint")) }
-            (field("address", "booking.address", place.map(|p| p.address.clone()), false))
-            (field("postal_code", "booking.postal_code", place.map(|p| p.postal_code.clone()), false))
-            (field("latitude", "booking.latitude", place.map(|p| p.latitude.to_string()), true))
-            (field("longitude", "booking.longitude", place.map(|p| p.longitude.to_string()), true))
+            (field("address", place.map(|p| p.address.clone()), false))
+            (field("postal_code", place.map(|p| p.postal_code.clone()), false))
+            (field("latitude", place.map(|p| p.latitude.to_string()), true))
+            (field("longitude", place.map(|p| p.longitude.to_string()), true))
         }
     }
 }

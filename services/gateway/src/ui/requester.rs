@@ -461,7 +461,7 @@ fn check_reasons(l: super::i18n::Lang) -> String {
         "offline",
     ]
     .into_iter()
-    .map(|r| (r.to_owned(), l.t(&format!("booking.check_why.{r}")).into()))
+    .map(|r| (r.to_owned(), l.t(&format!("check_why.{r}")).into()))
     .collect();
     serde_json::Value::Object(map).to_string()
 }
