@@ -21,26 +21,15 @@ pub fn unfilled<'a>(
     reason: &str,
     link: &str,
 ) -> Vec<Recipient<'a>> {
-    contacts
-        .people
-        .iter()
-        .filter(|c| c.user_id == booking.requested_by)
-        .map(|contact| Recipient {
-            contact,
-            kind: Kind::Unfilled,
-            facts: Facts {
-                name: contact.name.clone(),
-                reason: Some(mittler_contracts::text::Text::say(
-                    "dispatch",
-                    reason,
-                    &contact.locale,
-                )),
-                link: Some(link.to_owned()),
-                ..Facts::default()
-            },
-            ics: None,
-        })
-        .collect()
+    super::recipients::requester_only(booking, contacts, Kind::Unfilled, |contact| Facts {
+        reason: Some(mittler_contracts::text::Text::say(
+            "dispatch",
+            reason,
+            &contact.locale,
+        )),
+        link: Some(link.to_owned()),
+        ..Facts::default()
+    })
 }
 
 /// The coordinators, each time an alert falls due.

@@ -246,11 +246,13 @@ pub fn escalated<'a>(
 /// A booking given back: the requester learns it is offered again (their calendar
 /// entry stays, without the mediator); the entry leaves the calendar of the
 /// mediator who gave it back.
-/// The requester learns their request arrived and is being offered.
-pub fn received<'a>(
+/// A message for the requester alone, without a calendar entry, with `facts` made
+/// for them (their name filled in).
+pub fn requester_only<'a>(
     booking: &BookingFacts,
     contacts: &'a ContactsResponse,
-    link: &str,
+    kind: Kind,
+    facts: impl Fn(&Contact) -> Facts,
 ) -> Vec<Recipient<'a>> {
     contacts
         .people
@@ -258,16 +260,27 @@ pub fn received<'a>(
         .filter(|c| c.user_id == booking.requested_by)
         .map(|contact| Recipient {
             contact,
-            kind: Kind::Received,
+            kind,
             facts: Facts {
                 name: contact.name.clone(),
-                link: Some(link.to_owned()),
-                notes: booking.details.notes.clone(),
-                ..Facts::default()
+                ..facts(contact)
             },
             ics: None,
         })
         .collect()
+}
+
+/// The requester learns their request arrived and is being offered.
+pub fn received<'a>(
+    booking: &BookingFacts,
+    contacts: &'a ContactsResponse,
+    link: &str,
+) -> Vec<Recipient<'a>> {
+    requester_only(booking, contacts, Kind::Received, |_| Facts {
+        link: Some(link.to_owned()),
+        notes: booking.details.notes.clone(),
+        ..Facts::default()
+    })
 }
 
 pub fn returned<'a>(
