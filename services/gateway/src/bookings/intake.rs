@@ -235,6 +235,64 @@ impl NewBookingBody {
     }
 }
 
+/// A place's problems, each named under `prefix` (`location.postal_code`).
+pub fn check_location(
+    errors: &mut Vec<FieldError>,
+    prefix: &str,
+    location: &mittler_contracts::booking::Location,
+) {
+    check_text(errors, &format!("{prefix}.address"), &location.address, 300);
+    let postal = location.postal_code.trim();
+    if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push(FieldError::new(
+            format!("{prefix}.postal_code"),
+            text!("appointment.postal_code"),
+        ));
+    }
+    if !(-90.0..=90.0).contains(&location.latitude) {
+        errors.push(FieldError::new(
+            format!("{prefix}.latitude"),
+            text!("field.latitude"),
+        ));
+    }
+    if !(-180.0..=180.0).contains(&location.longitude) {
+        errors.push(FieldError::new(
+            format!("{prefix}.longitude"),
+            text!("field.longitude"),
+        ));
+    }
+}
+
+/// The client as the form gave them, each problem named under `client.`.
+pub fn parse_client(errors: &mut Vec<FieldError>, client: ClientBody) -> ClientInfo {
+    check_text(errors, "client.reference", &client.reference, 100);
+    if let Some(email) = &client.email
+        && !looks_like_email(email)
+    {
+        errors.push(FieldError::new("client.email", text!("field.email")));
+    }
+    let language = client.language.as_deref().and_then(|tag| {
+        LanguageTag::parse(tag)
+            .map_err(|e| errors.push(FieldError::of("client.language", &e.keyed())))
+            .ok()
+    });
+    ClientInfo {
+        reference: client.reference.trim().to_owned(),
+        email: client.email.map(|e| e.trim().to_owned()),
+        language,
+    }
+}
+
+/// Notes for the mediator: at most 2000 characters.
+pub fn check_notes(errors: &mut Vec<FieldError>, notes: Option<&str>) {
+    if notes.is_some_and(|n| n.chars().count() > 2000) {
+        errors.push(FieldError::new(
+            "notes",
+            text!("field.too_long", max = 2000),
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,63 +370,5 @@ mod tests {
         .parse(TimeZone::BERLIN, now())
         .expect("on demand starts now");
         assert_eq!(now_call.start, now());
-    }
-}
-
-/// A place's problems, each named under `prefix` (`location.postal_code`).
-pub fn check_location(
-    errors: &mut Vec<FieldError>,
-    prefix: &str,
-    location: &mittler_contracts::booking::Location,
-) {
-    check_text(errors, &format!("{prefix}.address"), &location.address, 300);
-    let postal = location.postal_code.trim();
-    if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
-        errors.push(FieldError::new(
-            format!("{prefix}.postal_code"),
-            text!("appointment.postal_code"),
-        ));
-    }
-    if !(-90.0..=90.0).contains(&location.latitude) {
-        errors.push(FieldError::new(
-            format!("{prefix}.latitude"),
-            text!("field.latitude"),
-        ));
-    }
-    if !(-180.0..=180.0).contains(&location.longitude) {
-        errors.push(FieldError::new(
-            format!("{prefix}.longitude"),
-            text!("field.longitude"),
-        ));
-    }
-}
-
-/// The client as the form gave them, each problem named under `client.`.
-pub fn parse_client(errors: &mut Vec<FieldError>, client: ClientBody) -> ClientInfo {
-    check_text(errors, "client.reference", &client.reference, 100);
-    if let Some(email) = &client.email
-        && !looks_like_email(email)
-    {
-        errors.push(FieldError::new("client.email", text!("field.email")));
-    }
-    let language = client.language.as_deref().and_then(|tag| {
-        LanguageTag::parse(tag)
-            .map_err(|e| errors.push(FieldError::of("client.language", &e.keyed())))
-            .ok()
-    });
-    ClientInfo {
-        reference: client.reference.trim().to_owned(),
-        email: client.email.map(|e| e.trim().to_owned()),
-        language,
-    }
-}
-
-/// Notes for the mediator: at most 2000 characters.
-pub fn check_notes(errors: &mut Vec<FieldError>, notes: Option<&str>) {
-    if notes.is_some_and(|n| n.chars().count() > 2000) {
-        errors.push(FieldError::new(
-            "notes",
-            text!("field.too_long", max = 2000),
-        ));
     }
 }

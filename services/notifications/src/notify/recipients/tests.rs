@@ -273,7 +273,10 @@ fn the_calendar_entry_lists_requester_and_mediator() {
 fn word_of_a_request_goes_to_its_requester_alone_without_a_calendar_entry() {
     let (booking, contacts) = given();
     let to = received(&booking, &contacts, "/bookings/99");
-    assert_eq!(who(&to), [("Person 10".into(), Kind::Received, None, false)]);
+    assert_eq!(
+        who(&to),
+        [("Person 10".into(), Kind::Received, None, false)]
+    );
     assert_eq!(to[0].facts.link.as_deref(), Some("/bookings/99"));
     assert_eq!(to[0].facts.name, "Person 10");
 }
