@@ -4,7 +4,10 @@
 //! calendar entry to requester and mediator and the client's invitation; a
 //! redelivered event sends nothing twice; a cancellation takes the entry back; the
 //! client is reminded the day before and told of a new time in their language and
-//! Leichte Sprache, while the requester's calendar entry moves.
+//! Leichte Sprache, while the requester's calendar entry moves; a requester hears
+//! that the request arrived; changed details reach requester and mediator, and a
+//! client address given later gets the invitation; an offer that needs nothing more
+//! closes in the feed.
 
 use mittler_contracts::booking::{
     BookingAssigned, BookingCancelled, BookingRequested, BookingRescheduled, ClientInfo,
@@ -547,5 +550,84 @@ async fn an_offer_taken_by_someone_else_or_expired_is_closed_in_the_feed() {
     }
     heard.sort();
     assert_eq!(heard, ["expired", "taken"]);
+    given.stop().await;
+}
+
+/// A client address given after the confirmation: the client's invitation goes
+/// there then, once.
+#[tokio::test]
+async fn a_client_address_given_later_gets_the_invitation() {
+    let given = Given::start(None).await;
+    let (js, smtp) = (&given.js, &given.smtp);
+    let meta = mittler_platform::outbox::root_meta;
+    let booking = BookingId::new();
+    let details = booking_details();
+    assert!(
+        details
+            .client
+            .as_ref()
+            .and_then(|c| c.email.as_ref())
+            .is_none()
+    );
+    publish(
+        js,
+        &Envelope::new(
+            BookingRequested {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                requested_by: given.requester,
+                details: details.clone(),
+            },
+            meta(),
+        ),
+    )
+    .await;
+    mails_settle(smtp, 1).await;
+    publish(
+        js,
+        &Envelope::new(
+            BookingAssigned {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                mediator_id: given.mediator,
+                assigned_by: None,
+            },
+            meta(),
+        ),
+    )
+    .await;
+    mails_settle(smtp, 3).await;
+    let mut with_client = details;
+    with_client.client = Some(ClientInfo {
+        reference: "A-19".into(),
+        email: Some(CLIENT.into()),
+        language: Some(LanguageTag::parse("uk").expect("tag")),
+    });
+    let amended = Envelope::new(
+        mittler_contracts::booking::BookingAmended {
+            booking_id: booking,
+            organisation_id: given.organisation,
+            amended_by: given.requester,
+            state: BookingState::Assigned,
+            changed: vec!["client".into()],
+            details: with_client,
+        },
+        meta(),
+    );
+    publish(js, &amended).await;
+    publish(js, &amended).await;
+    let mails = mails_settle(smtp, 6).await;
+    let to_client: Vec<&ReceivedMail> = mails.iter().filter(|m| m.to == CLIENT).collect();
+    assert_eq!(to_client.len(), 1, "{mails:#?}");
+    assert_eq!(
+        to_client[0].subject,
+        "Ваша зустріч з перекладачем / Ihr Termin mit Sprach-Mittlung"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        smtp.mails().await.expect("mails").len(),
+        6,
+        "a redelivery sends nothing twice"
+    );
     given.stop().await;
 }

@@ -133,6 +133,9 @@ impl Notifier {
         amended: BookingAmended,
     ) -> Result<(), HandleError> {
         let mut booking = self.booking(tx, amended.booking_id).await?;
+        let client_email =
+            |b: &BookingFacts| b.details.client.as_ref().and_then(|c| c.email.clone());
+        let had_email = client_email(&booking);
         booking.details = amended.details;
         let Some(mediator) = booking
             .mediator_id
@@ -149,6 +152,13 @@ impl Notifier {
         let link = self.booking_link(&booking);
         let to = recipients::amended(&booking, &contacts, mediator, &link);
         self.send(tx, cause, &booking, &contacts, to).await?;
+        // A client address given (or corrected) after the confirmation: the client's
+        // invitation goes there now.
+        let has_email = client_email(&booking);
+        if has_email.is_some() && has_email != had_email {
+            self.client(tx, cause, &booking, &contacts, Kind::ClientInvitation)
+                .await?;
+        }
         self.plan_reminders(tx, &booking).await
     }
 
