@@ -78,13 +78,28 @@ try {
   result.past_start_summary = (await requester.textContent("form .form-errors")).trim();
   result.still_on_form = new URL(requester.url()).pathname;
 
-  // At 03:00 nobody works: the review says so before anything is booked.
+  // At 03:00 nobody works: the review says so before anything is booked. On site,
+  // at another address than the office: the place its postal code and address name
+  // is shown as it is typed, and in the review.
   await requester.fill("#local_start", `${input.start.slice(0, 10)}T03:00`);
+  await requester.check('input[name=modality][value=on_site]');
+  await requester.waitForFunction(() => document.getElementById("booking-place").textContent.trim() !== "");
+  result.place_at_site = (await requester.textContent("#booking-place")).trim();
+  await requester.fill("#booking-address", "Hauptstraße 3, Mildenau");
+  await requester.fill("#booking-postal", "09456");
+  await requester.waitForFunction(() => /Mildenau/.test(document.getElementById("booking-place").textContent));
+  result.place_typed = (await requester.textContent("#booking-place")).trim();
   await requester.click("button[type=submit]");
   await requester.waitForSelector("#review-check:not([hidden])");
   result.review_check_night = (await requester.textContent("#review-check")).trim();
+  result.review_place = (await requester.textContent('#review [data-review-of="booking-place"]')).trim();
   await axe(requester, "new booking, review of a time nobody works");
+  await shoot(requester, "requester-review-place", true);
   await requester.click("[data-review-back]");
+  await requester.fill("#booking-postal", "00000");
+  await requester.waitForFunction(() => /kennen wir nicht|do not know/.test(document.getElementById("booking-place").textContent));
+  result.place_unknown = (await requester.textContent("#booking-place")).trim();
+  await requester.check('input[name=modality][value=video]');
 
   // The real booking: Ukrainian, by video, on a working day at 10:00.
   await requester.fill("#local_start", input.start);

@@ -244,6 +244,29 @@
     }, function () { busy(form, false); showProblem(form, null, 0); });
   });
 
+  // ---- the place a postal code names, shown beside it as it is typed: the position
+  // the server will use unless an own one is given ([data-place-of] names the field).
+  function showPlace(out) {
+    var code = document.getElementById(out.getAttribute("data-place-of")).value.trim();
+    var address = document.getElementById(out.getAttribute("data-address") || "");
+    out.textContent = "";
+    if (!/^[0-9]{5}$/.test(code)) return;
+    var url = "/api/v1/places/" + code + (address && address.value.trim() ? "?address=" + encodeURIComponent(address.value.trim()) : "");
+    call("GET", url).then(function (res) {
+      if (document.getElementById(out.getAttribute("data-place-of")).value.trim() !== code) return;
+      out.textContent = res.ok && res.json ? res.json.place + " (" + res.json.district + ") · " + out.getAttribute("data-source")
+        : res.status === 404 ? out.getAttribute("data-unknown") : "";
+    }, function () { out.textContent = ""; });
+  }
+  document.querySelectorAll("[data-place-of]").forEach(showPlace);
+  var placeTimer = null;
+  document.addEventListener("input", function (event) {
+    var id = event.target.getAttribute && event.target.getAttribute("data-place-input");
+    if (!id) return;
+    clearTimeout(placeTimer);
+    placeTimer = setTimeout(function () { showPlace(document.getElementById(id)); }, 250);
+  });
+
   // ---- a form that books shows what will be booked before it is sent
   // (`data-review` names the box); only its own button sends it.
   function reviewBox(form) {
@@ -252,7 +275,11 @@
 
   function shownValue(form, name) {
     var fields = form.querySelectorAll('[name="' + name + '"]');
-    if (!fields.length) return "";
+    if (!fields.length) {
+      // A text the form shows (the place a postal code names), unless switched off.
+      var shown = document.getElementById(name);
+      return shown && form.contains(shown) && !shown.closest("fieldset:disabled") ? shown.textContent.trim() : "";
+    }
     var field = fields[0];
     if (field.type === "radio") {
       var checked = form.querySelector('[name="' + name + '"]:checked');

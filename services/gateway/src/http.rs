@@ -5,7 +5,7 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::{
     accounts, auth, bookings, live, mediators, notifications, offers, organisations, people,
-    reports, rooms,
+    places, reports, rooms,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -33,7 +33,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         bookings::organisations, organisations::get_dispatch_policy, organisations::put_dispatch_policy,
         organisations::create, organisations::add_user, organisations::update,
         organisations::deactivate, organisations::activate,
-        people::list, people::update, people::deactivate, people::activate,
+        people::list, people::update, people::deactivate, people::activate, places::get,
         mediators::get_my_availability, mediators::put_my_availability, mediators::add_my_absence,
         mediators::put_my_presence, mediators::list, mediators::create, mediators::get, mediators::put,
         mediators::get_availability, mediators::put_availability, mediators::import::import,
@@ -120,6 +120,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         )
         .route("/organisations/{id}/users", post(organisations::add_user))
         .route("/users", get(people::list))
+        .route("/places/{postal_code}", get(places::get))
         .route("/users/{id}", axum::routing::put(people::update))
         .route("/users/{id}/deactivate", post(people::deactivate))
         .route("/users/{id}/activate", post(people::activate))

@@ -29,6 +29,7 @@ pub mod offers;
 pub mod oidc;
 pub mod organisations;
 pub mod people;
+pub mod places;
 pub mod problem;
 pub mod reports;
 pub mod rooms;

@@ -245,10 +245,10 @@ pub struct OrganisationEdit {
     /// IANA zone.
     #[schema(example = "Europe/Berlin")]
     pub time_zone: String,
-    /// Its own site (address, postal code and position): the place a new on-site
-    /// booking starts from. Left out: as it is.
+    /// Its own site (address and postal code; the position is derived from them
+    /// unless given): the place a new on-site booking starts from. Left out: as it is.
     #[serde(default)]
-    pub place: Option<mittler_contracts::booking::Location>,
+    pub place: Option<crate::places::PlaceBody>,
 }
 
 /// An organisation the caller may change: an authority or carrier of a coordinator's
@@ -307,12 +307,13 @@ pub async fn update(
         errors.push(FieldError::new("time_zone", text!("field.time_zone")));
         TimeZone::BERLIN
     });
-    let place = body.value.place.map(|mut place| {
-        crate::bookings::check_location(&mut errors, "place", &place);
-        place.address = place.address.trim().to_owned();
-        place.postal_code = place.postal_code.trim().to_owned();
-        place
-    });
+    let site = directory::organisation_place(state.pool(), organisation.id)
+        .await
+        .map_err(ApiError::Internal)?;
+    let place = body
+        .value
+        .place
+        .and_then(|place| place.or_known(site.as_ref()).resolve(&mut errors, "place"));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

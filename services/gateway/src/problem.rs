@@ -46,6 +46,15 @@ pub fn check_locale(locale: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// A text that must not be empty and may hold at most `max` characters.
+pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(field, text!("field.empty")));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(field, text!("field.too_long", max = max)));
+    }
+}
+
 impl FieldError {
     pub fn new(field: impl Into<String>, text: Text) -> Self {
         Self {

@@ -1,14 +1,17 @@
 //! Changing a booking's notes, client and place after it was made (requesters of
 //! their organisation, coordinators of their pool).
 
-use super::{ClientBody, check_location, check_notes, parse_client};
+use super::{ClientBody, check_notes, parse_client};
 use crate::auth::AuthUser;
 use crate::json::JsonBody;
+use crate::places::PlaceBody;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use mittler_contracts::booking::{AmendBooking, AmendBookingRequest, BookingView, Location};
+use mittler_contracts::booking::{
+    AmendBooking, AmendBookingRequest, BookingView, GetBooking, GetBookingRequest,
+};
 use mittler_contracts::text;
 use mittler_types::Role;
 use serde::Deserialize;
@@ -21,8 +24,8 @@ pub struct BookingEdit {
     #[schema(example = "Bitte 10 Minuten vorher am Empfang melden.")]
     pub notes: Option<String>,
     pub client: Option<ClientBody>,
-    /// On-site bookings only.
-    pub location: Option<Location>,
+    /// On-site bookings only. A new address without a position is located anew.
+    pub location: Option<PlaceBody>,
 }
 
 /// Change notes, client and place. A new place before anyone accepted starts
@@ -60,19 +63,27 @@ pub async fn amend(
         client,
         location,
     } = body.value;
+    let scope = user.booking_scope(&state).await?;
+    // An unchanged place keeps its position; a changed one is located anew.
+    let location = match location {
+        Some(place) if place.latitude.is_none() && place.longitude.is_none() => {
+            let current = state
+                .call::<GetBooking>(&GetBookingRequest {
+                    id,
+                    scope: scope.clone(),
+                })
+                .await?;
+            Some(place.or_known(current.details.location.as_ref()))
+        }
+        other => other,
+    };
     let mut errors = Vec::new();
     check_notes(&mut errors, notes.as_deref());
     let client = client.map(|c| parse_client(&mut errors, c));
-    let location = location.map(|mut place| {
-        check_location(&mut errors, "location", &place);
-        place.address = place.address.trim().to_owned();
-        place.postal_code = place.postal_code.trim().to_owned();
-        place
-    });
+    let location = location.and_then(|place| place.resolve(&mut errors, "location"));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let scope = user.booking_scope(&state).await?;
     let request = AmendBookingRequest {
         id,
         scope,

@@ -2,16 +2,12 @@
 //! the booking as the form stands, told as counts (who, stays the pool's business).
 
 use crate::auth::AuthUser;
-use crate::directory;
 use crate::json::JsonBody;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
 use mittler_contracts::availability::{Candidates, Exclusion, Needs};
-use mittler_contracts::text;
-use mittler_types::Role;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -57,15 +53,7 @@ pub async fn check(
     user: AuthUser,
     body: JsonBody<NewBookingBody>,
 ) -> Result<Json<BookingCheck>, ApiError> {
-    user.require(&[Role::Requester], text!("role.requesters_book"))?;
-    let organisation = directory::organisation(state.pool(), user.user.organisation_id)
-        .await
-        .map_err(ApiError::Internal)?
-        .ok_or(ApiError::Forbidden(text!("auth.organisation_gone")))?;
-    let details = body
-        .value
-        .parse(organisation.time_zone, Utc::now())
-        .map_err(ApiError::Validation)?;
+    let (organisation, details) = super::requested(&state, &user, body.value).await?;
     let needs = Needs::of_booking(&details, None, Some(organisation.served_by()));
     let answer = state.call::<Candidates>(&needs).await?;
     Ok(Json(summarise(answer.eligible.len(), &answer.excluded)))

@@ -57,7 +57,7 @@ pub async fn give_up(
     )?;
     let reason = body.value.reason.trim().to_owned();
     let mut errors = Vec::new();
-    super::intake::check_text(&mut errors, "reason", &reason, 1000);
+    crate::problem::check_text(&mut errors, "reason", &reason, 1000);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -290,7 +290,7 @@ pub async fn dispute(
     requester(user)?;
     let reason = reason.trim().to_owned();
     let mut errors = Vec::new();
-    super::intake::check_text(&mut errors, "reason", &reason, 1000);
+    crate::problem::check_text(&mut errors, "reason", &reason, 1000);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

@@ -2,7 +2,8 @@
 //! type, every problem reported at once with the field it concerns. What reaches the
 //! booking service is already valid.
 
-use crate::problem::FieldError;
+use crate::places::PlaceBody;
+use crate::problem::{FieldError, check_text};
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::booking::{BookingDetails, ClientInfo, Location};
 use mittler_contracts::text;
@@ -39,7 +40,7 @@ pub struct NewBookingBody {
     #[schema(example = 60)]
     pub duration_minutes: i64,
     /// Required for on-site bookings.
-    pub location: Option<Location>,
+    pub location: Option<PlaceBody>,
     #[serde(default = "other_area")]
     pub subject_area: SubjectArea,
     #[serde(default = "lay")]
@@ -150,14 +151,6 @@ pub(super) fn when(
     (zone, at)
 }
 
-pub(super) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        errors.push(FieldError::new(field, text!("field.empty")));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(field, text!("field.too_long", max = max)));
-    }
-}
-
 fn looks_like_email(value: &str) -> bool {
     let value = value.trim();
     let Some((local, domain)) = value.split_once('@') else {
@@ -172,6 +165,12 @@ fn looks_like_email(value: &str) -> bool {
 }
 
 impl NewBookingBody {
+    /// The body with the organisation's site's position where its place is the site.
+    pub fn at_site(mut self, site: Option<&Location>) -> Self {
+        self.location = self.location.map(|place| place.or_known(site));
+        self
+    }
+
     /// Every field checked; all problems reported at once.
     pub fn parse(
         self,
@@ -200,14 +199,15 @@ impl NewBookingBody {
                 text!("appointment.on_demand_modality"),
             ));
         }
-        match (&self.location, self.modality) {
-            (None, Modality::OnSite) => errors.push(FieldError::new(
+        if self.location.is_none() && self.modality == Modality::OnSite {
+            errors.push(FieldError::new(
                 "location",
                 text!("appointment.location_required"),
-            )),
-            (Some(location), _) => check_location(&mut errors, "location", location),
-            (None, _) => {}
+            ));
         }
+        let location = self
+            .location
+            .and_then(|place| place.resolve(&mut errors, "location"));
         let client = self.client.map(|client| parse_client(&mut errors, client));
         check_notes(&mut errors, self.notes.as_deref());
         match (language, zone, duration, start) {
@@ -222,7 +222,7 @@ impl NewBookingBody {
                     end: start + duration_minutes.as_duration(),
                     time_zone,
                     duration_minutes,
-                    location: self.location,
+                    location,
                     subject_area: self.subject_area,
                     min_qualification: self.min_qualification,
                     mediator_gender: self.mediator_gender,
@@ -232,34 +232,6 @@ impl NewBookingBody {
             }
             _ => Err(errors),
         }
-    }
-}
-
-/// A place's problems, each named under `prefix` (`location.postal_code`).
-pub fn check_location(
-    errors: &mut Vec<FieldError>,
-    prefix: &str,
-    location: &mittler_contracts::booking::Location,
-) {
-    check_text(errors, &format!("{prefix}.address"), &location.address, 300);
-    let postal = location.postal_code.trim();
-    if postal.len() != 5 || !postal.bytes().all(|b| b.is_ascii_digit()) {
-        errors.push(FieldError::new(
-            format!("{prefix}.postal_code"),
-            text!("appointment.postal_code"),
-        ));
-    }
-    if !(-90.0..=90.0).contains(&location.latitude) {
-        errors.push(FieldError::new(
-            format!("{prefix}.latitude"),
-            text!("field.latitude"),
-        ));
-    }
-    if !(-180.0..=180.0).contains(&location.longitude) {
-        errors.push(FieldError::new(
-            format!("{prefix}.longitude"),
-            text!("field.longitude"),
-        ));
     }
 }
 

@@ -7,8 +7,9 @@ pub mod check;
 pub mod ending;
 mod intake;
 
-pub use intake::{ClientBody, NewBookingBody, check_location, check_notes, parse_client};
-use intake::{check_text, when};
+use crate::problem::check_text;
+use intake::when;
+pub use intake::{ClientBody, NewBookingBody, check_notes, parse_client};
 use mittler_contracts::text;
 
 use crate::auth::AuthUser;
@@ -64,16 +65,8 @@ pub async fn create(
     headers: HeaderMap,
     body: JsonBody<NewBookingBody>,
 ) -> Result<Response, ApiError> {
-    user.require(&[Role::Requester], text!("role.requesters_book"))?;
     let key = idempotency_key(&headers)?;
-    let organisation = directory::organisation(state.pool(), user.user.organisation_id)
-        .await
-        .map_err(ApiError::Internal)?
-        .ok_or(ApiError::Forbidden(text!("auth.organisation_gone")))?;
-    let details = body
-        .value
-        .parse(organisation.time_zone, Utc::now())
-        .map_err(ApiError::Validation)?;
+    let (organisation, details) = requested(&state, &user, body.value).await?;
     let request = CreateBookingRequest {
         organisation_id: organisation.id,
         pool_id: organisation.served_by(),
@@ -224,6 +217,34 @@ pub struct BookingPageSchema {
 
 pub(crate) fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// What a requester asks for, read in their organisation's zone and from its site:
+/// the booking and the check before it.
+async fn requested(
+    state: &AppState,
+    user: &AuthUser,
+    body: NewBookingBody,
+) -> Result<
+    (
+        directory::Organisation,
+        mittler_contracts::booking::BookingDetails,
+    ),
+    ApiError,
+> {
+    user.require(&[Role::Requester], text!("role.requesters_book"))?;
+    let organisation = directory::organisation(state.pool(), user.user.organisation_id)
+        .await
+        .map_err(ApiError::Internal)?
+        .ok_or(ApiError::Forbidden(text!("auth.organisation_gone")))?;
+    let site = directory::organisation_place(state.pool(), organisation.id)
+        .await
+        .map_err(ApiError::Internal)?;
+    let details = body
+        .at_site(site.as_ref())
+        .parse(organisation.time_zone, Utc::now())
+        .map_err(ApiError::Validation)?;
+    Ok((organisation, details))
 }
 
 /// One booking.

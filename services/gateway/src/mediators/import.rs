@@ -9,9 +9,10 @@
 //! w/m/d), `languages` (Sprachen: `uk:certified, ru:trained`; the qualification is
 //! `certified`/`zertifiziert`, `trained`/`geschult`, `lay`/`Laie`, and `lay` when left
 //! out), `modalities` (Einsatzformen: `video`, `phone`/`Telefon`, `on_site`/`vor Ort`),
-//! `postal_code` (PLZ), `lat` (Breitengrad), `lon` (Längengrad); optional `phone`
-//! (Telefon), `max_travel_km` (Fahrweg km, 50), `hours_per_week` (Stunden pro Woche,
-//! 20), `locale` (Sprache der Einladung: de or en).
+//! `postal_code` (PLZ); optional `lat` (Breitengrad) and `lon` (Längengrad) (left
+//! empty: the middle of the postal code's area), `phone` (Telefon), `max_travel_km`
+//! (Fahrweg km, 50), `hours_per_week` (Stunden pro Woche, 20), `locale` (Sprache der
+//! Einladung: de or en).
 
 use crate::auth::AuthUser;
 use crate::directory;
@@ -109,13 +110,13 @@ const COLUMNS: &[(Column, &str, &[&str], bool)] = &[
         Column::Lat,
         "lat",
         &["lat", "latitude", "breitengrad", "breite"],
-        true,
+        false,
     ),
     (
         Column::Lon,
         "lon",
         &["lon", "longitude", "längengrad", "laengengrad", "länge"],
-        true,
+        false,
     ),
     (
         Column::MaxTravelKm,
@@ -342,8 +343,14 @@ fn read_line(mut l: Line<'_>) -> Result<Row, Vec<FieldError>> {
     if l.get(Column::Modalities).is_empty() {
         l.fail(Column::Modalities, text!("import.required"));
     }
-    let lat = l.number(Column::Lat, None);
-    let lon = l.number(Column::Lon, None);
+    let home = if l.get(Column::Lat).is_empty() && l.get(Column::Lon).is_empty() {
+        None
+    } else {
+        Some(GeoPoint {
+            lat: l.number(Column::Lat, None),
+            lon: l.number(Column::Lon, None),
+        })
+    };
     let max_travel_km = l.number(Column::MaxTravelKm, Some(50.0));
     let hours = l.number(Column::HoursPerWeek, Some(20.0));
     let locale = match l.get(Column::Locale).to_lowercase().as_str() {
@@ -355,7 +362,7 @@ fn read_line(mut l: Line<'_>) -> Result<Row, Vec<FieldError>> {
         }
     };
     let phone = Some(l.get(Column::Phone).to_owned()).filter(|p| !p.is_empty());
-    let profile = ProfileInput {
+    let mut profile = ProfileInput {
         display_name: l.get(Column::Name).to_owned(),
         email: l.get(Column::Email).to_owned(),
         phone,
@@ -363,7 +370,7 @@ fn read_line(mut l: Line<'_>) -> Result<Row, Vec<FieldError>> {
         languages,
         modalities,
         subject_areas: Vec::new(),
-        home: GeoPoint { lat, lon },
+        home,
         postal_code: l.get(Column::PostalCode).to_owned(),
         max_travel_km,
         max_minutes_per_week: (hours * 60.0).round() as i64,
@@ -373,6 +380,12 @@ fn read_line(mut l: Line<'_>) -> Result<Row, Vec<FieldError>> {
         active: true,
         pools: None,
     };
+    if l.problems.is_empty() {
+        match crate::places::with_home(profile.clone()) {
+            Ok(located) => profile = located,
+            Err(text) => l.fail(Column::PostalCode, text),
+        }
+    }
     if l.problems.is_empty() {
         // What a profile may hold, as availability will check it.
         for (field, text) in profile
@@ -516,80 +529,4 @@ pub async fn import(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fields(problems: &[FieldError]) -> Vec<&str> {
-        problems.iter().map(|p| p.field.as_str()).collect()
-    }
-
-    #[test]
-    fn a_german_spreadsheet_reads_with_its_words_decimal_commas_and_bom() {
-        let file = "\u{feff}Name;E-Mail;Anrede;Sprachen;Einsatzformen;PLZ;Breitengrad;Längengrad;Fahrweg km;Telefon\n\
-            Olena Kovalenko;olena@example.org;Frau;uk:zertifiziert, ru (geschult);Video, vor Ort;04109;51,3397;12,3731;40;0341 1234\n\
-            Ahmad Karimi;ahmad@example.org;m;prs, fa:trained;Telefon;01067;51,05;13,74;;\n";
-        let rows = read(file).expect("read");
-        assert_eq!(rows.len(), 2);
-        let olena = &rows[0].profile;
-        assert_eq!(rows[0].line, 2);
-        assert_eq!(olena.gender, Gender::Female);
-        assert_eq!(olena.languages.len(), 2);
-        assert_eq!(olena.languages[0].qualification, Qualification::Certified);
-        assert_eq!(olena.languages[1].qualification, Qualification::Trained);
-        assert_eq!(olena.modalities, [Modality::Video, Modality::OnSite]);
-        assert!((olena.home.lat - 51.3397).abs() < 1e-9);
-        assert_eq!(olena.max_travel_km, 40.0);
-        assert_eq!(olena.phone.as_deref(), Some("0341 1234"));
-        assert_eq!(olena.max_minutes_per_week, 1200, "20 hours by default");
-        let ahmad = &rows[1].profile;
-        assert_eq!(ahmad.languages[0].qualification, Qualification::Lay);
-        assert_eq!(ahmad.max_travel_km, 50.0);
-        assert_eq!(ahmad.phone, None);
-        assert_eq!(rows[1].locale, "de");
-    }
-
-    #[test]
-    fn an_english_comma_file_reads_too() {
-        let file = "name,email,gender,languages,modalities,postal_code,lat,lon,hours_per_week,locale\n\
-            Hana Mirza,hana@example.org,female,\"ckb:certified, ar\",video,01067,51.05,13.74,12.5,en\n";
-        let rows = read(file).expect("read");
-        assert_eq!(rows[0].profile.max_minutes_per_week, 750);
-        assert_eq!(rows[0].locale, "en");
-        assert_eq!(rows[0].profile.languages.len(), 2);
-    }
-
-    #[test]
-    fn every_problem_is_reported_by_line_and_column() {
-        let file = "name;email;gender;languages;modalities;postal_code;lat;lon\n\
-            A;a@example.org;w;uk;video;04109;51;12\n\
-            B;b@example.org;w;elbisch;video;04109;51;12\n\
-            C;a@example.org;w;uk;video;04109;51;12\n\
-            D;d@example.org;x;uk:fließend;Brieftaube;04109;Norden;12\n\
-            E;e@example.org;w;uk;video;04109;51\n\
-            F;f@example.org;w;uk;video;04109;95;12\n";
-        let problems = read(file).expect_err("problems");
-        assert_eq!(
-            fields(&problems),
-            [
-                "lines[3].languages",
-                "lines[4].email",
-                "lines[5].gender",
-                "lines[5].languages",
-                "lines[5].modalities",
-                "lines[5].lat",
-                "lines[6].line",
-                "lines[7].lat",
-            ]
-        );
-        assert_eq!(problems[1].key, "import.twice");
-        assert_eq!(problems[1].args.get("line").map(String::as_str), Some("2"));
-    }
-
-    #[test]
-    fn a_file_without_a_needed_column_is_refused_at_the_header() {
-        let problems = read("name;email\nA;a@example.org\n").expect_err("columns");
-        assert!(problems.iter().all(|p| p.field.starts_with("lines[1].")));
-        assert!(fields(&problems).contains(&"lines[1].languages"));
-        assert_eq!(problems[0].key, "import.missing_column");
-    }
-}
+mod tests;

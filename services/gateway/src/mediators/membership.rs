@@ -102,10 +102,10 @@ mod tests {
             languages: vec![],
             modalities: vec![],
             subject_areas: vec![],
-            home: GeoPoint {
+            home: Some(GeoPoint {
                 lat: 51.0,
                 lon: 13.0,
-            },
+            }),
             postal_code: "01067".into(),
             max_travel_km: 10.0,
             max_minutes_per_week: 600,

@@ -283,6 +283,8 @@ pub(crate) async fn create_mediator(
     locale: String,
 ) -> Result<MediatorProfile, ApiError> {
     let viewer = managed_pool(user)?;
+    let profile =
+        crate::places::with_home(profile).map_err(|t| ApiError::field("postal_code", t))?;
     let mut errors = Vec::new();
     crate::problem::check_locale(&locale, &mut errors);
     if !errors.is_empty() {
@@ -389,6 +391,15 @@ pub async fn edit(
     let viewer = managed_pool(user)?;
     // Editing, not creating: the profile must exist in the editor's pool.
     let stored = managed(state, user, mediator_id).await?;
+    // The same postal code without a position keeps the home it had.
+    let input = match input.home {
+        None if input.postal_code.trim() == stored.postal_code => ProfileInput {
+            home: Some(stored.home),
+            ..input
+        },
+        _ => input,
+    };
+    let input = crate::places::with_home(input).map_err(|t| ApiError::field("postal_code", t))?;
     let standing = membership::after_edit(&stored.pools, &input, viewer)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     check_pools(state, &standing.pools).await?;

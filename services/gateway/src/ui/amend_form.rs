@@ -46,16 +46,14 @@ pub fn amend_form(l: super::i18n::Lang, booking: &BookingView) -> Markup {
                 @if d.modality == Modality::OnSite {
                     fieldset {
                         legend { (l.t("booking.place")) }
-                        (text("amend-address", "location.address", "address", place.map(|p| p.address.clone())))
-                        (text("amend-postal", "location.postal_code", "postal_code", place.map(|p| p.postal_code.clone())))
-                        p {
-                            label for="amend-lat" { (l.t("booking.latitude")) }
-                            input id="amend-lat" name="location.latitude" data-type="number" inputmode="decimal" value=[place.map(|p| p.latitude.to_string())];
-                        }
-                        p {
-                            label for="amend-lon" { (l.t("booking.longitude")) }
-                            input id="amend-lon" name="location.longitude" data-type="number" inputmode="decimal" value=[place.map(|p| p.longitude.to_string())];
-                        }
+                        (super::place::PlaceFields {
+                            id: "amend",
+                            prefix: "location.",
+                            position: ("latitude", "longitude"),
+                            address: Some(place.map(|p| p.address.as_str())),
+                            postal_code: place.map(|p| p.postal_code.as_str()),
+                            required: true,
+                        }.render(l))
                     }
                 }
                 button type="submit" class="primary" { (l.t("amend.submit")) }

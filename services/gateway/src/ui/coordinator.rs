@@ -409,9 +409,14 @@ async fn mediators_page(
                     label class="choice" { input type="checkbox" name="profile.modalities[]" value=(c) checked; (l.t(&format!("modality.{c}"))) }
                 }
             }
-            p { label for="m-postal" { (l.t("booking.postal_code")) } input id="m-postal" name="profile.postal_code" inputmode="numeric" maxlength="5" required; }
-            p { label for="m-lat" { (l.t("booking.latitude")) } input id="m-lat" name="profile.home.lat" data-type="number" inputmode="decimal" required; }
-            p { label for="m-lon" { (l.t("booking.longitude")) } input id="m-lon" name="profile.home.lon" data-type="number" inputmode="decimal" required; }
+            (super::place::PlaceFields {
+                id: "m",
+                prefix: "profile.",
+                position: ("home.lat", "home.lon"),
+                address: None,
+                postal_code: None,
+                required: true,
+            }.render(l))
             p { label for="m-km" { (l.t("mediators.max_km")) } input id="m-km" name="profile.max_travel_km" type="number" data-type="number" value="50" min="0"; }
             p { label for="m-week" { (l.t("mediators.max_week")) } input id="m-week" name="profile.max_minutes_per_week" type="number" data-type="number" value="1200" min="0"; }
             p { label class="choice" { input type="checkbox" name="profile.accepts_same_day" checked; (l.t("mediators.same_day")) } }

@@ -26,6 +26,7 @@ pub mod i18n;
 pub mod mediator;
 mod organisations;
 mod people;
+mod place;
 mod problems;
 pub mod records;
 pub mod requester;

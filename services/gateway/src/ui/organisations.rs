@@ -11,30 +11,24 @@ use maud::{Markup, html};
 use mittler_types::{OrganisationKind, Role};
 use std::collections::HashMap;
 
-/// An organisation's own site in its edit form: all four or none.
+/// An organisation's own site in its edit form: address and postal code, or neither.
 fn place_fields(
     l: super::i18n::Lang,
     id: mittler_types::OrganisationId,
     place: Option<&mittler_contracts::booking::Location>,
 ) -> Markup {
-    let field = |name: &str, value: Option<String>, number: bool| {
-        let id = format!("place-{name}-{id}");
-        html! {
-            p {
-                label for=(id) { (l.t(&format!("booking.{name}"))) }
-                input id=(id) name=(format!("place.{name}")) value=[value]
-                    data-type=[number.then_some("number")] inputmode=[number.then_some("decimal")];
-            }
-        }
-    };
     html! {
         fieldset {
             legend { (l.t("organisations.place")) }
             p class="hint" { (l.t("organisations.place_hint")) }
-            (field("address", place.map(|p| p.address.clone()), false))
-            (field("postal_code", place.map(|p| p.postal_code.clone()), false))
-            (field("latitude", place.map(|p| p.latitude.to_string()), true))
-            (field("longitude", place.map(|p| p.longitude.to_string()), true))
+            (super::place::PlaceFields {
+                id: &format!("place-{id}"),
+                prefix: "place.",
+                position: ("latitude", "longitude"),
+                address: Some(place.map(|p| p.address.as_str())),
+                postal_code: place.map(|p| p.postal_code.as_str()),
+                required: false,
+            }.render(l))
         }
     }
 }
@@ -98,7 +92,12 @@ pub(super) async fn organisations_page(
                             td { (o.pool_id.and_then(|p| pools.get(&p).cloned()).unwrap_or_else(|| "–".into())) }
                             td {
                                 @match places.get(&o.id) {
-                                    Some(place) => { (place.address) ", " (place.postal_code) }
+                                    Some(place) => {
+                                        (place.address) ", " (place.postal_code)
+                                        @if let Some(area) = mittler_places::area(&place.postal_code) {
+                                            br; span class="meta" { (area.district) }
+                                        }
+                                    }
                                     None => { span class="meta" { (l.t("organisations.no_place")) } }
                                 }
                                 br;

@@ -333,26 +333,14 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
                 }
                 fieldset id="location" class="sub" hidden disabled {
                     legend { (l.t("booking.location")) }
-                    p {
-                        label for="address" { (l.t("booking.address")) }
-                        input id="address" name="location.address" value=[site.as_ref().map(|s| s.address.as_str())] autocomplete="street-address";
-                    }
-                    p {
-                        label for="postal_code" { (l.t("booking.postal_code")) }
-                        input id="postal_code" name="location.postal_code" inputmode="numeric" maxlength="5" value=[site.as_ref().map(|s| s.postal_code.as_str())] autocomplete="postal-code";
-                    }
-                    details {
-                        summary { (l.t("booking.position")) }
-                        p class="hint" { (l.t("booking.position_hint")) }
-                        p {
-                            label for="latitude" { (l.t("booking.latitude")) }
-                            input id="latitude" name="location.latitude" data-type="number" inputmode="decimal" value=[site.as_ref().map(|s| s.latitude.to_string())];
-                        }
-                        p {
-                            label for="longitude" { (l.t("booking.longitude")) }
-                            input id="longitude" name="location.longitude" data-type="number" inputmode="decimal" value=[site.as_ref().map(|s| s.longitude.to_string())];
-                        }
-                    }
+                    (super::place::PlaceFields {
+                        id: "booking",
+                        prefix: "location.",
+                        position: ("latitude", "longitude"),
+                        address: Some(site.as_ref().map(|s| s.address.as_str())),
+                        postal_code: site.as_ref().map(|s| s.postal_code.as_str()),
+                        required: false,
+                    }.render(l))
                 }
             }
             fieldset {
@@ -420,6 +408,7 @@ async fn new_page(State(state): State<AppState>, page: Page) -> Result<Markup, U
                         ("duration", "duration_minutes", None),
                         ("address", "location.address", None),
                         ("postal_code", "location.postal_code", None),
+                        ("place", "booking-place", None),
                         ("subject_area", "subject_area", None),
                         ("qualification", "min_qualification", None),
                         ("client_reference", "client.reference", Some("review_none")),

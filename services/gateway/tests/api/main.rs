@@ -11,6 +11,7 @@ mod ending_api;
 mod mediators_api;
 mod offers_api;
 mod ops;
+mod places_api;
 mod pools_api;
 mod reports_api;
 mod sso_api;

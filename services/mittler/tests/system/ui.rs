@@ -117,6 +117,23 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "{result:#}"
     );
     assert_eq!(result["review_check_day_hidden"], true, "{result:#}");
+    // On site: the office's postal code names its town; another address names its
+    // own place, as typed and in the review; an unknown code
+    // is said to be unknown. The position used is the one shown.
+    let source = "Position aus der Postleitzahl (Daten: GeoNames, CC BY 4.0)";
+    assert_eq!(
+        result["place_at_site"],
+        format!("Chemnitz (Chemnitz, Stadt) · {source}")
+    );
+    assert_eq!(
+        result["place_typed"],
+        format!("Mildenau (Erzgebirgskreis) · {source}")
+    );
+    assert_eq!(result["review_place"], result["place_typed"]);
+    assert_eq!(
+        result["place_unknown"],
+        "Diese Postleitzahl kennen wir nicht. Bitte prüfen."
+    );
     // The job's month as a calendar: on a phone, the one day with the job.
     let days = result["calendar_days"].as_array().expect("days");
     assert_eq!(days.len(), 1, "{result:#}");

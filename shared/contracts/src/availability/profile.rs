@@ -62,7 +62,10 @@ pub struct ProfileInput {
     pub modalities: Vec<Modality>,
     #[serde(default)]
     pub subject_areas: Vec<SubjectArea>,
-    pub home: GeoPoint,
+    /// Where on-site distances are measured from. Left out: the middle of the postal
+    /// code's area.
+    #[serde(default)]
+    pub home: Option<GeoPoint>,
     pub postal_code: String,
     pub max_travel_km: f64,
     pub max_minutes_per_week: i64,
@@ -99,7 +102,7 @@ impl MediatorProfile {
             languages: self.languages.clone(),
             modalities: self.modalities.clone(),
             subject_areas: self.subject_areas.clone(),
-            home: self.home,
+            home: Some(self.home),
             postal_code: self.postal_code.clone(),
             max_travel_km: self.max_travel_km,
             max_minutes_per_week: self.max_minutes_per_week,
@@ -130,7 +133,9 @@ impl MediatorProfile {
                 problems.push((format!("languages[{i}].code"), text!("field.twice")));
             }
         }
-        if !(-90.0..=90.0).contains(&self.home.lat) {
+        if !(self.home.lat.is_finite() && self.home.lon.is_finite()) {
+            problems.push(("postal_code".into(), text!("field.position")));
+        } else if !(-90.0..=90.0).contains(&self.home.lat) {
             problems.push(("home.lat".into(), text!("field.latitude")));
         }
         if !(-180.0..=180.0).contains(&self.home.lon) {
@@ -163,7 +168,9 @@ impl MediatorProfile {
 }
 
 impl ProfileInput {
-    /// The profile with these memberships (the input's own `pools` are not read).
+    /// The profile with these memberships (the input's own `pools` are not read). A
+    /// home left out is no position at all, which [`MediatorProfile::problems`]
+    /// names: the gateway derives it from the postal code first.
     pub fn into_profile(self, id: MediatorId, pools: Vec<PoolMembership>) -> MediatorProfile {
         MediatorProfile {
             id,
@@ -174,7 +181,10 @@ impl ProfileInput {
             languages: self.languages,
             modalities: self.modalities,
             subject_areas: self.subject_areas,
-            home: self.home,
+            home: self.home.unwrap_or(GeoPoint {
+                lat: f64::NAN,
+                lon: f64::NAN,
+            }),
             postal_code: self.postal_code,
             max_travel_km: self.max_travel_km,
             max_minutes_per_week: self.max_minutes_per_week,
