@@ -342,6 +342,13 @@ try {
   await Promise.all([coordinator.waitForEvent("load"), coordinator.click("form.filters button[type=submit]")]);
   result.statistics_total_by_month = Number(await coordinator.textContent("table tbody tr td"));
   await axe(coordinator, "statistics (a month)");
+  // The booking assigned by hand, moved by an hour to a time its mediator is free:
+  // it stays theirs.
+  await requester.goto(`${input.base}/bookings/${second}`);
+  await requester.fill("#new_start", input.second_start.replace("T14:00", "T15:00"));
+  await Promise.all([requester.waitForEvent("load"), requester.click('form[data-api$="/reschedule"] button[type=submit]')]);
+  result.moved_state = (await requester.textContent("[data-live=booking] .badge")).trim();
+  result.moved_facts = (await requester.textContent("dl.facts")).replace(/\s+/g, " ").trim();
   await requester.click("a[hreflang=en]");
   await requester.waitForSelector("html[lang=en]");
   result.requester_nav_en = await requester.textContent("header nav");

@@ -35,7 +35,9 @@ mittler_platform::service_entry_points!(NAME, run_with);
 pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut tasks = Tasks::new();
     platform.spawn_basics::<PingBooking>(&mut tasks, Schema::BOOKING, &shutdown);
-    requests::Bookings::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
+    requests::Bookings::new(platform.pool.clone())
+        .with_availability(platform.nats.client.clone(), platform.request_timeout())
+        .serve(&platform, &mut tasks, &shutdown);
     reports::Reports::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     dispatch::Dispatcher::new(&platform)?.spawn(&platform, &mut tasks, &shutdown);
     let records: settings::RecordsConfig = platform.settings()?;

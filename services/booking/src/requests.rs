@@ -7,6 +7,7 @@ use crate::lifecycle;
 use crate::store::{self, Cursor};
 use chrono::{Duration, Utc};
 use mittler_contracts::FaultCode;
+use mittler_contracts::availability::{Candidates, Needs};
 use mittler_contracts::booking::{
     AmendBooking, BookingCancelled, BookingPage, BookingRequested, BookingRescheduled, BookingView,
     CancelBooking, CancelBookingRequest, CreateBooking, CreateBookingRequest,
@@ -15,8 +16,9 @@ use mittler_contracts::booking::{
 };
 use mittler_contracts::text;
 use mittler_contracts::{Envelope, Event, RpcFault};
+use mittler_platform::rpc;
 use mittler_platform::{CancellationToken, Platform, Schema, Tasks, outbox};
-use mittler_types::{BookingId, BookingState, Modality, UserId};
+use mittler_types::{BookingId, BookingState, MediatorId, Modality, UserId};
 use sqlx::PgPool;
 
 /// How far in the past a start may lie (clock skew between client and server).
@@ -28,11 +30,27 @@ pub const MAX_PAGE: u32 = 200;
 #[derive(Clone, Debug)]
 pub struct Bookings {
     pub(crate) pool: PgPool,
+    /// Availability, asked whether a mediator is free at a new time (none: nobody
+    /// keeps a rescheduled booking).
+    availability: Option<(async_nats::Client, std::time::Duration)>,
 }
 
 impl Bookings {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            availability: None,
+        }
+    }
+
+    /// Handlers that ask availability whether a mediator keeps a moved booking.
+    pub fn with_availability(
+        mut self,
+        nats: async_nats::Client,
+        timeout: std::time::Duration,
+    ) -> Self {
+        self.availability = Some((nats, timeout));
+        self
     }
 
     /// Serve every `booking.rpc.*` request in `tasks`.
@@ -255,6 +273,7 @@ impl Bookings {
         if request.start < Utc::now() - START_TOLERANCE {
             return Err(RpcFault::invalid(text!("appointment.start_in_past")).into());
         }
+        let keeper = self.free_keeper(&request).await?;
         let mut tx = self.pool.begin().await?;
         let row = store::get_for_update(&mut tx, request.id)
             .await?
@@ -263,10 +282,42 @@ impl Bookings {
         let from = row.state();
         let previous = row.into_view()?;
         lifecycle::check(from, BookingState::Requested)?;
+        // Kept only if nothing changed since availability was asked.
+        let kept = match keeper {
+            Some(mediator) if from == BookingState::Assigned => {
+                crate::dispatch::store::assigned_mediator(&mut *tx, request.id)
+                    .await?
+                    .filter(|m| *m == mediator)
+            }
+            _ => None,
+        };
+        let to = if kept.is_some() {
+            BookingState::Assigned
+        } else {
+            BookingState::Requested
+        };
+        // A mediator busy at the new time lets go at once; their slot is given back
+        // through a guard due now (the reconciler settles it).
+        if from == BookingState::Assigned
+            && kept.is_none()
+            && let Some((mediator, reservation)) =
+                crate::dispatch::store::assignment(&mut *tx, request.id).await?
+        {
+            crate::dispatch::store::remove_assignment(&mut *tx, request.id).await?;
+            crate::dispatch::store::open_guard(
+                &mut *tx,
+                reservation,
+                request.id,
+                mediator,
+                Utc::now(),
+            )
+            .await?;
+        }
         let row = store::reschedule(
             &mut tx,
             request.id,
             from,
+            to,
             request.start,
             request.duration_minutes,
             request.time_zone,
@@ -280,6 +331,7 @@ impl Bookings {
             rescheduled_by: request.by,
             previous_state: from,
             previous_start: previous.details.start,
+            kept,
             details: view.details.clone(),
         };
         outbox::enqueue(
@@ -289,8 +341,57 @@ impl Bookings {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(previous = from.as_str(), "booking rescheduled");
+        tracing::info!(
+            previous = from.as_str(),
+            kept = kept.is_some(),
+            "booking rescheduled"
+        );
         Ok(view)
+    }
+
+    /// The mediator who holds the booking, if they are free at the new time
+    /// (availability's judgement, which leaves the booking's own reservation aside).
+    /// If availability does not answer, nothing changes: the caller may try again.
+    async fn free_keeper(
+        &self,
+        request: &RescheduleBookingRequest,
+    ) -> Result<Option<MediatorId>, BookingError> {
+        let Some((nats, timeout)) = &self.availability else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.acquire().await?;
+        let Some(row) = store::get(&mut conn, request.id).await? else {
+            return Ok(None);
+        };
+        if row.state() != BookingState::Assigned || !request.scope.allows(row.organisation_id()) {
+            return Ok(None);
+        }
+        let Some(mediator) =
+            crate::dispatch::store::assigned_mediator(&mut *conn, request.id).await?
+        else {
+            return Ok(None);
+        };
+        drop(conn);
+        let mut view = row.into_view()?;
+        view.details.start = request.start;
+        view.details.end = request.start + request.duration_minutes.as_duration();
+        view.details.duration_minutes = request.duration_minutes;
+        view.details.time_zone = request.time_zone;
+        let needs = Needs::of_booking(&view.details, Some(view.id), view.pool_id);
+        match rpc::call::<Candidates>(nats, &needs, *timeout).await {
+            Ok(answer) => Ok(answer
+                .eligible
+                .iter()
+                .any(|c| c.mediator_id == mediator)
+                .then_some(mediator)),
+            Err(error) => {
+                tracing::warn!(%error, "availability did not say whether the mediator is free");
+                Err(
+                    RpcFault::new(FaultCode::Unavailable, text!("offer.availability_silent"))
+                        .into(),
+                )
+            }
+        }
     }
 }
 

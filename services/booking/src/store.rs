@@ -329,18 +329,21 @@ pub async fn record_worked(
     Ok(())
 }
 
-/// Compare-and-set: a new time, back to `requested`.
+/// Compare-and-set: a new time, and the state it leads to (`requested`, or
+/// `assigned` when the mediator keeps it).
+#[allow(clippy::too_many_arguments)]
 pub async fn reschedule(
     conn: &mut PgConnection,
     id: BookingId,
     from: BookingState,
+    to: BookingState,
     start: DateTime<Utc>,
     minutes: BookingMinutes,
     time_zone: TimeZone,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
     sqlx::query_as!(
         BookingRow,
-        r#"UPDATE booking.bookings SET state = 'requested', start_at = $3, end_at = $4, duration_minutes = $5,
+        r#"UPDATE booking.bookings SET state = $7, start_at = $3, end_at = $4, duration_minutes = $5,
            time_zone = $6, version = version + 1, updated_at = now()
            WHERE id = $1 AND state = $2 RETURNING id AS "id: BookingId", organisation_id AS "organisation_id: OrganisationId",
            requested_by AS "requested_by: UserId", state AS "state: BookingState", language, modality, kind,
@@ -355,6 +358,7 @@ pub async fn reschedule(
         start + minutes.as_duration(),
         minutes.minutes() as i32,
         time_zone.name(),
+        to.as_str(),
     )
     .fetch_optional(conn)
     .await

@@ -17,6 +17,8 @@ use mittler_types::{BookingState, MediatorId, OrganisationId, UserId};
 use std::time::Duration as StdDuration;
 
 mod common;
+#[path = "dispatch/moved.rs"]
+mod moved;
 
 use common::*;
 

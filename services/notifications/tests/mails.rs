@@ -338,6 +338,7 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
                 rescheduled_by: given.requester,
                 previous_state: BookingState::Assigned,
                 previous_start: details.start,
+                kept: None,
                 details: moved,
             },
             meta(),
@@ -379,6 +380,51 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
     )
     .await;
     mails_settle(smtp, 13).await;
+
+    // Moved once more, to a time the mediator is free: the job stays theirs, and
+    // both calendar entries move (no cancellation).
+    let mut later = details.clone();
+    later.start = details.start + chrono::Duration::days(4);
+    later.end = later.start + chrono::Duration::minutes(60);
+    publish(
+        js,
+        &Envelope::new(
+            BookingRescheduled {
+                booking_id: booking,
+                organisation_id: given.organisation,
+                rescheduled_by: given.requester,
+                previous_state: BookingState::Assigned,
+                previous_start: details.start + chrono::Duration::days(3),
+                kept: Some(given.mediator),
+                details: later,
+            },
+            meta(),
+        ),
+    )
+    .await;
+    let mails = mails_settle(smtp, 16).await;
+    let mut told: Vec<(&str, Option<&str>)> = mails[13..]
+        .iter()
+        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
+        .collect();
+    told.sort();
+    let mut kept = vec![
+        (CLIENT, None),
+        (given.mediator_email.as_str(), Some("REQUEST")),
+        (REQUESTER, Some("REQUEST")),
+    ];
+    kept.sort();
+    assert_eq!(told, kept, "{mails:#?}");
+    let to_mediator = mails[13..]
+        .iter()
+        .find(|m| m.to == given.mediator_email)
+        .expect("mediator");
+    assert!(
+        to_mediator.text.contains("Der Einsatz bleibt bei Ihnen."),
+        "{}",
+        to_mediator.text
+    );
+
     publish(
         js,
         &Envelope::new(
@@ -393,14 +439,14 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
         ),
     )
     .await;
-    let mails = mails_settle(smtp, 16).await;
-    let mut told: Vec<(&str, Option<&str>)> = mails[13..]
+    let mails = mails_settle(smtp, 19).await;
+    let mut told: Vec<(&str, Option<&str>)> = mails[16..]
         .iter()
         .map(|m| (m.to.as_str(), m.calendar.as_deref()))
         .collect();
     told.sort();
     assert_eq!(told, expected, "{mails:#?}");
-    let client = mails[13..].iter().find(|m| m.to == CLIENT).expect("client");
+    let client = mails[16..].iter().find(|m| m.to == CLIENT).expect("client");
     assert!(
         client
             .subject

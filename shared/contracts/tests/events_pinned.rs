@@ -90,6 +90,19 @@ fn booking_lifecycle_events() {
             rescheduled_by: USER,
             previous_state: BookingState::Assigned,
             previous_start: at("2026-10-24T08:00:00Z"),
+            kept: None,
+            details: details(),
+        },
+    );
+    pinned(
+        "booking_rescheduled_kept",
+        &BookingRescheduled {
+            booking_id: BOOKING,
+            organisation_id: ORGANISATION,
+            rescheduled_by: USER,
+            previous_state: BookingState::Assigned,
+            previous_start: at("2026-10-24T08:00:00Z"),
+            kept: Some(MEDIATOR),
             details: details(),
         },
     );

@@ -214,7 +214,7 @@ impl Dispatcher {
     /// Reserve `mediator`'s slot for `view` under a guard written first, so that a
     /// crash or a lost answer leaves a record the reconciler settles. The inner
     /// error is availability's refusal; the outer one a failure to ask.
-    async fn reserve_guarded(
+    pub(super) async fn reserve_guarded(
         &self,
         view: &BookingView,
         mediator: MediatorId,

@@ -84,7 +84,10 @@ impl EventHandler for DispatchHandler {
     ) -> Result<(), HandleError> {
         match input {
             Input::Requested(e) => self.0.start(tx, e.data.booking_id, &[]).await,
-            Input::Rescheduled(e) => self.0.start(tx, e.data.booking_id, &[]).await,
+            Input::Rescheduled(e) => match e.data.kept {
+                Some(mediator) => self.0.keep(tx, &e.data, mediator).await,
+                None => self.0.start(tx, e.data.booking_id, &[]).await,
+            },
             // Distances were measured from the old place: ask again from the new one.
             Input::Amended(e)
                 if e.data.state == BookingState::Requested

@@ -25,6 +25,7 @@
 
 mod accept;
 mod consumer;
+mod keep;
 mod offers;
 pub mod plan;
 pub mod ranking;

@@ -339,7 +339,8 @@ pub struct RescheduleBody {
     pub duration_minutes: Option<i64>,
 }
 
-/// Move a booking to a new time; dispatch starts again.
+/// Move a booking to a new time. An assigned mediator free at the new time keeps it
+/// (the answer says `assigned`); otherwise dispatch starts again.
 #[utoipa::path(
     post, path = "/api/v1/bookings/{id}/reschedule", tag = "bookings",
     params(("id" = String, Path, description = "Booking id")),

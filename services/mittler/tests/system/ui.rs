@@ -244,6 +244,9 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         "{result:#}"
     );
     assert_eq!(result["unknown_page"], "Diese Seite gibt es nicht (mehr).");
+    // The booking assigned by hand, moved by an hour to a time its mediator is free:
+    // it stays theirs (one who is busy then lets go: the booking service's tests).
+    assert_eq!(result["moved_state"], "vergeben", "{result:#}");
     // On a phone the header leaves the screen to the work.
     let share = result["phone_header_share"].as_f64().expect("header share");
     assert!(
@@ -357,6 +360,16 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         .find(|b| b["id"] == result["assigned_by_hand"])
         .expect("the second booking");
     assert_eq!(by_hand["state"], "assigned", "{by_hand:#}");
+    // …and kept by the same mediator after it moved an hour later.
+    let keeper = by_hand["assignment"]["mediator_id"]
+        .as_str()
+        .expect("assigned");
+    let keeper = demo_mediators()
+        .find(|(id, _, _)| id.to_string() == keeper)
+        .map(|(_, m, _)| m.name)
+        .expect("demo mediator");
+    let moved = result["moved_facts"].as_str().unwrap_or_default();
+    assert!(moved.contains("15:00") && moved.contains(keeper), "{moved}");
     // The ranking's reasons, in the page's language.
     let explained = result["explained"].as_str().unwrap_or_default();
     assert!(

@@ -183,6 +183,8 @@ pub struct Facts {
     /// A job that left its mediator while the appointment stays: `gave_back` (they
     /// returned it) or `unassigned` (a coordinator took it off them).
     pub relieved: Option<&'static str>,
+    /// A moved booking's mediator is free at the new time and keeps it.
+    pub kept: bool,
 }
 
 /// A composed message.
@@ -474,6 +476,7 @@ fn context_for(
         expires => expires,
         for_mediator => facts.for_mediator,
         relieved => facts.relieved,
+        kept => facts.kept,
         lead => lead,
         recipient => facts.recipient,
         minutes => facts.minutes,

@@ -28,6 +28,33 @@ fn facts() -> Facts {
         outcome: Some("client_no_show"),
         notes: Some("Bitte 10 Minuten vorher am Empfang melden.".into()),
         relieved: None,
+        kept: false,
+    }
+}
+
+#[test]
+fn a_kept_mediator_reads_that_the_moved_job_stays_theirs() {
+    let templates = Templates::load().expect("templates");
+    for locale in ["de", "en"] {
+        let mut kept = facts();
+        kept.kept = true;
+        for for_mediator in [true, false] {
+            kept.for_mediator = for_mediator;
+            let m = templates
+                .compose(Kind::Rescheduled, locale, &winter(), &kept)
+                .expect("composed");
+            insta::assert_snapshot!(
+                format!(
+                    "rescheduled_kept_{locale}_{}",
+                    if for_mediator {
+                        "mediator"
+                    } else {
+                        "requester"
+                    }
+                ),
+                format!("Subject: {}\n\n{}", m.subject, m.text)
+            );
+        }
     }
 }
 

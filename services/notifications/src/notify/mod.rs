@@ -191,8 +191,14 @@ impl Notifier {
         let mut booking = self.booking(tx, moved.booking_id).await?;
         let had_mediator = booking.mediator_id.take();
         booking.details = moved.details;
-        self.advance(tx, &mut booking, BookingState::Requested)
-            .await?;
+        // A mediator free at the new time keeps the job.
+        booking.mediator_id = moved.kept;
+        let state = if moved.kept.is_some() {
+            BookingState::Assigned
+        } else {
+            BookingState::Requested
+        };
+        self.advance(tx, &mut booking, state).await?;
         let contacts = self.contacts(requester_and(&booking, had_mediator)).await?;
         let link = self.booking_link(&booking);
         let to = recipients::rescheduled(&booking, &contacts, had_mediator, &link);
@@ -201,6 +207,9 @@ impl Notifier {
         if had_mediator.is_some() {
             self.client(tx, cause, &booking, &contacts, Kind::ClientRescheduled)
                 .await?;
+        }
+        if moved.kept.is_some() {
+            self.plan_reminders(tx, &booking).await?;
         }
         Ok(())
     }

@@ -399,7 +399,10 @@ impl EventHandler for RoomsHandler {
             Input::Cancelled(e) => rooms.close(tx, e.data.booking_id, "cancelled").await,
             Input::Rescheduled(e) => {
                 let e = e.data;
+                // The old links carry the old time: closed; a kept mediator gets a
+                // room for the new time, with new links for everyone.
                 rooms.close(tx, e.booking_id, "moved").await?;
+                // (Known already: only the details change.)
                 rooms
                     .remember(
                         tx,
@@ -408,8 +411,23 @@ impl EventHandler for RoomsHandler {
                         e.rescheduled_by,
                         &e.details,
                     )
-                    .await
-                    .map(|_| ())
+                    .await?;
+                match e.kept {
+                    Some(mediator_id) => {
+                        rooms
+                            .open(
+                                tx,
+                                &BookingAssigned {
+                                    booking_id: e.booking_id,
+                                    organisation_id: e.organisation_id,
+                                    mediator_id,
+                                    assigned_by: None,
+                                },
+                            )
+                            .await
+                    }
+                    None => Ok(()),
+                }
             }
             Input::Returned(e) => rooms.close(tx, e.data.booking_id, "given back").await,
         }

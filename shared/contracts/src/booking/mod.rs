@@ -140,8 +140,10 @@ pub struct BookingRequested {
     pub details: BookingDetails,
 }
 
-/// `booking.booking.rescheduled`: the time changed; the booking is `requested`
-/// again and dispatch starts anew.
+/// `booking.booking.rescheduled`: the time changed. The mediator who held the
+/// booking keeps it when they are free at the new time (`kept`; the booking stays
+/// `assigned` and dispatch moves their reservation); otherwise the booking is
+/// `requested` again and dispatch starts anew.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BookingRescheduled {
     pub booking_id: BookingId,
@@ -149,6 +151,9 @@ pub struct BookingRescheduled {
     pub rescheduled_by: UserId,
     pub previous_state: BookingState,
     pub previous_start: DateTime<Utc>,
+    /// The mediator who keeps the booking at the new time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<MediatorId>,
     #[serde(flatten)]
     pub details: BookingDetails,
 }

@@ -314,6 +314,36 @@ pub async fn insert_assignment(
     Ok(())
 }
 
+/// The mediator and reservation of a booking's assignment.
+pub async fn assignment(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+) -> Result<Option<(MediatorId, ReservationId)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT mediator_id, reservation_id FROM booking.assignments WHERE booking_id = $1",
+        booking.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (MediatorId(r.mediator_id), ReservationId(r.reservation_id))))
+}
+
+/// The assignment holds another reservation (its slot moved with the booking).
+pub async fn move_assignment(
+    db: impl PgExecutor<'_>,
+    booking: BookingId,
+    reservation: ReservationId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE booking.assignments SET reservation_id = $2 WHERE booking_id = $1",
+        booking.as_uuid(),
+        reservation.as_uuid(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Remove a booking's assignment; returns the reservation it held.
 pub async fn remove_assignment(
     db: impl PgExecutor<'_>,

@@ -196,16 +196,22 @@ pub fn rescheduled<'a>(
         .filter(|c| c.user_id == booking.requested_by || is_mediator(c, had_mediator))
         .map(|contact| {
             let for_mediator = is_mediator(contact, had_mediator);
+            // The booking's mediator now: the one who had it, if they keep it.
+            let kept = booking.mediator_id.filter(|m| had_mediator == Some(*m));
             Recipient {
                 contact,
                 kind: Kind::Rescheduled,
                 facts: Facts {
                     name: contact.name.clone(),
+                    // Named to the requester: who stays, or who is not free then.
+                    mediator: had_mediator.and_then(|m| mediator_name(contacts, m)),
                     link: Some(link.to_owned()),
                     for_mediator,
+                    kept: kept.is_some(),
                     ..Facts::default()
                 },
-                ics: if for_mediator {
+                // A kept job's calendar entry moves; a lost one's is removed.
+                ics: if for_mediator && kept.is_none() {
                     Some(Method::Cancel)
                 } else {
                     had_mediator.map(|_| Method::Request)

@@ -137,7 +137,9 @@ fn a_cancellation_takes_the_calendar_entry_only_where_there_was_one() {
 
 #[test]
 fn a_new_time_releases_the_mediator_from_their_calendar() {
-    let (booking, contacts) = given();
+    let (mut booking, contacts) = given();
+    // Not free at the new time: the booking has no mediator any more.
+    booking.mediator_id = None;
     let to = rescheduled(&booking, &contacts, Some(mediator(20)), "/bookings/99");
     assert_eq!(
         who(&to),
@@ -162,6 +164,31 @@ fn a_new_time_releases_the_mediator_from_their_calendar() {
         who(&to),
         [("Person 10".into(), Kind::Rescheduled, None, false)]
     );
+}
+
+#[test]
+fn a_mediator_free_at_the_new_time_keeps_the_job_and_their_calendar_entry_moves() {
+    let (booking, contacts) = given();
+    let to = rescheduled(&booking, &contacts, Some(mediator(20)), "/bookings/99");
+    assert_eq!(
+        who(&to),
+        [
+            (
+                "Person 10".into(),
+                Kind::Rescheduled,
+                Some(Method::Request),
+                false
+            ),
+            (
+                "Person 21".into(),
+                Kind::Rescheduled,
+                Some(Method::Request),
+                true
+            ),
+        ]
+    );
+    assert!(to.iter().all(|r| r.facts.kept));
+    assert_eq!(to[0].facts.mediator.as_deref(), Some("Person 21"));
 }
 
 #[test]
