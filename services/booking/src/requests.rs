@@ -282,37 +282,18 @@ impl Bookings {
         let from = row.state();
         let previous = row.into_view()?;
         lifecycle::check(from, BookingState::Requested)?;
-        // Kept only if nothing changed since availability was asked.
-        let kept = match keeper {
-            Some(mediator) if from == BookingState::Assigned => {
-                crate::dispatch::store::assigned_mediator(&mut *tx, request.id)
-                    .await?
-                    .filter(|m| *m == mediator)
-            }
-            _ => None,
-        };
+        // Kept only if the mediator availability judged free still holds it; one
+        // busy at the new time lets go at once (the reconciler gives the slot back).
+        let held = crate::dispatch::store::assigned_mediator(&mut *tx, request.id).await?;
+        let kept = held.filter(|m| from == BookingState::Assigned && keeper == Some(*m));
+        if held.is_some() && kept.is_none() {
+            crate::dispatch::store::let_go(&mut tx, request.id).await?;
+        }
         let to = if kept.is_some() {
             BookingState::Assigned
         } else {
             BookingState::Requested
         };
-        // A mediator busy at the new time lets go at once; their slot is given back
-        // through a guard due now (the reconciler settles it).
-        if from == BookingState::Assigned
-            && kept.is_none()
-            && let Some((mediator, reservation)) =
-                crate::dispatch::store::assignment(&mut *tx, request.id).await?
-        {
-            crate::dispatch::store::remove_assignment(&mut *tx, request.id).await?;
-            crate::dispatch::store::open_guard(
-                &mut *tx,
-                reservation,
-                request.id,
-                mediator,
-                Utc::now(),
-            )
-            .await?;
-        }
         let row = store::reschedule(
             &mut tx,
             request.id,

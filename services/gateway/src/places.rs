@@ -29,17 +29,6 @@ pub struct PlaceBody {
     pub longitude: Option<f64>,
 }
 
-impl From<Location> for PlaceBody {
-    fn from(place: Location) -> Self {
-        PlaceBody {
-            address: place.address,
-            postal_code: place.postal_code,
-            latitude: Some(place.latitude),
-            longitude: Some(place.longitude),
-        }
-    }
-}
-
 impl PlaceBody {
     /// The place with the position of `known` when it names the same address and
     /// postal code and no position is given: an unchanged place keeps the position
@@ -64,7 +53,7 @@ impl PlaceBody {
         let before = errors.len();
         crate::problem::check_text(errors, &format!("{prefix}.address"), &self.address, 300);
         let postal_code = self.postal_code.trim().to_owned();
-        let well_formed = postal_code.len() == 5 && postal_code.bytes().all(|b| b.is_ascii_digit());
+        let well_formed = well_formed(&postal_code);
         if !well_formed {
             errors.push(FieldError::new(
                 format!("{prefix}.postal_code"),
@@ -135,7 +124,7 @@ pub fn with_home(mut input: ProfileInput) -> Result<ProfileInput, Text> {
     if input.home.is_none() {
         let code = input.postal_code.trim();
         let at = mittler_places::locate(code, "").ok_or_else(|| {
-            if code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) {
+            if well_formed(code) {
                 text!("appointment.postal_code_unknown", code = code)
             } else {
                 text!("appointment.postal_code")
@@ -147,6 +136,11 @@ pub fn with_home(mut input: ProfileInput) -> Result<ProfileInput, Text> {
         });
     }
     Ok(input)
+}
+
+/// Five digits, as every German postal code has.
+fn well_formed(postal_code: &str) -> bool {
+    postal_code.len() == 5 && postal_code.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// What a postal code covers and where an address in it lies.

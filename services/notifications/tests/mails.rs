@@ -35,6 +35,16 @@ async fn publish<E: Event + Serialize>(js: &async_nats::jetstream::Context, even
     .expect("stored");
 }
 
+/// Who got which of `mails`, with the calendar method each carried, sorted.
+fn told(mails: &[ReceivedMail]) -> Vec<(&str, Option<&str>)> {
+    let mut told: Vec<_> = mails
+        .iter()
+        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
+        .collect();
+    told.sort();
+    told
+}
+
 async fn mails_settle(smtp: &TestSmtp, count: usize) -> Vec<ReceivedMail> {
     eventually(
         Duration::from_secs(60),
@@ -346,18 +356,14 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
     )
     .await;
     let mails = mails_settle(smtp, 10).await;
-    let mut told: Vec<(&str, Option<&str>)> = mails[7..]
-        .iter()
-        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
-        .collect();
-    told.sort();
+    let got = told(&mails[7..]);
     let mut expected = vec![
         (CLIENT, None),
         (given.mediator_email.as_str(), Some("CANCEL")),
         (REQUESTER, Some("REQUEST")),
     ];
     expected.sort();
-    assert_eq!(told, expected, "{mails:#?}");
+    assert_eq!(got, expected, "{mails:#?}");
     let client = mails[7..].iter().find(|m| m.to == CLIENT).expect("client");
     assert!(
         client.subject.ends_with("Ihr Termin hat eine neue Zeit"),
@@ -403,18 +409,14 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
     )
     .await;
     let mails = mails_settle(smtp, 16).await;
-    let mut told: Vec<(&str, Option<&str>)> = mails[13..]
-        .iter()
-        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
-        .collect();
-    told.sort();
+    let got = told(&mails[13..]);
     let mut kept = vec![
         (CLIENT, None),
         (given.mediator_email.as_str(), Some("REQUEST")),
         (REQUESTER, Some("REQUEST")),
     ];
     kept.sort();
-    assert_eq!(told, kept, "{mails:#?}");
+    assert_eq!(got, kept, "{mails:#?}");
     let to_mediator = mails[13..]
         .iter()
         .find(|m| m.to == given.mediator_email)
@@ -440,12 +442,8 @@ async fn the_client_is_reminded_the_day_before_and_told_of_a_new_time_and_a_give
     )
     .await;
     let mails = mails_settle(smtp, 19).await;
-    let mut told: Vec<(&str, Option<&str>)> = mails[16..]
-        .iter()
-        .map(|m| (m.to.as_str(), m.calendar.as_deref()))
-        .collect();
-    told.sort();
-    assert_eq!(told, expected, "{mails:#?}");
+    let got = told(&mails[16..]);
+    assert_eq!(got, expected, "{mails:#?}");
     let client = mails[16..].iter().find(|m| m.to == CLIENT).expect("client");
     assert!(
         client

@@ -346,17 +346,9 @@ impl Dispatcher {
         }
         let from = row.state();
         lifecycle::check(from, BookingState::Requested).map_err(BookingError::from)?;
-        let reservation = store::remove_assignment(&mut *tx, request.id).await?;
-        if let Some(reservation_id) = reservation {
-            store::open_guard(
-                &mut *tx,
-                reservation_id,
-                request.id,
-                request.mediator_id,
-                Utc::now(),
-            )
-            .await?;
-        }
+        let reservation = store::let_go(&mut tx, request.id)
+            .await?
+            .map(|(_, reservation)| reservation);
         let row = bookings::set_state(
             &mut tx,
             request.id,

@@ -5,11 +5,9 @@
 
 use super::{Dispatcher, emit, store};
 use crate::store as bookings;
-use mittler_contracts::availability::{Release, ReleaseRequest};
 use mittler_contracts::booking::{AssignmentReturned, BookingRescheduled};
 use mittler_contracts::text;
 use mittler_platform::consumer::HandleError;
-use mittler_platform::rpc::{self, RpcError};
 use mittler_types::{BookingState, MediatorId};
 use sqlx::PgConnection;
 
@@ -39,19 +37,8 @@ impl Dispatcher {
         if view.details.start != moved.details.start || view.details.end != moved.details.end {
             return Ok(()); // moved again since: that event moves the slot
         }
-        match rpc::call::<Release>(
-            &self.nats,
-            &ReleaseRequest {
-                reservation_id: old,
-            },
-            self.timeout,
-        )
-        .await
-        {
-            // A fault: nothing to give back (released before a crash).
-            Ok(_) | Err(RpcError::Fault(_)) => {}
-            Err(other) => return Err(HandleError::retry(other)),
-        }
+        // Released already if an earlier attempt crashed after this.
+        self.release(old).await?;
         let taken = self
             .reserve_guarded(&view, mediator)
             .await

@@ -17,7 +17,7 @@ use mittler_contracts::text;
 use mittler_platform::consumer::HandleError;
 use mittler_platform::rpc::{self, RpcError};
 use mittler_platform::{Schema, outbox};
-use mittler_types::{BookingId, BookingKind, BookingState, MediatorId};
+use mittler_types::{BookingId, BookingKind, BookingState, MediatorId, ReservationId};
 use serde_json::json;
 use sqlx::PgConnection;
 
@@ -255,15 +255,21 @@ impl Dispatcher {
         tx: &mut PgConnection,
         id: BookingId,
     ) -> Result<(), HandleError> {
-        if let Some(reservation_id) = store::remove_assignment(&mut *tx, id).await? {
-            match rpc::call::<Release>(&self.nats, &ReleaseRequest { reservation_id }, self.timeout)
-                .await
-            {
-                Ok(_) | Err(RpcError::Fault(_)) => {}
-                Err(other) => return Err(HandleError::retry(other)),
-            }
+        match store::remove_assignment(&mut *tx, id).await? {
+            Some(reservation_id) => self.release(reservation_id).await,
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Give a slot back to availability; a fault means there is nothing to give back
+    /// (released already), a silence is tried again.
+    pub(super) async fn release(&self, reservation_id: ReservationId) -> Result<(), HandleError> {
+        match rpc::call::<Release>(&self.nats, &ReleaseRequest { reservation_id }, self.timeout)
+            .await
+        {
+            Ok(_) | Err(RpcError::Fault(_)) => Ok(()),
+            Err(other) => Err(HandleError::retry(other)),
+        }
     }
 
     pub(super) async fn cancelled(

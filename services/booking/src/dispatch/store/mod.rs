@@ -9,7 +9,7 @@ use super::ranking::Workload;
 use chrono::{DateTime, Utc};
 use mittler_contracts::booking::{AssignmentView, OfferView};
 use mittler_types::{BookingId, MediatorId, OfferId, OrganisationId, ReservationId, UserId};
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -342,6 +342,30 @@ pub async fn move_assignment(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The mediator lets go of the booking: the assignment is removed and its slot put
+/// under a guard due now, which gives it back (at once by whoever settles it, or by
+/// the reconciler). Returns what was held.
+pub async fn let_go(
+    conn: &mut PgConnection,
+    booking: BookingId,
+) -> Result<Option<(MediatorId, ReservationId)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "DELETE FROM booking.assignments WHERE booking_id = $1 RETURNING mediator_id, reservation_id",
+        booking.as_uuid(),
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let (mediator, reservation) = (
+        MediatorId(row.mediator_id),
+        ReservationId(row.reservation_id),
+    );
+    open_guard(&mut *conn, reservation, booking, mediator, Utc::now()).await?;
+    Ok(Some((mediator, reservation)))
 }
 
 /// Remove a booking's assignment; returns the reservation it held.

@@ -190,14 +190,14 @@ pub fn rescheduled<'a>(
     had_mediator: Option<MediatorId>,
     link: &str,
 ) -> Vec<Recipient<'a>> {
+    // The booking's mediator now: the one who had it, if they keep it.
+    let kept = booking.mediator_id.filter(|m| had_mediator == Some(*m));
     contacts
         .people
         .iter()
         .filter(|c| c.user_id == booking.requested_by || is_mediator(c, had_mediator))
         .map(|contact| {
             let for_mediator = is_mediator(contact, had_mediator);
-            // The booking's mediator now: the one who had it, if they keep it.
-            let kept = booking.mediator_id.filter(|m| had_mediator == Some(*m));
             Recipient {
                 contact,
                 kind: Kind::Rescheduled,
