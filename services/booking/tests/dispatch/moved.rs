@@ -82,21 +82,23 @@ async fn a_moved_booking_stays_with_a_mediator_free_then_and_leaves_a_busy_one()
         .await
         .expect("moved");
     assert_eq!(kept.state, BookingState::Assigned, "{kept:?}");
+    // The slot moves in availability first and the assignment follows in the same
+    // step of dispatch: wait until both show it.
     let slots = eventually(StdDuration::from_secs(20), "the slot moved", || async {
         let slots = live_slots(&env, jobs[0]).await;
-        (slots.len() == 1 && slots[0].1 == at_ten(6, 0)).then_some(slots)
+        let held: Option<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT r.id FROM booking.assignments a \
+             JOIN availability.reservations r ON r.id = a.reservation_id \
+             WHERE a.booking_id = $1 AND r.released_at IS NULL",
+        )
+        .bind(jobs[0].as_uuid())
+        .fetch_optional(&env.db.pool)
+        .await
+        .expect("assignment");
+        (slots.len() == 1 && slots[0].1 == at_ten(6, 0) && held.is_some()).then_some(slots)
     })
     .await;
     assert_eq!(slots[0].0, ids[0].as_uuid());
-    let held: uuid::Uuid = sqlx::query_scalar(
-        "SELECT r.id FROM booking.assignments a JOIN availability.reservations r ON r.id = a.reservation_id \
-         WHERE a.booking_id = $1 AND r.released_at IS NULL",
-    )
-    .bind(jobs[0].as_uuid())
-    .fetch_one(&env.db.pool)
-    .await
-    .expect("the assignment holds the live slot");
-    assert_ne!(held, uuid::Uuid::nil());
     assert!(
         offers_of(&env, jobs[0], "open").await.is_empty(),
         "nobody else is asked"
