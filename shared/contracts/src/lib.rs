@@ -79,6 +79,7 @@ pub trait ConsumerEvents: Sized + Send + 'static {
 }
 
 pub mod availability;
+pub mod billing;
 pub mod booking;
 pub mod directory;
 pub mod envelope;

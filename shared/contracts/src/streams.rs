@@ -36,7 +36,7 @@ impl StreamSpec {
 pub const BOOKING: StreamSpec = StreamSpec {
     name: "BOOKING",
     service: Some(Service::Booking),
-    aggregates: &["booking", "offer", "assignment", "dispatch"],
+    aggregates: &["booking", "offer", "assignment", "dispatch", "billing"],
     description: "Booking lifecycle and dispatch events",
 };
 
