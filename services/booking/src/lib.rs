@@ -5,7 +5,8 @@
 //! Layout: `lifecycle` (the state machine), `store` (the bookings table),
 //! `requests` (answers to `booking.rpc.*`), `dispatch` (ranking, offers in waves,
 //! deadlines, the accept saga, unfilled bookings), `records` (the time record that
-//! closes every assigned booking), `reports` (the queue, a mediator's jobs,
+//! closes every assigned booking), `billing` (rate cards, the month close, pay
+//! statements and invoices), `reports` (the queue, a mediator's jobs,
 //! statistics).
 //!
 //! Entry points: [`run`] binds the configured address; [`run_on`] takes a bound
@@ -13,6 +14,7 @@
 //! [`Platform`] (the all-in-one `mittler` binary shares one).
 
 mod amend;
+pub mod billing;
 pub mod dispatch;
 pub mod error;
 pub mod lifecycle;
@@ -39,6 +41,7 @@ pub async fn run_with(platform: Platform, shutdown: CancellationToken) -> anyhow
         .with_availability(platform.nats.client.clone(), platform.request_timeout())
         .serve(&platform, &mut tasks, &shutdown);
     reports::Reports::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
+    billing::Billing::new(platform.pool.clone()).serve(&platform, &mut tasks, &shutdown);
     dispatch::Dispatcher::new(&platform)?.spawn(&platform, &mut tasks, &shutdown);
     let records: settings::RecordsConfig = platform.settings()?;
     records::Records::new(platform.pool.clone(), records.clone())

@@ -291,6 +291,9 @@ pub async fn set_state(
            cancel_reason = CASE WHEN $3 = 'cancelled' THEN COALESCE($4, cancel_reason) ELSE cancel_reason END,
            cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() ELSE cancelled_at END,
            cancelled_by = CASE WHEN $3 = 'cancelled' THEN $5 ELSE cancelled_by END,
+           cancelled_mediator_id = CASE WHEN $3 = 'cancelled'
+               THEN (SELECT a.mediator_id FROM booking.assignments a WHERE a.booking_id = $1)
+               ELSE cancelled_mediator_id END,
            notice_minutes = CASE WHEN $3 = 'cancelled'
                THEN floor(extract(epoch FROM (start_at - now())) / 60)::integer ELSE notice_minutes END,
            unfilled_at = CASE WHEN $3 = 'unfilled' THEN now() ELSE unfilled_at END,

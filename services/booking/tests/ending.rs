@@ -6,155 +6,23 @@
 
 mod common;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use common::*;
 use mittler_booking::records::store as records;
 use mittler_booking::settings::{DispatchConfig, RecordsConfig};
+use mittler_contracts::FaultCode;
 use mittler_contracts::availability::GeoPoint;
 use mittler_contracts::booking::{
-    AssignBooking, AssignBookingRequest, BookingView, ClaimTime, ClaimTimeRequest, ConfirmTime,
-    CreateBooking, CreateBookingRequest, DisputeTime, DisputeTimeRequest, GetBooking,
-    GetBookingRequest, GetTimeRecord, GiveUp, GiveUpRequest, RecordActor, Scope, TimeClaim,
-    TimeRecordRequest, TimeRecordView,
+    ConfirmTime, DisputeTime, DisputeTimeRequest, GetBooking, GetBookingRequest, GiveUp,
+    GiveUpRequest, RecordActor, Scope, TimeClaim, TimeRecordRequest,
 };
 use mittler_contracts::examples::location;
-use mittler_contracts::{FaultCode, Rpc};
-use mittler_platform::rpc::{self, RpcError};
 use mittler_testkit::{TestEnv, eventually};
 use mittler_types::{
-    BookingId, BookingState, ConfirmedBy, LanguageTag, MediatorId, Modality, OrganisationId,
-    Outcome, RecordSource, RecordState, UserId,
+    BookingState, ConfirmedBy, LanguageTag, MediatorId, Modality, OrganisationId, Outcome,
+    RecordSource, RecordState, UserId,
 };
 use std::time::Duration as StdDuration;
-
-const TIMEOUT: StdDuration = StdDuration::from_secs(10);
-
-async fn call<R: Rpc>(
-    client: &async_nats::Client,
-    request: &R::Request,
-) -> Result<R::Response, RpcError> {
-    rpc::call::<R>(client, request, TIMEOUT).await
-}
-
-fn code(error: &RpcError) -> Option<(FaultCode, Option<String>)> {
-    match error {
-        RpcError::Fault(fault) => Some((fault.code, fault.field.clone())),
-        _ => None,
-    }
-}
-
-async fn create(
-    client: &async_nats::Client,
-    organisation: OrganisationId,
-    details: mittler_contracts::booking::BookingDetails,
-) -> BookingView {
-    let request = CreateBookingRequest {
-        organisation_id: organisation,
-        pool_id: POOL,
-        requested_by: UserId::new(),
-        idempotency_key: None,
-        fingerprint: uuid::Uuid::new_v4().to_string(),
-        details,
-        policy: Default::default(),
-    };
-    call::<CreateBooking>(client, &request)
-        .await
-        .expect("created")
-        .booking
-}
-
-async fn get(client: &async_nats::Client, id: BookingId) -> BookingView {
-    call::<GetBooking>(
-        client,
-        &GetBookingRequest {
-            id,
-            scope: Scope::all(),
-        },
-    )
-    .await
-    .expect("booking")
-}
-
-async fn pending_timers(env: &TestEnv, id: BookingId) -> Vec<String> {
-    sqlx::query_scalar(
-        "SELECT kind FROM booking.timers WHERE booking_id = $1 AND done_at IS NULL ORDER BY kind",
-    )
-    .bind(id.as_uuid())
-    .fetch_all(&env.db.pool)
-    .await
-    .expect("timers")
-}
-
-/// The job lies in the past now: as if its day had come and gone.
-async fn into_the_past(env: &TestEnv, id: BookingId, by: Duration) {
-    sqlx::query(
-        "UPDATE booking.bookings SET start_at = start_at - $2, end_at = end_at - $2 WHERE id = $1",
-    )
-    .bind(id.as_uuid())
-    .bind(by)
-    .execute(&env.db.pool)
-    .await
-    .expect("moved");
-}
-
-fn claim(start: DateTime<Utc>, end: DateTime<Utc>, outcome: Outcome) -> TimeClaim {
-    TimeClaim {
-        start: Some(start),
-        end: Some(end),
-        travel_minutes: 0,
-        travel_km: 0,
-        outcome,
-    }
-}
-
-async fn assign(client: &async_nats::Client, id: BookingId, mediator: MediatorId) {
-    let assigned = call::<AssignBooking>(
-        client,
-        &AssignBookingRequest {
-            id,
-            scope: Scope::all(),
-            mediator_id: mediator,
-            by: UserId::new(),
-        },
-    )
-    .await
-    .expect("assigned");
-    assert_eq!(assigned.state, BookingState::Assigned);
-}
-
-async fn record(
-    client: &async_nats::Client,
-    id: BookingId,
-    by: RecordActor,
-) -> Result<TimeRecordView, RpcError> {
-    call::<GetTimeRecord>(
-        client,
-        &TimeRecordRequest {
-            id,
-            scope: Scope::all(),
-            by,
-        },
-    )
-    .await
-}
-
-async fn claim_as(
-    client: &async_nats::Client,
-    id: BookingId,
-    by: RecordActor,
-    claim: TimeClaim,
-) -> Result<TimeRecordView, RpcError> {
-    call::<ClaimTime>(
-        client,
-        &ClaimTimeRequest {
-            id,
-            scope: Scope::all(),
-            by,
-            claim,
-        },
-    )
-    .await
-}
 
 #[tokio::test]
 async fn a_booking_nobody_takes_is_unfilled_at_its_start_and_a_coordinator_may_give_one_up() {

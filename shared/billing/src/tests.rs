@@ -392,7 +392,7 @@ proptest! {
             let minimum = card.minimum_minutes.of(job.modality);
             prop_assert!(line.billable_minutes >= minimum);
             let worked = match job.outcome {
-                JobOutcome::Done => (job.end.unwrap() - job.start.unwrap()).num_minutes(),
+                JobOutcome::Done => (job.end.expect("end") - job.start.expect("start")).num_minutes(),
                 _ => (job.booked_end - job.booked_start).num_minutes(),
             };
             prop_assert!(line.billable_minutes >= worked);
@@ -417,13 +417,13 @@ proptest! {
     #[test]
     fn a_weekday_daytime_job_carries_no_surcharge(card in any_card(), day in 0i64..300, minutes in 1i64..480) {
         // Weekdays 08:00 to 16:00 Berlin time; holidays excepted.
-        let date = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(day);
+        let date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") + Duration::days(day);
         prop_assume!(date.weekday().number_from_monday() <= 6);
         prop_assume!(!is_holiday(&card.holiday_region, date));
         let start = chrono_tz::Europe::Berlin
-            .from_local_datetime(&date.and_hms_opt(8, 0, 0).unwrap())
+            .from_local_datetime(&date.and_hms_opt(8, 0, 0).expect("08:00"))
             .single()
-            .unwrap()
+            .expect("unambiguous")
             .with_timezone(&Utc);
         let job = done(Qualification::Trained, Modality::Video, start, minutes, minutes);
         let line = price(&card, &job, "de");

@@ -509,3 +509,34 @@ fn directory_events() {
         },
     );
 }
+
+#[test]
+fn billing_events() {
+    use mittler_contracts::billing::{DocumentIssued, DocumentKind, MonthClosed};
+    pinned(
+        "month_closed",
+        &MonthClosed {
+            organisation_id: ORGANISATION,
+            month: "2026-11".into(),
+            closed_by: USER,
+            statements: 2,
+            invoices: 2,
+            net_cents: 14_125,
+        },
+    );
+    pinned(
+        "document_issued",
+        &DocumentIssued {
+            organisation_id: ORGANISATION,
+            document_id: Uuid::from_u128(9),
+            kind: DocumentKind::Statement,
+            number: "G-2026-0001".into(),
+            month: "2026-11".into(),
+            mediator_id: Some(MEDIATOR),
+            recipient_organisation_id: None,
+            net_cents: 9625,
+            vat_cents: 1829,
+            total_cents: 11_454,
+        },
+    );
+}

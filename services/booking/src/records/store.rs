@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use mittler_contracts::booking::TimeRecordView;
 use mittler_types::{
-    BookingId, ConfirmedBy, MediatorId, Outcome, RecordSource, RecordState, UserId,
+    BookingId, ConfirmedBy, MediatorId, OrganisationId, Outcome, RecordSource, RecordState, UserId,
 };
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -226,6 +226,79 @@ pub async fn waiting(
         states,
         now,
         limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A booking the month close may bill: a confirmed record, or a cancellation of an
+/// assigned booking with less notice than the card's widest late step.
+#[derive(Debug)]
+pub struct BillableRow {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub mediator_id: Uuid,
+    pub language: String,
+    pub modality: String,
+    pub min_qualification: String,
+    pub time_zone: String,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub worked_start: Option<DateTime<Utc>>,
+    pub worked_end: Option<DateTime<Utc>>,
+    pub travel_minutes: Option<i32>,
+    pub travel_km: Option<i32>,
+    pub outcome: Option<String>,
+    pub notice_minutes: Option<i32>,
+}
+
+/// The pool's billable bookings that began before `end`.
+pub async fn billable(
+    db: impl PgExecutor<'_>,
+    pool: OrganisationId,
+    end: DateTime<Utc>,
+    late_minutes: i64,
+) -> Result<Vec<BillableRow>, sqlx::Error> {
+    sqlx::query_as!(
+        BillableRow,
+        r#"SELECT b.id, b.organisation_id,
+                  COALESCE(r.mediator_id, b.cancelled_mediator_id) AS "mediator_id!",
+                  b.language, b.modality, b.min_qualification, b.time_zone, b.start_at, b.end_at,
+                  r.start_at AS "worked_start?", r.end_at AS "worked_end?",
+                  r.travel_minutes AS "travel_minutes?", r.travel_km AS "travel_km?",
+                  r.outcome AS "outcome?", b.notice_minutes
+           FROM booking.bookings b
+           LEFT JOIN booking.time_records r ON r.booking_id = b.id AND r.state = 'confirmed'
+           WHERE b.pool_id = $1 AND b.start_at < $2
+             AND (r.booking_id IS NOT NULL
+                  OR (b.state = 'cancelled' AND b.cancelled_mediator_id IS NOT NULL
+                      AND b.notice_minutes < $3))
+           ORDER BY b.start_at, b.id"#,
+        pool.as_uuid(),
+        end,
+        late_minutes as i32,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The pool's bookings of the month whose record is not confirmed yet.
+pub async fn unconfirmed(
+    db: impl PgExecutor<'_>,
+    pool: OrganisationId,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT b.id FROM booking.bookings b \
+         LEFT JOIN booking.time_records r ON r.booking_id = b.id \
+         WHERE b.pool_id = $1 AND b.start_at >= $2 AND b.start_at < $3 \
+           AND b.state IN ('assigned', 'in_session') \
+           AND (r.state IS NULL OR r.state <> 'confirmed') \
+         ORDER BY b.start_at, b.id",
+        pool.as_uuid(),
+        start,
+        end,
     )
     .fetch_all(db)
     .await

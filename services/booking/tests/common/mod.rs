@@ -3,21 +3,26 @@
 //! booking and availability services on the test's NATS and database.
 #![allow(dead_code)]
 
-use chrono::{Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use mittler_availability::requests::Availability;
 use mittler_booking::settings::DispatchConfig;
 use mittler_contracts::availability::{
     Calendar, GeoPoint, LanguageSkill, MediatorProfile, PoolMembership, PutCalendarRequest,
     WeeklyRule,
 };
-use mittler_contracts::booking::{CreateBooking, CreateBookingRequest, MyOffers, MyOffersRequest};
+use mittler_contracts::booking::{
+    AssignBooking, AssignBookingRequest, BookingView, ClaimTime, ClaimTimeRequest, CreateBooking,
+    CreateBookingRequest, GetBooking, GetBookingRequest, GetTimeRecord, MyOffers, MyOffersRequest,
+    RecordActor, Scope, TimeClaim, TimeRecordRequest, TimeRecordView,
+};
 use mittler_contracts::examples::booking_details;
+use mittler_contracts::{FaultCode, Rpc};
 use mittler_platform::Config;
-use mittler_platform::rpc;
+use mittler_platform::rpc::{self, RpcError};
 use mittler_testkit::{TestApp, TestEnv, eventually};
 use mittler_types::{
-    BookingId, Gender, LanguageTag, MediatorId, Modality, OrganisationId, Qualification, TimeZone,
-    UserId,
+    BookingId, BookingState, Gender, LanguageTag, MediatorId, Modality, OrganisationId, Outcome,
+    Qualification, TimeZone, UserId,
 };
 use std::time::Duration as StdDuration;
 
@@ -217,4 +222,135 @@ impl Services {
         self.booking.stop().await?;
         self.availability.stop().await
     }
+}
+
+// ---------------------------------------------------------------- calls
+
+pub const TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+pub async fn call<R: Rpc>(
+    client: &async_nats::Client,
+    request: &R::Request,
+) -> Result<R::Response, RpcError> {
+    rpc::call::<R>(client, request, TIMEOUT).await
+}
+
+pub fn code(error: &RpcError) -> Option<(FaultCode, Option<String>)> {
+    match error {
+        RpcError::Fault(fault) => Some((fault.code, fault.field.clone())),
+        _ => None,
+    }
+}
+
+pub async fn create(
+    client: &async_nats::Client,
+    organisation: OrganisationId,
+    details: mittler_contracts::booking::BookingDetails,
+) -> BookingView {
+    let request = CreateBookingRequest {
+        organisation_id: organisation,
+        pool_id: POOL,
+        requested_by: UserId::new(),
+        idempotency_key: None,
+        fingerprint: uuid::Uuid::new_v4().to_string(),
+        details,
+        policy: Default::default(),
+    };
+    call::<CreateBooking>(client, &request)
+        .await
+        .expect("created")
+        .booking
+}
+
+pub async fn get(client: &async_nats::Client, id: BookingId) -> BookingView {
+    call::<GetBooking>(
+        client,
+        &GetBookingRequest {
+            id,
+            scope: Scope::all(),
+        },
+    )
+    .await
+    .expect("booking")
+}
+
+pub async fn pending_timers(env: &TestEnv, id: BookingId) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT kind FROM booking.timers WHERE booking_id = $1 AND done_at IS NULL ORDER BY kind",
+    )
+    .bind(id.as_uuid())
+    .fetch_all(&env.db.pool)
+    .await
+    .expect("timers")
+}
+
+/// The job lies in the past now: as if its day had come and gone.
+pub async fn into_the_past(env: &TestEnv, id: BookingId, by: Duration) {
+    sqlx::query(
+        "UPDATE booking.bookings SET start_at = start_at - $2, end_at = end_at - $2 WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .bind(by)
+    .execute(&env.db.pool)
+    .await
+    .expect("moved");
+}
+
+pub fn claim(start: DateTime<Utc>, end: DateTime<Utc>, outcome: Outcome) -> TimeClaim {
+    TimeClaim {
+        start: Some(start),
+        end: Some(end),
+        travel_minutes: 0,
+        travel_km: 0,
+        outcome,
+    }
+}
+
+pub async fn assign(client: &async_nats::Client, id: BookingId, mediator: MediatorId) {
+    let assigned = call::<AssignBooking>(
+        client,
+        &AssignBookingRequest {
+            id,
+            scope: Scope::all(),
+            mediator_id: mediator,
+            by: UserId::new(),
+        },
+    )
+    .await
+    .expect("assigned");
+    assert_eq!(assigned.state, BookingState::Assigned);
+}
+
+pub async fn record(
+    client: &async_nats::Client,
+    id: BookingId,
+    by: RecordActor,
+) -> Result<TimeRecordView, RpcError> {
+    call::<GetTimeRecord>(
+        client,
+        &TimeRecordRequest {
+            id,
+            scope: Scope::all(),
+            by,
+        },
+    )
+    .await
+}
+
+pub async fn claim_as(
+    client: &async_nats::Client,
+    id: BookingId,
+    by: RecordActor,
+    claim: TimeClaim,
+) -> Result<TimeRecordView, RpcError> {
+    call::<ClaimTime>(
+        client,
+        &ClaimTimeRequest {
+            id,
+            scope: Scope::all(),
+            by,
+            claim,
+        },
+    )
+    .await
 }

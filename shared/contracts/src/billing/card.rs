@@ -398,9 +398,11 @@ mod tests {
 
     #[test]
     fn a_bad_card_names_each_field() {
-        let mut card = RateCard::default();
-        card.billing_step_minutes = 0;
-        card.holiday_region = "DE-XX".into();
+        let mut card = RateCard {
+            billing_step_minutes: 0,
+            holiday_region: "DE-XX".into(),
+            ..RateCard::default()
+        };
         card.late_cancellation.push(LateStep {
             within_hours: 24,
             percent: 120,

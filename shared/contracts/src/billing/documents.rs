@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 /// What a document needs to name a party: a mediator (who issues no invoice of
 /// their own: the pool's statement is their credit note), a pool, an organisation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BillingParty {
@@ -49,6 +49,25 @@ pub struct BillingParty {
 
 fn germany() -> String {
     "DE".into()
+}
+
+impl Default for BillingParty {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            street: String::new(),
+            postal_code: String::new(),
+            city: String::new(),
+            country: germany(),
+            email: None,
+            tax_number: None,
+            vat_id: None,
+            iban: None,
+            vat_exempt: false,
+            volunteer: false,
+            leitweg_id: None,
+        }
+    }
 }
 
 impl BillingParty {
