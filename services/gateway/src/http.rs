@@ -4,8 +4,8 @@
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::{
-    accounts, auth, bookings, live, mediators, notifications, offers, organisations, people,
-    places, reports, rooms,
+    accounts, auth, billing, bookings, live, mediators, notifications, offers, organisations,
+    people, places, reports, rooms,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -41,6 +41,12 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
         notifications::deliveries, rooms::links, rooms::signal,
         reports::queue, live::queue_events, reports::my_jobs, reports::my_job, reports::statistics,
+        billing::get_rate_card, billing::put_rate_card, billing::quote,
+        billing::get_organisation_billing, billing::put_organisation_billing,
+        billing::get_mediator_billing, billing::put_mediator_billing,
+        billing::get_month, billing::close_month,
+        billing::documents::statements, billing::documents::statement_file,
+        billing::documents::invoices, billing::documents::invoice_file, billing::documents::xrechnung,
     ),
     modifiers(&Security),
     tags(
@@ -50,6 +56,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         (name = "mediators", description = "Mediators' profiles, calendars and presence"),
         (name = "offers", description = "Offers to mediators"),
         (name = "notifications", description = "The in-app feed and the delivery log"),
+        (name = "billing", description = "Rate cards, the month close, pay statements and invoices"),
     )
 )]
 pub struct ApiDoc;
@@ -127,6 +134,38 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route(
             "/organisations/{id}/dispatch-policy",
             get(organisations::get_dispatch_policy).put(organisations::put_dispatch_policy),
+        )
+        .route(
+            "/organisations/{id}/rate-card",
+            get(billing::get_rate_card).put(billing::put_rate_card),
+        )
+        .route("/organisations/{id}/rate-card/quote", post(billing::quote))
+        .route(
+            "/organisations/{id}/billing",
+            get(billing::get_organisation_billing).put(billing::put_organisation_billing),
+        )
+        .route(
+            "/organisations/{id}/months/{month}",
+            get(billing::get_month),
+        )
+        .route(
+            "/organisations/{id}/months/{month}/close",
+            post(billing::close_month),
+        )
+        .route(
+            "/mediators/{id}/billing",
+            get(billing::get_mediator_billing).put(billing::put_mediator_billing),
+        )
+        .route("/pay-statements", get(billing::documents::statements))
+        .route(
+            "/pay-statements/{file}",
+            get(billing::documents::statement_file),
+        )
+        .route("/invoices", get(billing::documents::invoices))
+        .route("/invoices/{file}", get(billing::documents::invoice_file))
+        .route(
+            "/invoices/{id}/xrechnung.xml",
+            get(billing::documents::xrechnung),
         )
         .route("/bookings/{id}/dispatch", get(offers::explanation))
         .route("/bookings/{id}/session", get(rooms::links))

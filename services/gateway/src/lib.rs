@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod billing;
 pub mod bookings;
 pub mod directory;
 pub mod http;

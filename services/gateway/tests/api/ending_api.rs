@@ -71,7 +71,7 @@ async fn a_booking_nobody_takes_is_unfilled_at_its_start_and_its_requester_is_to
 }
 
 /// Book at 09:30 on a working day; the first Ukrainian speaker offered accepts.
-async fn booked_and_accepted(api: &Api, requester: &str) -> (String, String, String) {
+pub async fn booked_and_accepted(api: &Api, requester: &str) -> (String, String, String) {
     let mut body = booking_body(3);
     body["local_start"] = json!(format!("{}T09:30", working_day(2)));
     let (status, booking) = api.book(requester, body).await;

@@ -4,6 +4,7 @@
 mod accounts_api;
 mod amend_api;
 mod auth_api;
+mod billing_api;
 mod bookings_api;
 mod common;
 mod directory_api;

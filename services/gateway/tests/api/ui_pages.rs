@@ -16,7 +16,7 @@ fn no_redirects() -> reqwest::Client {
 }
 
 /// Sign in as a browser does: the session cookie and the CSRF token.
-async fn browser_login(api: &Api, email: &str) -> (String, String) {
+pub async fn browser_login(api: &Api, email: &str) -> (String, String) {
     let response = api
         .http
         .post(api.url("/api/v1/auth/login"))
