@@ -68,6 +68,8 @@
     if (el.type === "checkbox" && !/\[\]$/.test(el.name)) return el.checked;
     if (el.value === "") return undefined;
     if (type === "number") return Number(String(el.value).replace(",", "."));
+    // Euros as typed (12,50 or 12.50), sent as whole cents.
+    if (type === "cents") return Math.round(Number(String(el.value).replace(/\s|€/g, "").replace(",", ".")) * 100);
     if (type === "json") { try { return JSON.parse(el.value); } catch (e) { return undefined; } }
     if (type === "instant") return new Date(el.value).toISOString();
     // A local time in a zone the page names (not the browser's): value + offset.

@@ -17,6 +17,7 @@
 
 mod account;
 mod amend_form;
+mod billing;
 mod booking_page;
 mod calendar;
 pub mod coordinator;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .merge(mediator::router())
         .merge(coordinator::router())
         .merge(records::router())
+        .merge(billing::router())
         .merge(deliveries::router())
         .merge(statistics::router())
 }
@@ -275,12 +277,14 @@ fn nav_items(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Requester => &[
             ("/bookings", "nav.bookings"),
             ("/bookings/new", "nav.new_booking"),
+            ("/invoices", "nav.invoices"),
             ("/feed", "nav.feed"),
         ],
         Role::Mediator => &[
             ("/offers", "nav.offers"),
             ("/jobs", "nav.jobs"),
             ("/availability", "nav.availability"),
+            ("/statements", "nav.statements"),
             ("/feed", "nav.feed"),
         ],
         Role::Coordinator | Role::Admin => &[
@@ -291,6 +295,7 @@ fn nav_items(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/people", "nav.people"),
             ("/organisations", "nav.organisations"),
             ("/statistics", "nav.statistics"),
+            ("/billing", "nav.billing"),
             ("/deliveries", "nav.deliveries"),
             ("/feed", "nav.feed"),
         ],

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod all_in_one;
+mod billing;
 mod common;
 mod ending;
 mod matcher;
