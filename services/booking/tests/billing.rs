@@ -1,18 +1,20 @@
 //! The month close through the service: last month's confirmed records and late
 //! cancellations become pay statements (the pool's card) and invoices (an
-//! organisation's own card where it has one), numbered without gaps; VAT, the
-//! volunteer's year and the small-business exemption; jobs still waiting are named;
-//! a second close changes nothing, the tables refuse changes, and a record
-//! confirmed after the close lands in the next month.
+//! organisation's own card where it has one), numbered without gaps; VAT, and a
+//! volunteer's year crossing the allowance; jobs still waiting are named; a second
+//! close changes nothing, the tables refuse changes, and a record confirmed after
+//! the close lands in the next month.
 
 mod common;
 
 use chrono::{Datelike, Duration, Months, NaiveDate, TimeZone as _, Utc};
 use common::*;
 use mittler_booking::billing::month_bounds;
+use mittler_contracts::FaultCode;
 use mittler_contracts::billing::{
-    BillingParty, CloseMonth, CloseMonthRequest, Document, MonthClose, PartyId, PutBillingParty,
-    PutBillingPartyRequest, PutRateCard, PutRateCardRequest, RateCard,
+    BillingParty, CloseMonth, CloseMonthRequest, CorrectLine, CorrectLineRequest, Document,
+    MonthClose, PartyId, PutBillingParty, PutBillingPartyRequest, PutRateCard, PutRateCardRequest,
+    RateCard,
 };
 use mittler_contracts::booking::{
     CancelBooking, CancelBookingRequest, ConfirmTime, RecordActor, Scope, TimeRecordRequest,
@@ -153,8 +155,15 @@ async fn last_month_closes_into_statements_and_invoices_once_and_for_good() {
         OrganisationId::new(),
     );
     let by = UserId::new();
+    // A small volunteer allowance (40,00 €), so that this month's 45,00 € cross it.
     for (owner, card) in [
-        (POOL, RateCard::default()),
+        (
+            POOL,
+            RateCard {
+                volunteer_allowance_cents_per_year: 4000,
+                ..RateCard::default()
+            },
+        ),
         (org_b, {
             let mut card = RateCard::default();
             card.hourly_cents.trained = 5000;
@@ -372,8 +381,14 @@ async fn last_month_closes_into_statements_and_invoices_once_and_for_good() {
         .and_then(|d| d.volunteer.clone())
         .expect("the volunteer's year");
     assert_eq!(
-        (volunteer.year_cents, volunteer.crossed, volunteer.near),
-        (4500, false, false)
+        (
+            volunteer.year_cents,
+            volunteer.allowance_cents,
+            volunteer.crossed,
+            volunteer.near
+        ),
+        (4500, 4000, true, true),
+        "the year's 45,00 € cross the 40,00 € allowance"
     );
     assert_eq!(count("documents").await, 4);
     assert_eq!(count("lines").await, 7);
@@ -419,6 +434,58 @@ async fn last_month_closes_into_statements_and_invoices_once_and_for_good() {
         .flat_map(|d| d.lines.iter().map(|l| l.booking_id))
         .collect();
     assert_eq!(lines, [b5]);
+
+    // A correction of a closed line: refused when it adds nothing or names no line of
+    // the pool; else a new line of the next month, referring to the old one.
+    let original = closed
+        .statements
+        .iter()
+        .flat_map(|d| d.lines.iter())
+        .find(|l| l.booking_id == b1)
+        .expect("b1's line")
+        .clone();
+    let correct = |line_id: uuid::Uuid, amount_cents: i64| CorrectLineRequest {
+        pool: POOL,
+        line_id,
+        amount_cents,
+        reason: "Der Termin dauerte nur 30 Minuten.".into(),
+        by: UserId::new(),
+    };
+    let zero = call::<CorrectLine>(&client, &correct(original.id, 0)).await;
+    assert_eq!(
+        code(&zero.expect_err("refused")),
+        Some((FaultCode::Invalid, Some("amount_cents".into())))
+    );
+    let unknown = call::<CorrectLine>(&client, &correct(uuid::Uuid::new_v4(), -1500)).await;
+    assert_eq!(
+        code(&unknown.expect_err("refused")).map(|c| c.0),
+        Some(FaultCode::NotFound)
+    );
+    let correction = call::<CorrectLine>(&client, &correct(original.id, -1500))
+        .await
+        .expect("corrected");
+    let corrected_on = closed
+        .statements
+        .iter()
+        .find(|d| d.lines.iter().any(|l| l.id == original.id))
+        .expect("the document of the line");
+    assert_eq!(correction.number, corrected_on.number);
+    let next = call::<CloseMonth>(&client, &close(this_month, true))
+        .await
+        .expect("next month's preview");
+    let koval = next
+        .statements
+        .iter()
+        .find(|d| d.mediator_id == Some(ids[0]))
+        .expect("her next statement");
+    let amounts: Vec<(BookingId, i64, Option<uuid::Uuid>)> = koval
+        .lines
+        .iter()
+        .map(|l| (l.booking_id, l.line.amount_cents, l.corrects))
+        .collect();
+    assert_eq!(amounts, [(b5, 4500, None), (b1, -1500, Some(original.id))]);
+    // 4500 - 1500 = 3000; VAT 19 %: 570.
+    assert_eq!((koval.net_cents, koval.vat_cents), (3000, 570));
     // The current month cannot be closed before it is over.
     let early = call::<CloseMonth>(&client, &close(this_month, false)).await;
     assert_eq!(

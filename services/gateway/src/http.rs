@@ -44,7 +44,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         billing::get_rate_card, billing::put_rate_card, billing::quote,
         billing::get_organisation_billing, billing::put_organisation_billing,
         billing::get_mediator_billing, billing::put_mediator_billing,
-        billing::get_month, billing::close_month,
+        billing::get_month, billing::close_month, billing::correct,
         billing::documents::statements, billing::documents::statement_file,
         billing::documents::invoices, billing::documents::invoice_file, billing::documents::xrechnung,
     ),
@@ -152,6 +152,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
             "/organisations/{id}/months/{month}/close",
             post(billing::close_month),
         )
+        .route("/organisations/{id}/corrections", post(billing::correct))
         .route(
             "/mediators/{id}/billing",
             get(billing::get_mediator_billing).put(billing::put_mediator_billing),

@@ -123,6 +123,8 @@ struct Plan {
     statements: Vec<Document>,
     invoices: Vec<Document>,
     blocked: Vec<Blocked>,
+    /// (correction, the line it becomes).
+    corrections: Vec<(Uuid, Uuid)>,
 }
 
 /// VAT on a net sum, rounded half-up away from zero.
@@ -156,7 +158,7 @@ async fn plan(
     party_ids.extend(jobs.iter().map(|j| j.organisation_id.as_uuid()));
     party_ids.sort_unstable();
     party_ids.dedup();
-    let parties: HashMap<Uuid, BillingParty> = store::parties(&mut *conn, &party_ids)
+    let mut parties: HashMap<Uuid, BillingParty> = store::parties(&mut *conn, &party_ids)
         .await?
         .into_iter()
         .collect();
@@ -208,6 +210,52 @@ async fn plan(
         }
     };
 
+    // Corrections waiting since an earlier close, by the recipient of the line they
+    // correct: a new line on that recipient's next document.
+    let mut corrections: BTreeMap<(DocumentKind, Uuid), Vec<DocumentLine>> = BTreeMap::new();
+    let mut correction_of: Vec<(Uuid, Uuid)> = Vec::new(); // (correction, its new line)
+    for waiting in store::waiting_corrections(&mut *conn, pool).await? {
+        let doc = &waiting.document;
+        let Some(original) = doc.lines.iter().find(|l| l.id == waiting.corrects) else {
+            continue;
+        };
+        let recipient = match doc.kind {
+            DocumentKind::Statement => doc.mediator_id.map(|m| m.as_uuid()),
+            DocumentKind::Invoice => doc.organisation_id.map(|o| o.as_uuid()),
+        };
+        let Some(recipient) = recipient else { continue };
+        let id = Uuid::now_v7();
+        correction_of.push((waiting.id, id));
+        corrections
+            .entry((doc.kind, recipient))
+            .or_default()
+            .push(DocumentLine {
+                id,
+                booking_id: original.booking_id,
+                date: original.date,
+                description: format!(
+                    "{}: {}",
+                    text!("billing.correction_of", number = doc.number.clone()).render("de"),
+                    original.description
+                ),
+                line: mittler_contracts::billing::Line {
+                    billable_minutes: 0,
+                    rate_cents: waiting.amount_cents,
+                    surcharge_cents: 0,
+                    travel_cents: 0,
+                    amount_cents: waiting.amount_cents,
+                    reason: waiting.reason.clone(),
+                },
+                corrects: Some(original.id),
+            });
+        // A recipient only corrections reach still needs their billing data.
+        if !parties.contains_key(&recipient)
+            && let Some(party) = store::parties(&mut *conn, &[recipient]).await?.pop()
+        {
+            parties.insert(party.0, party.1);
+        }
+    }
+
     // Pay statements: one per mediator, the pool's card.
     let mut by_mediator: BTreeMap<Uuid, Vec<&Candidate>> = BTreeMap::new();
     for job in jobs
@@ -219,6 +267,11 @@ async fn plan(
             .or_default()
             .push(job);
     }
+    for (kind, recipient) in corrections.keys() {
+        if *kind == DocumentKind::Statement {
+            by_mediator.entry(*recipient).or_default();
+        }
+    }
     let mut statements = Vec::new();
     for (mediator, jobs) in by_mediator {
         let Some(party) = parties.get(&mediator).cloned() else {
@@ -229,7 +282,12 @@ async fn plan(
             }));
             continue;
         };
-        let lines = jobs.iter().map(|j| line_of(&card, j)).collect();
+        let mut lines: Vec<DocumentLine> = jobs.iter().map(|j| line_of(&card, j)).collect();
+        lines.extend(
+            corrections
+                .remove(&(DocumentKind::Statement, mediator))
+                .unwrap_or_default(),
+        );
         let exempt = party.vat_exempt || party.volunteer;
         let volunteer = party.volunteer;
         let mut doc = document(
@@ -267,6 +325,11 @@ async fn plan(
             .or_default()
             .push(job);
     }
+    for (kind, recipient) in corrections.keys() {
+        if *kind == DocumentKind::Invoice {
+            by_organisation.entry(*recipient).or_default();
+        }
+    }
     let mut invoices = Vec::new();
     for (organisation, jobs) in by_organisation {
         let Some(party) = parties.get(&organisation).cloned() else {
@@ -274,7 +337,12 @@ async fn plan(
         };
         let own = store::rate_card(&mut *conn, OrganisationId(organisation)).await?;
         let card = own.map(|v| v.card).unwrap_or_else(|| card.clone());
-        let lines = jobs.iter().map(|j| line_of(&card, j)).collect();
+        let mut lines: Vec<DocumentLine> = jobs.iter().map(|j| line_of(&card, j)).collect();
+        lines.extend(
+            corrections
+                .remove(&(DocumentKind::Invoice, organisation))
+                .unwrap_or_default(),
+        );
         invoices.push(document(
             DocumentKind::Invoice,
             party,
@@ -285,10 +353,18 @@ async fn plan(
             issuer.vat_exempt,
         ));
     }
+    // Only the corrections that found their document are billed by this close.
+    let placed: std::collections::HashSet<Uuid> = statements
+        .iter()
+        .chain(&invoices)
+        .flat_map(|d| d.lines.iter().map(|l| l.id))
+        .collect();
+    correction_of.retain(|(_, line)| placed.contains(line));
     Ok(Plan {
         statements,
         invoices,
         blocked,
+        corrections: correction_of,
     })
 }
 
@@ -396,6 +472,9 @@ pub async fn close(
             },
         )
         .await?;
+    }
+    if !plan.corrections.is_empty() {
+        store::corrections_billed(&mut *tx, &plan.corrections).await?;
     }
     emit(
         &mut tx,

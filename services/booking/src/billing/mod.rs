@@ -15,10 +15,10 @@ mod store;
 
 use crate::error::BookingError;
 use mittler_contracts::billing::{
-    BillingParty, CloseMonth, CloseMonthRequest, Document, Documents, DocumentsRequest,
-    GetBillingParty, GetRateCard, Line, MonthClose, PartyId, PutBillingParty,
-    PutBillingPartyRequest, PutRateCard, PutRateCardRequest, Quote, QuoteRequest, RateCardRequest,
-    RateCardView,
+    BillingParty, CloseMonth, CloseMonthRequest, CorrectLine, CorrectLineRequest, Correction,
+    Document, Documents, DocumentsRequest, GetBillingParty, GetRateCard, Line, MonthClose, PartyId,
+    PutBillingParty, PutBillingPartyRequest, PutRateCard, PutRateCardRequest, Quote, QuoteRequest,
+    RateCardRequest, RateCardView,
 };
 use mittler_contracts::{FaultCode, RpcFault, text};
 use mittler_platform::{CancellationToken, Platform, Tasks};
@@ -51,6 +51,7 @@ impl Billing {
                 (GetBillingParty, party),
                 (PutBillingParty, put_party),
                 (CloseMonth, close_month),
+                (CorrectLine, correct_line),
                 (Documents, documents),
             ]
         );
@@ -114,6 +115,42 @@ impl Billing {
         request: CloseMonthRequest,
     ) -> Result<MonthClose, BookingError> {
         close::close(&self.pool, request).await
+    }
+
+    /// `booking.rpc.correct_line`: a correction of a closed month's line, for the next close.
+    pub async fn correct_line(
+        &self,
+        request: CorrectLineRequest,
+    ) -> Result<Correction, BookingError> {
+        if request.amount_cents == 0 || request.amount_cents.abs() > 10_000_000 {
+            return Err(RpcFault::invalid_field(
+                "amount_cents",
+                text!("billing.correction_amount"),
+            )
+            .into());
+        }
+        let reason = request.reason.trim();
+        if reason.is_empty() || reason.chars().count() > 1000 {
+            return Err(
+                RpcFault::invalid_field("reason", text!("field.length", max = 1000)).into(),
+            );
+        }
+        let mut tx = self.pool.begin().await?;
+        let (document, _) = store::closed_line(&mut *tx, request.pool, request.line_id)
+            .await?
+            .ok_or_else(|| RpcFault::new(FaultCode::NotFound, text!("billing.no_line")))?;
+        let id = uuid::Uuid::now_v7();
+        let created_at = store::insert_correction(&mut *tx, &request, id).await?;
+        tx.commit().await?;
+        tracing::info!(correction_id = %id, line_id = %request.line_id, by = %request.by, "line corrected");
+        Ok(Correction {
+            id,
+            corrects: request.line_id,
+            number: document.number,
+            amount_cents: request.amount_cents,
+            reason: reason.to_owned(),
+            created_at,
+        })
     }
 
     /// `booking.rpc.documents`.

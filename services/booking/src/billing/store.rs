@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use mittler_contracts::billing::{
-    BillingParty, Document, DocumentKind, DocumentsRequest, PartyId, PutBillingPartyRequest,
-    PutRateCardRequest, RateCard, RateCardView,
+    BillingParty, CorrectLineRequest, Document, DocumentKind, DocumentLine, DocumentsRequest,
+    PartyId, PutBillingPartyRequest, PutRateCardRequest, RateCard, RateCardView,
 };
 use mittler_types::{MediatorId, OrganisationId, UserId};
 use sqlx::types::Json;
@@ -203,15 +203,23 @@ pub async fn insert_document(
         .map(|l| l.booking_id.as_uuid())
         .collect();
     let amounts: Vec<i64> = document.lines.iter().map(|l| l.line.amount_cents).collect();
+    // A line that corrects none is written as the nil id (unnest takes no nulls of uuid[] here).
+    let corrects: Vec<Uuid> = document
+        .lines
+        .iter()
+        .map(|l| l.corrects.unwrap_or(Uuid::nil()))
+        .collect();
     sqlx::query!(
-        "INSERT INTO billing.lines (id, document_id, kind, booking_id, amount_cents) \
-         SELECT id, $2, $3, booking_id, amount_cents FROM unnest($1::uuid[], $4::uuid[], $5::bigint[]) \
-         AS l(id, booking_id, amount_cents)",
+        "INSERT INTO billing.lines (id, document_id, kind, booking_id, amount_cents, corrects) \
+         SELECT id, $2, $3, booking_id, amount_cents, NULLIF(corrects, '00000000-0000-0000-0000-000000000000'::uuid) \
+         FROM unnest($1::uuid[], $4::uuid[], $5::bigint[], $6::uuid[]) \
+         AS l(id, booking_id, amount_cents, corrects)",
         &ids,
         document.id,
         document.kind.as_str(),
         &bookings,
         &amounts,
+        &corrects,
     )
     .execute(conn)
     .await?;
@@ -287,4 +295,98 @@ pub async fn documents(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|b| b.0).collect())
+}
+
+/// A line of one of the pool's closed months, with the document it is on.
+pub async fn closed_line(
+    db: impl PgExecutor<'_>,
+    pool: OrganisationId,
+    line: Uuid,
+) -> Result<Option<(Document, DocumentLine)>, sqlx::Error> {
+    let body = sqlx::query_scalar!(
+        r#"SELECT d.body AS "body: Json<Document>" FROM billing.lines l
+           JOIN billing.documents d ON d.id = l.document_id
+           WHERE l.id = $1 AND d.pool_id = $2"#,
+        line,
+        pool.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(body.and_then(|b| {
+        let doc = b.0;
+        let found = doc.lines.iter().find(|l| l.id == line).cloned();
+        found.map(|l| (doc, l))
+    }))
+}
+
+pub async fn insert_correction(
+    db: impl PgExecutor<'_>,
+    request: &CorrectLineRequest,
+    id: Uuid,
+) -> Result<DateTime<Utc>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO billing.corrections (id, pool_id, corrects, amount_cents, reason, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at",
+        id,
+        request.pool.as_uuid(),
+        request.line_id,
+        request.amount_cents,
+        request.reason.trim(),
+        request.by.as_uuid(),
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// A correction that waits for the next close, with the document of the line it corrects.
+pub struct Waiting {
+    pub id: Uuid,
+    pub corrects: Uuid,
+    pub amount_cents: i64,
+    pub reason: String,
+    pub document: Document,
+}
+
+pub async fn waiting_corrections(
+    db: impl PgExecutor<'_>,
+    pool: OrganisationId,
+) -> Result<Vec<Waiting>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.corrects, c.amount_cents, c.reason, d.body AS "body: Json<Document>"
+           FROM billing.corrections c
+           JOIN billing.lines l ON l.id = c.corrects
+           JOIN billing.documents d ON d.id = l.document_id
+           WHERE c.pool_id = $1 AND c.line_id IS NULL
+           ORDER BY c.created_at, c.id"#,
+        pool.as_uuid(),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Waiting {
+            id: r.id,
+            corrects: r.corrects,
+            amount_cents: r.amount_cents,
+            reason: r.reason,
+            document: r.body.0,
+        })
+        .collect())
+}
+
+/// The corrections became these lines.
+pub async fn corrections_billed(
+    db: impl PgExecutor<'_>,
+    billed: &[(Uuid, Uuid)],
+) -> Result<(), sqlx::Error> {
+    let (ids, lines): (Vec<Uuid>, Vec<Uuid>) = billed.iter().copied().unzip();
+    sqlx::query!(
+        "UPDATE billing.corrections c SET line_id = b.line_id \
+         FROM unnest($1::uuid[], $2::uuid[]) AS b(id, line_id) WHERE c.id = b.id",
+        &ids,
+        &lines,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -13,9 +13,10 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use mittler_contracts::billing::{
-    BillingParty, CloseMonth, CloseMonthRequest, GetBillingParty, GetRateCard, Job, Line,
-    MonthClose, PartyId, PutBillingParty, PutBillingPartyRequest, PutRateCard, PutRateCardRequest,
-    Quote, QuoteRequest, RateCard, RateCardRequest, RateCardView,
+    BillingParty, CloseMonth, CloseMonthRequest, CorrectLine, CorrectLineRequest, Correction,
+    GetBillingParty, GetRateCard, Job, Line, MonthClose, PartyId, PutBillingParty,
+    PutBillingPartyRequest, PutRateCard, PutRateCardRequest, Quote, QuoteRequest, RateCard,
+    RateCardRequest, RateCardView,
 };
 use mittler_contracts::text;
 use mittler_contracts::text::Text;
@@ -441,4 +442,54 @@ pub async fn close_month(
     let closed = month_close(&state, &user, &id, &month, false).await?;
     tracing::info!(pool_id = %closed.pool_id, month = %closed.month, by = %user.id(), "month closed");
     Ok(Json(closed))
+}
+
+/// A correction of a line of a closed month.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// The line to correct (`lines[].id` of a statement or invoice).
+    #[schema(value_type = uuid::Uuid)]
+    pub line_id: uuid::Uuid,
+    /// What to add, in cents; negative to take back.
+    pub amount_cents: i64,
+    #[schema(example = "Der Termin dauerte nur 30 Minuten.")]
+    pub reason: String,
+}
+
+/// Correct a line of a closed month: the correction becomes a new line of the next
+/// month closed, on the same recipient's document, referring to the line it corrects.
+#[utoipa::path(
+    post, path = "/api/v1/organisations/{id}/corrections", tag = "billing",
+    params(("id" = String, Path, description = "Pool id")),
+    request_body = CorrectionBody,
+    responses(
+        (status = 201, body = Correction),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not your pool, or no such line of a closed month", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No amount, or no reason", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn correct(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: JsonBody<CorrectionBody>,
+) -> Result<(axum::http::StatusCode, Json<Correction>), ApiError> {
+    let pool = own_pool(&state, &user, &id).await?;
+    let body = body.value;
+    let correction = state
+        .call::<CorrectLine>(&CorrectLineRequest {
+            pool,
+            line_id: body.line_id,
+            amount_cents: body.amount_cents,
+            reason: body.reason,
+            by: user.id(),
+        })
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(correction)))
 }

@@ -42,6 +42,19 @@ fn last_month() -> NaiveDate {
     NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today) - Months::new(1)
 }
 
+/// "November 2026" for "2026-11" (as it is when it does not parse).
+fn month_label(l: super::i18n::Lang, month: &str) -> String {
+    match month
+        .split_once('-')
+        .and_then(|(y, m)| Some((y, m.parse::<u32>().ok()?)))
+    {
+        Some((year, m)) if (1..=12).contains(&m) => {
+            format!("{} {year}", l.t(&format!("month.{m}")))
+        }
+        _ => month.to_owned(),
+    }
+}
+
 fn money(l: super::i18n::Lang, cents: i64) -> String {
     euros(cents, l.code())
 }
@@ -158,16 +171,16 @@ async fn month_page(
                     p class="lead" id="billing-summary" {
                         span class="badge" { (l.t("billing.preview")) } " "
                         (l.tf("billing.preview_sum", &[
-                            ("statements", &close.statements.len().to_string()),
-                            ("invoices", &close.invoices.len().to_string()),
+                            ("statements", &l.tn("billing.statement_count", close.statements.len(), &[])),
+                            ("invoices", &l.tn("billing.invoice_count", close.invoices.len(), &[])),
                             ("total", &money(l, close.statements.iter().map(|d| d.net_cents).sum())),
                         ]))
                     }
                     button type="button" class="primary big" id="close-month"
                         data-post=(format!("/api/v1/organisations/{pool}/months/{month}/close"))
-                        data-confirm=(l.tf("billing.close_confirm", &[("month", &month)]))
+                        data-confirm=(l.tf("billing.close_confirm", &[("month", &month_label(l, &month))]))
                         data-then="reload" data-done=(l.t("billing.closed")) {
-                        (l.tf("billing.close", &[("month", &month)]))
+                        (l.tf("billing.close", &[("month", &month_label(l, &month))]))
                     }
                     p class="hint" { (l.t("billing.close_hint")) }
                 }
@@ -382,7 +395,7 @@ fn document_card(l: super::i18n::Lang, doc: &Document) -> Markup {
     html! {
         li class="card" {
             h2 class="h3" { (doc.number) }
-            p { (l.tf("billing.period", &[("month", &doc.month)])) " · " (l.tn("billing.line_count", doc.lines.len(), &[])) }
+            p { (l.tf("billing.period", &[("month", &month_label(l, &doc.month))])) " · " (l.tn("billing.line_count", doc.lines.len(), &[])) }
             p class="total" { strong { (money(l, doc.total_cents)) } }
             @if let Some(year) = &doc.volunteer {
                 p class=(if year.near { "hint warn" } else { "hint" }) {

@@ -306,6 +306,62 @@ async fn a_month_closes_into_statements_and_invoices_each_party_reads_as_pdf_csv
         "a second close changes nothing"
     );
 
+    // A correction of the closed line: refused without an amount or from a requester;
+    // else it waits for the next month's statement.
+    let line_id = statement["lines"][0]["id"]
+        .as_str()
+        .expect("line")
+        .to_owned();
+    let corrections = format!("/api/v1/organisations/{pool}/corrections");
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            &corrections,
+            Some(&coordinator),
+            Some(json!({"line_id": line_id, "amount_cents": 0, "reason": "Nichts"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(field_errors(&problem), ["amount_cents"]);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &corrections,
+            Some(&requester),
+            Some(json!({"line_id": line_id, "amount_cents": -500, "reason": "Zu lang"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, correction) = api
+        .call(
+            Method::POST,
+            &corrections,
+            Some(&coordinator),
+            Some(json!({"line_id": line_id, "amount_cents": -500, "reason": "Nur 40 Minuten gearbeitet."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{correction}");
+    assert_eq!(correction["number"], format!("G-{year}-0001"));
+    let next = this_month.format("%Y-%m").to_string();
+    let (status, preview) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/organisations/{pool}/months/{next}"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let corrected = &preview["statements"][0]["lines"][0];
+    assert_eq!(
+        (
+            corrected["amount_cents"].as_i64(),
+            corrected["corrects"].as_str()
+        ),
+        (Some(-500), Some(line_id.as_str())),
+        "{preview}"
+    );
+
     // The mediator reads their statement on their own: JSON, PDF, CSV.
     let (status, mine) = api
         .call(

@@ -147,7 +147,7 @@ async fn a_month_is_priced_closed_and_read_in_the_browser() {
     assert!(
         result["preview"]
             .as_str()
-            .is_some_and(|t| t.contains("1 Gutschriften und 1 Rechnungen") && t.contains("50,00 €")),
+            .is_some_and(|t| t.contains("1 Gutschrift und 1 Rechnung aus") && t.contains("50,00 €")),
         "{result:#}"
     );
     assert_eq!(result["closed"], "Abgeschlossen");

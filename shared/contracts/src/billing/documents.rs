@@ -223,7 +223,7 @@ impl Rpc for PutBillingParty {
 }
 
 /// A pay statement (to a mediator) or an invoice (to an organisation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
@@ -389,6 +389,45 @@ impl Rpc for Documents {
     const NAME: &'static str = "documents";
     type Request = DocumentsRequest;
     type Response = Vec<Document>;
+}
+
+/// `booking.rpc.correct_line`: a coordinator corrects a line of a closed month; the
+/// correction becomes a line of the next month closed, on the same recipient's
+/// document, referring to the line it corrects.
+#[derive(Debug)]
+pub struct CorrectLine;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorrectLineRequest {
+    pub pool: OrganisationId,
+    pub line_id: Uuid,
+    /// What to add (negative: to take back), in cents.
+    pub amount_cents: i64,
+    pub reason: String,
+    pub by: UserId,
+}
+
+/// A correction waiting for the next close (or billed at one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Correction {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: Uuid,
+    /// The line it corrects.
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub corrects: Uuid,
+    /// The document that line is on.
+    pub number: String,
+    pub amount_cents: i64,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Rpc for CorrectLine {
+    const SERVICE: Service = Service::Booking;
+    const NAME: &'static str = "correct_line";
+    type Request = CorrectLineRequest;
+    type Response = Correction;
 }
 
 // ---------------------------------------------------------------- events
