@@ -258,18 +258,9 @@ async fn changeable(
     user: &AuthUser,
     id: &str,
 ) -> Result<directory::Organisation, ApiError> {
-    user.require(
-        &[Role::Coordinator, Role::Admin],
-        text!("role.coordinators_organisations"),
-    )?;
-    let id: OrganisationId = id.parse().map_err(|_| ApiError::NotFound)?;
-    if !user.booking_scope(state).await?.allows(id) {
-        return Err(ApiError::NotFound);
-    }
-    let organisation = directory::organisation(state.pool(), id)
-        .await
-        .map_err(ApiError::Internal)?
-        .ok_or(ApiError::NotFound)?;
+    let organisation = user
+        .managed_organisation(state, id, text!("role.coordinators_organisations"))
+        .await?;
     if organisation.kind == OrganisationKind::Pool && user.role() != Role::Admin {
         return Err(ApiError::Forbidden(text!("role.admins_pools")));
     }

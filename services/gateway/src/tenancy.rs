@@ -72,6 +72,25 @@ impl AuthUser {
         }
     }
 
+    /// An organisation a coordinator of its pool (or an admin) manages, refused with
+    /// `what` for other roles; another pool's answers 404, like a missing one.
+    pub async fn managed_organisation(
+        &self,
+        state: &AppState,
+        id: &str,
+        what: Text,
+    ) -> Result<directory::Organisation, ApiError> {
+        self.require(&[Role::Coordinator, Role::Admin], what)?;
+        let id: OrganisationId = id.parse().map_err(|_| ApiError::NotFound)?;
+        if !self.booking_scope(state).await?.allows(id) {
+            return Err(ApiError::NotFound);
+        }
+        directory::organisation(state.pool(), id)
+            .await
+            .map_err(ApiError::Internal)?
+            .ok_or(ApiError::NotFound)
+    }
+
     /// A mediator this user manages; another pool's answers 404, like a missing one.
     pub async fn visible_mediator(
         &self,

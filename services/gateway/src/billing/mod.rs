@@ -6,7 +6,6 @@
 pub mod documents;
 
 use crate::auth::AuthUser;
-use crate::directory;
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::state::AppState;
@@ -30,18 +29,10 @@ async fn managed(
     user: &AuthUser,
     id: &str,
 ) -> Result<(OrganisationId, OrganisationId), ApiError> {
-    user.require(
-        &[Role::Coordinator, Role::Admin],
-        text!("role.coordinators_billing"),
-    )?;
-    let id: OrganisationId = id.parse().map_err(|_| ApiError::NotFound)?;
-    if !user.booking_scope(state).await?.allows(id) {
-        return Err(ApiError::NotFound);
-    }
-    let organisation = directory::organisation(state.pool(), id)
-        .await
-        .map_err(ApiError::Internal)?
-        .ok_or(ApiError::NotFound)?;
+    let organisation = user
+        .managed_organisation(state, id, text!("role.coordinators_billing"))
+        .await?;
+    let id = organisation.id;
     let pool = match organisation.kind {
         OrganisationKind::Pool => id,
         _ => organisation.pool_id.ok_or(ApiError::NotFound)?,

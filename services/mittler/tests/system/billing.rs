@@ -5,31 +5,14 @@
 use crate::common::*;
 use chrono::{Datelike, Duration, Months, NaiveDate, TimeZone as _, Utc};
 use mittler_gateway::seed::DEMO_PASSWORD;
-use mittler_testkit::{TestApp, TestEnv};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[tokio::test]
 async fn a_month_is_priced_closed_and_read_in_the_browser() {
-    let env = TestEnv::start().await;
-    mittler::seed_demo_data(&env.db.pool)
-        .await
-        .expect("demo data");
-    let app = TestApp::spawn(env.config(), mittler::run_on).await;
-    let api = Client::new(app.url(""));
+    let (env, app, api) = demo_system().await;
     let requester = api.login(REQUESTER).await;
     let coordinator = api.login(COORDINATOR).await;
-    mittler_testkit::eventually(
-        std::time::Duration::from_secs(10),
-        "booking answers",
-        || async {
-            let (status, _) = api
-                .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
-                .await;
-            (status == StatusCode::OK).then_some(())
-        },
-    )
-    .await;
     // A job of last month: 47 minutes on video, trained, claimed and confirmed.
     let (status, booking) = api
         .call(

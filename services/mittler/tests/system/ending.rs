@@ -4,7 +4,6 @@
 
 use crate::common::*;
 use mittler_gateway::seed::DEMO_PASSWORD;
-use mittler_testkit::{TestApp, TestEnv};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -36,25 +35,9 @@ async fn book_in(api: &Client, requester: &str, time: &str, language: &str) -> S
 
 #[tokio::test]
 async fn a_mediator_records_the_time_the_requester_answers_and_a_coordinator_settles() {
-    let env = TestEnv::start().await;
-    mittler::seed_demo_data(&env.db.pool)
-        .await
-        .expect("demo data");
-    let app = TestApp::spawn(env.config(), mittler::run_on).await;
-    let api = Client::new(app.url(""));
+    let (env, app, api) = demo_system().await;
     let requester = api.login(REQUESTER).await;
     let coordinator = api.login(COORDINATOR).await;
-    mittler_testkit::eventually(
-        std::time::Duration::from_secs(10),
-        "booking answers",
-        || async {
-            let (status, _) = api
-                .call(Method::GET, "/api/v1/bookings", Some(&requester), None)
-                .await;
-            (status == StatusCode::OK).then_some(())
-        },
-    )
-    .await;
     let confirm = book(&api, &requester, "10:00").await;
     let dispute = book(&api, &requester, "12:00").await;
     let give_up = book(&api, &requester, "14:00").await;

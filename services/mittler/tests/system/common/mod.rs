@@ -73,3 +73,32 @@ pub fn assert_accessible(result: &Value) {
         assert!(bad.is_empty(), "{page}: {bad:#?}");
     }
 }
+
+/// The whole system with the demo data, once every service answers: the test
+/// environment (keep it alive), the running process and a client of its API.
+pub async fn demo_system() -> (mittler_testkit::TestEnv, mittler_testkit::TestApp, Client) {
+    let env = mittler_testkit::TestEnv::start().await;
+    mittler::seed_demo_data(&env.db.pool)
+        .await
+        .expect("demo data");
+    let app = mittler_testkit::TestApp::spawn(env.config(), mittler::run_on).await;
+    let api = Client::new(app.url(""));
+    let requester = api.login(REQUESTER).await;
+    mittler_testkit::eventually(
+        std::time::Duration::from_secs(10),
+        "booking answers",
+        || async {
+            let (status, _) = api
+                .call(
+                    reqwest::Method::GET,
+                    "/api/v1/bookings",
+                    Some(&requester),
+                    None,
+                )
+                .await;
+            (status == reqwest::StatusCode::OK).then_some(())
+        },
+    )
+    .await;
+    (env, app, api)
+}
