@@ -108,7 +108,9 @@ impl BillingParty {
         }
         if let Some(vat_id) = &self.vat_id {
             let compact: String = vat_id.chars().filter(|c| !c.is_whitespace()).collect();
-            if compact.len() < 4 || !compact[..2].chars().all(|c| c.is_ascii_uppercase()) {
+            if compact.chars().count() < 4
+                || !compact.chars().take(2).all(|c| c.is_ascii_uppercase())
+            {
                 problems.push(("vat_id".into(), text!("billing.vat_id")));
             }
         }
@@ -477,5 +479,21 @@ mod tests {
         assert!(leitweg_ok("991-33333TEST-33"));
         assert!(!leitweg_ok("04011000-1234512345-07"));
         assert!(!leitweg_ok("nothing"));
+    }
+
+    #[test]
+    fn any_text_is_checked_without_panicking() {
+        let party = BillingParty {
+            name: "Ö".into(),
+            street: "ä".into(),
+            postal_code: "1".into(),
+            city: "ü".into(),
+            vat_id: Some("Ü\u{88}é€x".into()),
+            iban: Some("ÄÖ€".into()),
+            leitweg_id: Some("é-€-ü".into()),
+            ..BillingParty::default()
+        };
+        let fields: Vec<String> = party.problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["vat_id", "iban", "vat_id", "leitweg_id"]);
     }
 }
