@@ -137,11 +137,8 @@ async fn plan(
     conn: &mut PgConnection,
     pool: OrganisationId,
     month: NaiveDate,
+    card: RateCard,
 ) -> Result<Plan, BookingError> {
-    let card = store::rate_card(&mut *conn, pool)
-        .await?
-        .ok_or_else(|| RpcFault::new(FaultCode::NotFound, text!("billing.no_rate_card")))?
-        .card;
     let (start, end) = month_bounds(month, card.time_zone);
     let late_minutes = card
         .late_cancellation
@@ -426,7 +423,19 @@ pub async fn close(
             blocked: vec![],
         });
     }
-    let mut plan = plan(&mut tx, pool, month).await?;
+    let card = store::rate_card(&mut *tx, pool)
+        .await?
+        .ok_or_else(|| RpcFault::new(FaultCode::NotFound, text!("billing.no_rate_card")))?
+        .card;
+    let (_, end) = month_bounds(month, card.time_zone);
+    if !request.preview && Utc::now() < end {
+        return Err(RpcFault::invalid_field(
+            "month",
+            text!("billing.month_not_over", month = label.clone()),
+        )
+        .into());
+    }
+    let mut plan = plan(&mut tx, pool, month, card).await?;
     if request.preview {
         tx.rollback().await?;
         return Ok(MonthClose {
@@ -438,18 +447,6 @@ pub async fn close(
             invoices: plan.invoices,
             blocked: plan.blocked,
         });
-    }
-    let zone = store::rate_card(&mut *tx, pool)
-        .await?
-        .map(|v| v.card.time_zone)
-        .unwrap_or_default();
-    let (_, end) = month_bounds(month, zone);
-    if Utc::now() < end {
-        return Err(RpcFault::invalid_field(
-            "month",
-            text!("billing.month_not_over", month = label.clone()),
-        )
-        .into());
     }
     let closed_at = store::close_month(&mut tx, pool, month, request.by).await?;
     for doc in plan.statements.iter_mut().chain(plan.invoices.iter_mut()) {

@@ -135,17 +135,22 @@ pub fn iban_ok(iban: &str) -> bool {
         return false;
     }
     let (head, tail) = compact.split_at(4);
+    mod_97(tail.chars().chain(head.chars())) == Some(1)
+}
+
+/// ISO 7064 mod 97-10 of alphanumeric characters, letters counting A = 10 to Z = 35
+/// (IBANs and Leitweg-IDs); none for any other character.
+fn mod_97(chars: impl Iterator<Item = char>) -> Option<u32> {
     let mut rest = 0u32;
-    for c in tail.chars().chain(head.chars()) {
-        let digits = match c.to_digit(36) {
-            Some(d) => d,
-            None => return false,
+    for c in chars {
+        let value = c.to_digit(36)?;
+        rest = if value >= 10 {
+            (rest * 100 + value) % 97
+        } else {
+            (rest * 10 + value) % 97
         };
-        for d in digits.to_string().chars() {
-            rest = (rest * 10 + d.to_digit(10).unwrap_or(0)) % 97;
-        }
     }
-    rest == 1
+    Some(rest)
 }
 
 /// A Leitweg-ID: coarse address, optional fine address, and two check digits
@@ -165,17 +170,7 @@ pub fn leitweg_ok(id: &str) -> bool {
     {
         return false;
     }
-    let mut rest = 0u32;
-    for c in body.to_ascii_uppercase().chars().chain(check.chars()) {
-        let value = match c.to_digit(36) {
-            Some(v) => v,
-            None => return false,
-        };
-        for d in value.to_string().chars() {
-            rest = (rest * 10 + d.to_digit(10).unwrap_or(0)) % 97;
-        }
-    }
-    rest == 1
+    mod_97(body.to_ascii_uppercase().chars().chain(check.chars())) == Some(1)
 }
 
 /// Whose billing data: a mediator or an organisation (a pool included).
