@@ -60,6 +60,7 @@ impl Handler for SessionEvents {
                 .decode::<SessionStarted>()
                 .map_err(HandleError::reject)?
                 .data;
+            store::session_began(tx, s.booking_id, s.started_at).await?;
             move_to(tx, s.booking_id, BookingState::InSession, || {
                 BookingSessionStarted {
                     booking_id: s.booking_id,
@@ -74,6 +75,7 @@ impl Handler for SessionEvents {
                 .decode::<SessionEnded>()
                 .map_err(HandleError::reject)?
                 .data;
+            store::session_began(tx, s.booking_id, s.started_at).await?;
             if let Some(row) = store::get_for_update(tx, s.booking_id).await?
                 && row.state() == BookingState::InSession
             {

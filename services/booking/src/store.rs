@@ -274,6 +274,25 @@ pub async fn get_for_update(
     .await
 }
 
+/// Note when the booking's session first began (both parties in the room), for the
+/// time to connect in the report; the earliest start wins, so a late or repeated
+/// event changes nothing.
+pub async fn session_began(
+    tx: &mut PgConnection,
+    id: BookingId,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE booking.bookings SET session_started_at = LEAST(COALESCE(session_started_at, $2), $2)
+         WHERE id = $1",
+        id.as_uuid(),
+        at,
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Compare-and-set: move to `to` only if the booking is still in `from`. A
 /// cancellation records when, by whom (`by`) and its notice; a booking given up
 /// records when, by whom and why (`reason`, which is also a cancellation's reason).

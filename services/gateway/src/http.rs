@@ -41,6 +41,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
         notifications::feed, notifications::read_one, notifications::read_all, notifications::events,
         notifications::deliveries, rooms::links, rooms::signal,
         reports::queue, live::queue_events, reports::my_jobs, reports::my_job, reports::statistics,
+        reports::funders::reports,
         billing::get_rate_card, billing::put_rate_card, billing::quote,
         billing::get_organisation_billing, billing::put_organisation_billing,
         billing::get_mediator_billing, billing::put_mediator_billing,
@@ -178,6 +179,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/queue", get(reports::queue))
         .route("/queue/events", get(live::queue_events))
         .route("/statistics", get(reports::statistics))
+        .route("/reports", get(reports::funders::reports))
         .route("/mediators/me/jobs", get(reports::my_jobs))
         .route("/mediators/me/jobs/{id}", get(reports::my_job))
         .route("/notifications", get(notifications::feed))

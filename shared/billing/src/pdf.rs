@@ -1,6 +1,7 @@
 //! A statement or an invoice as PDF (decision 0025): A4, the PDF base-14 fonts
 //! Helvetica and Helvetica-Bold in WinAnsi encoding (umlauts, ß, € and § are in it),
 //! so no font file ships and every reader shows it. German, as the documents are.
+//! [`Writer`] lays out other documents the same way (the report for funders).
 
 use crate::euros;
 use mittler_contracts::billing::{BillingParty, Document, DocumentKind};
@@ -9,11 +10,11 @@ use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
 
 const WIDTH: f32 = 595.0;
 const HEIGHT: f32 = 842.0;
-const LEFT: f32 = 56.0;
-const RIGHT: f32 = WIDTH - 56.0;
+pub const LEFT: f32 = 56.0;
+pub const RIGHT: f32 = WIDTH - 56.0;
 const BOTTOM: f32 = 72.0;
-const REGULAR: Name = Name(b"F1");
-const BOLD: Name = Name(b"F2");
+pub const REGULAR: Name<'static> = Name(b"F1");
+pub const BOLD: Name<'static> = Name(b"F2");
 
 /// Text in WinAnsi (Windows-1252): Latin-1 as it is, € and dashes at their places,
 /// anything else as `?`.
@@ -39,7 +40,7 @@ fn win_ansi(text: &str) -> Vec<u8> {
 
 /// The width of `text` in Helvetica at `size`, for right-aligned amounts: digits,
 /// separators, the euro sign and the minus (the only characters amounts have).
-fn amount_width(text: &str, size: f32) -> f32 {
+pub fn amount_width(text: &str, size: f32) -> f32 {
     let units: u32 = text
         .chars()
         .map(|c| match c {
@@ -52,32 +53,71 @@ fn amount_width(text: &str, size: f32) -> f32 {
     units as f32 / 1000.0 * size
 }
 
+/// The width of any `text` in Helvetica at `size`, from the font's metrics for
+/// letters, digits and common signs (accented letters as their base letter).
+pub fn text_width(text: &str, size: f32) -> f32 {
+    let units: u32 = text
+        .chars()
+        .map(|c| match c {
+            'i' | 'j' | 'l' => 222,
+            'f' | 't' | ' ' | '.' | ',' | ':' | ';' | '!' | '/' | 'I' => 278,
+            'r' | '(' | ')' | '-' => 333,
+            'c' | 'k' | 's' | 'v' | 'x' | 'y' | 'z' | 'J' => 500,
+            '<' | '>' | '=' | '+' => 584,
+            'A' | 'B' | 'E' | 'K' | 'P' | 'S' | 'V' | 'X' | 'Y' | 'Ä' => 667,
+            'C' | 'D' | 'H' | 'N' | 'R' | 'U' | 'w' | 'Ü' => 722,
+            'F' | 'T' | 'Z' => 611,
+            'G' | 'O' | 'Q' | 'Ö' => 778,
+            'm' | 'M' => 833,
+            '%' => 889,
+            'W' => 944,
+            _ => 556,
+        })
+        .sum();
+    units as f32 / 1000.0 * size
+}
+
 /// Pages of text, laid out top-down.
-struct Writer {
+pub struct Writer {
     pages: Vec<Content>,
     y: f32,
 }
 
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("pages", &self.pages.len())
+            .field("y", &self.y)
+            .finish()
+    }
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Writer {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             pages: vec![Content::new()],
             y: HEIGHT - 64.0,
         }
     }
 
-    fn page(&mut self) -> &mut Content {
+    pub fn page(&mut self) -> &mut Content {
         self.pages.last_mut().expect("a page")
     }
 
-    fn room(&mut self, height: f32) {
+    pub fn room(&mut self, height: f32) {
         if self.y - height < BOTTOM {
             self.pages.push(Content::new());
             self.y = HEIGHT - 64.0;
         }
     }
 
-    fn text_at(&mut self, x: f32, y: f32, font: Name, size: f32, text: &str) {
+    pub fn text_at(&mut self, x: f32, y: f32, font: Name, size: f32, text: &str) {
         let bytes = win_ansi(text);
         let page = self.page();
         page.begin_text();
@@ -87,7 +127,7 @@ impl Writer {
         page.end_text();
     }
 
-    fn line(&mut self, font: Name, size: f32, text: &str) {
+    pub fn line(&mut self, font: Name, size: f32, text: &str) {
         self.room(size * 1.4);
         self.y -= size * 1.4;
         let y = self.y;
@@ -95,7 +135,7 @@ impl Writer {
     }
 
     /// Text on the left and an amount flush right, on one line.
-    fn row(&mut self, font: Name, size: f32, left: &str, amount: &str) {
+    pub fn row(&mut self, font: Name, size: f32, left: &str, amount: &str) {
         self.room(size * 1.4);
         self.y -= size * 1.4;
         let y = self.y;
@@ -104,11 +144,41 @@ impl Writer {
         self.text_at(x, y, font, size, amount);
     }
 
-    fn gap(&mut self, points: f32) {
+    /// A table row: `first` on the left, then each value flush right at its column's
+    /// right edge.
+    pub fn cells(&mut self, font: Name, size: f32, first: &str, columns: &[(f32, &str)]) {
+        self.room(size * 1.5);
+        self.y -= size * 1.5;
+        let y = self.y;
+        self.text_at(LEFT, y, font, size, first);
+        for (right, value) in columns {
+            let x = right - text_width(value, size);
+            self.text_at(x, y, font, size, value);
+        }
+    }
+
+    /// A bar of a horizontal bar chart: the label, a filled bar `fraction` (0 to 1) of
+    /// the chart's width long, and the value after it.
+    pub fn bar(&mut self, label: &str, fraction: f32, value: &str) {
+        let size = 9.0;
+        self.room(size * 1.7);
+        self.y -= size * 1.7;
+        let y = self.y;
+        self.text_at(LEFT, y, REGULAR, size, label);
+        let (x, width) = (LEFT + 170.0, 240.0 * fraction.clamp(0.0, 1.0));
+        let page = self.page();
+        page.set_fill_gray(0.35);
+        page.rect(x, y - 1.0, width.max(0.5), size);
+        page.fill_nonzero();
+        page.set_fill_gray(0.0);
+        self.text_at(x + width + 6.0, y, REGULAR, size, value);
+    }
+
+    pub fn gap(&mut self, points: f32) {
         self.y -= points;
     }
 
-    fn rule(&mut self) {
+    pub fn rule(&mut self) {
         self.room(6.0);
         self.y -= 4.0;
         let y = self.y;
@@ -299,7 +369,8 @@ pub fn render(doc: &Document) -> Vec<u8> {
     finish(w, &format!("{} {}", title, issuer.name))
 }
 
-fn finish(w: Writer, title: &str) -> Vec<u8> {
+/// The pages as a PDF file titled `title`.
+pub fn finish(w: Writer, title: &str) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);

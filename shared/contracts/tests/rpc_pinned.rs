@@ -13,8 +13,8 @@ use mittler_contracts::availability::{
 use mittler_contracts::booking::{
     AcceptOffer, AssignBooking, AssignBookingRequest, CancelBooking, CreateBooking, DeclineOffer,
     DispatchExplanation, GetBooking, GetBookingRequest, GiveBack, GiveBackRequest, ListBookings,
-    MyJobs, MyJobsRequest, MyOffers, MyOffersRequest, OfferAnswer, Queue, QueueRequest,
-    RescheduleBooking, Statistics, StatisticsRequest,
+    MyJobs, MyJobsRequest, MyOffers, MyOffersRequest, OfferAnswer, Queue, QueueRequest, Report,
+    ReportRequest, RescheduleBooking, Statistics, StatisticsRequest,
 };
 use mittler_contracts::directory::Contacts;
 use mittler_contracts::notification::{
@@ -64,6 +64,7 @@ fn every_request_has_its_subject() {
         Queue::subject(),
         MyJobs::subject(),
         Statistics::subject(),
+        Report::subject(),
         Contacts::subject(),
         GetFeed::subject(),
         MarkRead::subject(),
@@ -100,6 +101,7 @@ fn every_request_has_its_subject() {
             "booking.rpc.queue",
             "booking.rpc.my_jobs",
             "booking.rpc.statistics",
+            "booking.rpc.report",
             "directory.rpc.contacts",
             "notification.rpc.feed",
             "notification.rpc.mark_read",
@@ -187,6 +189,12 @@ fn booking_requests() {
         "StatisticsRequest",
         json!({"scope": scope, "from": "2026-02-28T23:00:00Z", "to": "2026-03-31T22:00:00Z",
                "time_zone": "Europe/Berlin"}),
+    );
+    round_trip::<ReportRequest>(
+        "ReportRequest",
+        json!({"scope": scope, "from": "2026-02-28T23:00:00Z", "to": "2026-03-31T22:00:00Z",
+               "time_zone": "Europe/Berlin", "by": "region",
+               "organisation_keys": [{"organisation_id": "00000000-0000-0000-0000-000000000009", "key": "Landkreis Görlitz"}]}),
     );
 }
 

@@ -10,6 +10,7 @@
 //! Logging: silent unless `TEST_LOG=1`. Dates that hold on any day: [`calendar`].
 
 pub mod calendar;
+pub mod history;
 pub mod http;
 pub mod oidc;
 

@@ -156,7 +156,8 @@ async fn one(
         .ok_or(ApiError::NotFound)
 }
 
-fn file(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
+/// A download: its type, its file name and its bytes.
+pub(crate) fn file(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

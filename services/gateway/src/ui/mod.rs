@@ -20,6 +20,7 @@ mod amend_form;
 mod billing;
 mod booking_page;
 mod calendar;
+mod charts;
 pub mod coordinator;
 mod deliveries;
 mod events;

@@ -40,7 +40,7 @@ async fn me(api: &Api, token: &str) -> Value {
 }
 
 /// The bytes and content type of a document.
-async fn download(api: &Api, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+pub async fn download(api: &Api, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
     let response = reqwest::Client::new()
         .get(api.app.url(path))
         .bearer_auth(token)
@@ -58,7 +58,7 @@ async fn download(api: &Api, token: &str, path: &str) -> (StatusCode, String, Ve
 }
 
 /// Run `program` with `args`, the file holding `input`, and `after`.
-fn run(program: &str, args: &[&str], input: &[u8], name: &str, after: &[&str]) -> String {
+pub fn run(program: &str, args: &[&str], input: &[u8], name: &str, after: &[&str]) -> String {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join(name);
     std::fs::write(&path, input).expect("written");

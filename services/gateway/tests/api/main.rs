@@ -9,6 +9,7 @@ mod bookings_api;
 mod common;
 mod directory_api;
 mod ending_api;
+mod funders_api;
 mod mediators_api;
 mod offers_api;
 mod ops;

@@ -9,5 +9,6 @@ mod common;
 mod ending;
 mod matcher;
 mod notifications;
+mod reports;
 mod sessions;
 mod ui;

@@ -6,7 +6,6 @@
 //! keeps a picture of each role's main page.
 
 use crate::common::*;
-use mittler_testkit::calendar;
 
 use mittler_gateway::seed::{DEMO_PASSWORD, demo_mediators};
 use mittler_testkit::{TestApp, TestEnv};
@@ -40,12 +39,8 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
         .collect();
     let screenshots = screenshot_dir();
     // The statistics of the bookings' month: near a month's end that is the next one.
-    let (from, to) = calendar::month_of(working_day());
-    let statistics_query = format!(
-        "?from={}&to={}",
-        calendar::query_instant(from),
-        calendar::query_instant(to)
-    );
+    let month = working_day().format("%Y-%m");
+    let statistics_query = format!("?from={month}&to={month}");
     let input = json!({
         "base": app.url(""),
         "password": DEMO_PASSWORD,
@@ -352,7 +347,8 @@ async fn people_book_accept_and_watch_the_queue_in_the_browser() {
             .any(|r| r["weekday"] == 6 && r["start"] == "10:00" && r["end"] == "12:00"),
         "{calendar:#}"
     );
-    assert_eq!(result["statistics_total"], 2);
+    // Two bookings: fewer than five, so the report shows "<5".
+    assert_eq!(result["statistics_total"], "<5");
 
     // Assigned by hand from the booking's page, with the ranking's reasons shown.
     let by_hand = items

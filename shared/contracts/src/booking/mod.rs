@@ -1,11 +1,12 @@
 //! The `booking` service's messages: the booking lifecycle events
 //! (`booking.booking.*`) and the requests the gateway sends (`booking.rpc.*`);
 //! `dispatch` has the offers, dispatch and assignments, `views` the queue, jobs and
-//! statistics.
+//! statistics, `reports` the report for funders.
 
 mod amend;
 mod dispatch;
 mod ending;
+mod reports;
 #[cfg(test)]
 mod tests;
 mod views;
@@ -13,6 +14,7 @@ mod views;
 pub use amend::*;
 pub use dispatch::*;
 pub use ending::*;
+pub use reports::*;
 pub use views::*;
 
 use crate::envelope::Event;

@@ -1,6 +1,12 @@
 //! `/api/v1/queue` (the coordinators' queue of bookings without a mediator),
-//! `/api/v1/mediators/me/jobs` (a mediator's work) and `/api/v1/statistics` (fill rate
-//! and time to assign, by language and by month).
+//! `/api/v1/mediators/me/jobs` (a mediator's work), `/api/v1/statistics` (fill rate
+//! and time to assign, by language and by month) and `/api/v1/reports` (the report
+//! for funders, `funders`, with small counts hidden by `suppress` and its files in
+//! `files`).
+
+pub mod files;
+pub mod funders;
+pub mod suppress;
 
 use crate::auth::AuthUser;
 use crate::directory;
@@ -169,20 +175,28 @@ pub async fn statistics(
     statistics_report(&state, &user, &query).await.map(Json)
 }
 
+/// The zone whose months the statistics and reports count in (the user's
+/// organisation's), for a coordinator or an admin; anyone else is refused.
+pub async fn statistics_zone(state: &AppState, user: &AuthUser) -> Result<TimeZone, ApiError> {
+    user.require(
+        &[Role::Coordinator, Role::Admin],
+        text!("role.coordinators_statistics"),
+    )?;
+    Ok(
+        directory::organisation(state.pool(), user.user.organisation_id)
+            .await?
+            .map(|org| org.time_zone)
+            .unwrap_or(TimeZone::BERLIN),
+    )
+}
+
 /// Fill rate and time to assign for the user's pool, over the query's period.
 pub async fn statistics_report(
     state: &AppState,
     user: &AuthUser,
     query: &StatisticsQuery,
 ) -> Result<StatisticsReport, ApiError> {
-    user.require(
-        &[Role::Coordinator, Role::Admin],
-        text!("role.coordinators_statistics"),
-    )?;
-    let zone = directory::organisation(state.pool(), user.user.organisation_id)
-        .await?
-        .map(|org| org.time_zone)
-        .unwrap_or(TimeZone::BERLIN);
+    let zone = statistics_zone(state, user).await?;
     let now = Utc::now();
     let from =
         instant("from", query.from.as_deref())?.unwrap_or_else(|| month_start(zone, now, -11));
