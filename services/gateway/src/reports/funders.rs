@@ -367,3 +367,21 @@ pub async fn reports(
         ),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi as _;
+
+    #[test]
+    fn the_schema_says_a_count_is_a_number_or_below_five() {
+        let doc = serde_json::to_value(crate::http::ApiDoc::openapi()).expect("json");
+        let schemas = &doc["components"]["schemas"];
+        let count = serde_json::to_string(&schemas["Count"]).expect("count");
+        assert!(count.contains("\"integer\""), "{count}");
+        let hidden = serde_json::to_string(&schemas["Hidden"]).expect("hidden");
+        assert!(hidden.contains("\"<5\""), "{hidden}");
+        let row = &schemas["ReportRow"]["properties"];
+        assert_eq!(row["bookings"]["$ref"], "#/components/schemas/Count");
+        assert!(doc["paths"]["/api/v1/reports"]["get"].is_object());
+    }
+}
