@@ -177,7 +177,16 @@ pub fn pdf(l: Lang, report: &FundersReport) -> Vec<u8> {
         ],
     );
     let by = l.t(&format!("report.by_{}", report.by.code()));
-    w.line(BOLD, 16.0, &l.t("report.pdf_title"));
+    // A calendar year is the annual report.
+    let year = report
+        .from
+        .strip_suffix("-01")
+        .filter(|y| report.to == format!("{y}-12"));
+    let title = match year {
+        Some(year) => l.tf("report.annual_title", &[("year", year)]),
+        None => l.t("report.pdf_title"),
+    };
+    w.line(BOLD, 16.0, &title);
     w.line(REGULAR, 10.0, &format!("{period} · {by}"));
     w.gap(6.0);
     let t = &report.total;
@@ -255,5 +264,5 @@ pub fn pdf(l: Lang, report: &FundersReport) -> Vec<u8> {
     w.gap(12.0);
     w.line(REGULAR, 8.0, &l.t("report.hidden_note"));
     w.line(REGULAR, 8.0, &l.t("report.late_note"));
-    pdf::finish(w, &format!("{} {period}", l.t("report.pdf_title")))
+    pdf::finish(w, &format!("{title} ({period})"))
 }

@@ -13,6 +13,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
+use chrono::Datelike as _;
 use maud::{Markup, html};
 use mittler_contracts::booking::ReportBy;
 
@@ -277,10 +278,15 @@ async fn statistics_page(
             (l.tf("report.period", &[("from", &month_label(l, &report.from)), ("to", &month_label(l, &report.to))]))
             " · " (by_head)
         }
+        @let last_year = chrono::Utc::now().year() - 1;
         p class="actions" {
             a href=(download("csv")) download { (l.t("report.download_csv")) }
             " · "
             a href=(download("pdf")) download { (l.t("report.download_pdf")) }
+            " · "
+            a href=(format!("/api/v1/reports?from={last_year}-01&to={last_year}-12&by={}&format=pdf", report.by.code())) download {
+                (l.tf("report.annual_download", &[("year", &last_year.to_string())]))
+            }
         }
         dl class="figures" id="report-figures" {
             div { dt { (l.t("report.bookings")) } dd { (t.bookings) } }

@@ -226,6 +226,27 @@ async fn the_report_for_funders_hides_small_counts_and_reads_as_csv_and_pdf() {
     assert!(text.contains("Ukrainisch"), "{text}");
     assert!(text.contains("<5"), "{text}");
 
+    // A calendar year is the annual report.
+    let (status, _, annual) = download(
+        &api,
+        &coordinator,
+        "/api/v1/reports?from=2026-01&to=2026-12&format=pdf",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = run(
+        "pdftotext",
+        &["-layout", "-enc", "UTF-8"],
+        &annual,
+        "annual.pdf",
+        &["-"],
+    );
+    assert!(
+        text.contains("Sprachmittlung: Jahresbericht 2026"),
+        "{text}"
+    );
+    assert!(text.contains("Januar 2026 bis Dezember 2026"), "{text}");
+
     // Who sees what: a requester nothing; a coordinator their own pool only; an admin
     // every pool or one.
     let requester = api.login(REQUESTER_JOBCENTER).await;

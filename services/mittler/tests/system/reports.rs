@@ -104,9 +104,10 @@ async fn a_year_of_bookings_reads_as_charts_tables_and_files() {
     ] {
         assert!(regions.contains(&json!(district)), "{district}: {result:#}");
     }
-    // The CSV starts with a BOM, the PDF is one.
+    // The CSV starts with a BOM, the PDFs (the period's, last year's) are PDFs.
     let files = result["files"].as_array().expect("files");
-    assert_eq!(files.len(), 2, "{result:#}");
+    assert_eq!(files.len(), 3, "{result:#}");
+    assert_eq!(files[2]["head"], json!([0x25, 0x50, 0x44, 0x46]), "%PDF");
     assert_eq!(files[0]["type"], "text/csv; charset=utf-8");
     assert_eq!(
         files[0]["head"].as_array().map(|h| h[..3].to_vec()),
