@@ -66,6 +66,14 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             error = error
         )));
     }
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = control_character(&value, String::new())
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            field,
+            text!("field.control"),
+        )]));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let inner = error.inner();
@@ -91,6 +99,44 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::Validation(vec![FieldError::new(field, serde_message(&message))])
     })
+}
+
+/// Where a string of the body (a value or a key) holds a control character other
+/// than a tab or a line break, named as serde names a field (`client.notes`,
+/// `items[2].name`): no text needs one, PostgreSQL stores no NUL, and a calendar or
+/// a mail header must not meet one.
+fn control_character(value: &serde_json::Value, path: String) -> Option<String> {
+    let bad = |text: &str| {
+        text.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    };
+    let field = |path: &str| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        serde_json::Value::String(text) => bad(text).then(|| field(&path)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| control_character(item, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if bad(key) {
+                Some(field(&path))
+            } else {
+                control_character(item, inner)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// serde's English sentence, as a text in the reader's language where its kind is
@@ -169,6 +215,33 @@ mod tests {
             parse::<Body>(b"{\"name\":").expect_err("bad"),
             ApiError::BadRequest(_)
         ));
+    }
+
+    #[test]
+    fn a_control_character_is_named_at_its_field_not_a_server_error() {
+        assert_eq!(
+            field_of(
+                parse::<Body>(br#"{"name":"a\u0000b","inner":{"count":1}}"#).expect_err("nul")
+            ),
+            "name"
+        );
+        assert_eq!(
+            field_of(
+                parse::<serde_json::Value>(br#"{"client":{"notes":["ok","x\u001b[2J"]}}"#)
+                    .expect_err("escape")
+            ),
+            "client.notes[1]"
+        );
+        assert_eq!(
+            field_of(parse::<serde_json::Value>(br#"{"a\u0000":1}"#).expect_err("key")),
+            "body"
+        );
+        assert_eq!(
+            field_of(parse::<serde_json::Value>(br#""\u0007""#).expect_err("bell")),
+            "body"
+        );
+        // Tabs and line breaks belong in notes.
+        assert!(parse::<serde_json::Value>(br#"{"notes":"a\tb\r\nc"}"#).is_ok());
     }
 
     fn key_of(error: ApiError) -> (String, String) {

@@ -69,11 +69,11 @@ pub fn render(invite: &Invite) -> String {
         .timestamp(invite.stamp)
         .starts(local(invite.start))
         .ends(local(invite.end))
-        .summary(&invite.summary)
-        .description(&invite.description)
+        .summary(&text_value(&invite.summary))
+        .description(&text_value(&invite.description))
         .append_property(
-            Property::new("ORGANIZER", format!("mailto:{}", invite.organizer.email))
-                .add_parameter("CN", &invite.organizer.name)
+            Property::new("ORGANIZER", mailto(&invite.organizer.email))
+                .add_parameter("CN", &param_value(&invite.organizer.name))
                 .done(),
         )
         .append_property(Property::new(
@@ -84,12 +84,12 @@ pub fn render(invite: &Invite) -> String {
             },
         ));
     if let Some(location) = &invite.location {
-        event.location(location);
+        event.location(&text_value(location));
     }
     for attendee in &invite.attendees {
         event.append_multi_property(
-            Property::new("ATTENDEE", format!("mailto:{}", attendee.email))
-                .add_parameter("CN", &attendee.name)
+            Property::new("ATTENDEE", mailto(&attendee.email))
+                .add_parameter("CN", &param_value(&attendee.name))
                 .add_parameter("ROLE", "REQ-PARTICIPANT")
                 .add_parameter("PARTSTAT", "ACCEPTED")
                 .done(),
@@ -174,6 +174,48 @@ fn offset(seconds: i32) -> String {
     format!("{sign}{:02}{:02}", s / 3600, (s % 3600) / 60)
 }
 
+/// A text value (summary, description, location): line breaks as `\n` (the builder
+/// escapes them), no other control character, no carriage return that a reader
+/// could take for the end of a line.
+fn text_value(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+        .collect()
+}
+
+/// A parameter value (the `CN` of a name), which RFC 5545 lets hold neither a
+/// double quote nor a line break: both caret-encoded as RFC 6868 says (`^'`, `^n`,
+/// `^^`), other control characters dropped, and quoted where it holds a comma (the
+/// builder itself quotes a value with a colon or a semicolon). A name can then never
+/// end the parameter, the line or the event.
+fn param_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.replace("\r\n", "\n").chars() {
+        match c {
+            '^' => out.push_str("^^"),
+            '"' => out.push_str("^'"),
+            '\n' => out.push_str("^n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    if out.contains(',') && !out.contains([':', ';']) {
+        format!("\"{out}\"")
+    } else {
+        out
+    }
+}
+
+/// A `mailto:` address without anything that could end the line.
+fn mailto(email: &str) -> String {
+    let clean: String = email
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"' && !c.is_whitespace())
+        .collect();
+    format!("mailto:{clean}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +270,55 @@ mod tests {
         let uid = |t: &str| t.lines().find(|l| l.starts_with("UID:")).map(str::to_owned);
         assert_eq!(uid(&request), uid(&cancel));
         assert!(request.contains("DTSTART;TZID=Europe/Berlin:20260702T093000\r\n"));
+    }
+
+    #[test]
+    fn a_name_or_text_cannot_inject_a_line_or_an_event() {
+        let mut evil = invite(Method::Request, 1, "2026-12-03T08:30:00Z");
+        evil.attendees[0].name =
+            "Name\"; ROLE=CHAIR:mailto:x@evil.example\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:evil".into();
+        evil.attendees[1].email = "team@jobcenter.example\r\nATTENDEE:mailto:y@evil.example".into();
+        evil.description = "bitte klingeln\rEND:VEVENT\u{0}".into();
+        evil.organizer.name = "Pool; Sachsen, e.V.".into();
+        let text = render(&evil);
+        // Unfold, then every line is one property of the one event.
+        let unfolded = text.replace("\r\n ", "");
+        let lines: Vec<&str> = unfolded.split("\r\n").collect();
+        assert_eq!(
+            lines.iter().filter(|l| **l == "BEGIN:VEVENT").count(),
+            1,
+            "{text}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| **l == "END:VEVENT").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            !lines.iter().any(|l| l.starts_with("SUMMARY:evil")),
+            "{text}"
+        );
+        assert!(
+            !lines.iter().any(|l| l.starts_with("ATTENDEE:mailto:y@")),
+            "{text}"
+        );
+        assert!(
+            !text.contains('\0') && !unfolded.contains("\rEND"),
+            "{text}"
+        );
+        let attendee = lines
+            .iter()
+            .find(|l| l.contains("x@evil.example"))
+            .expect("the name stays, harmless");
+        assert!(
+            attendee
+                .starts_with("ATTENDEE;CN=\"Name^'; ROLE=CHAIR:mailto:x@evil.example^nEND:VEVENT"),
+            "{attendee}"
+        );
+        assert!(
+            unfolded.contains("ORGANIZER;CN=\"Pool; Sachsen, e.V.\":mailto:"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -233,3 +233,29 @@ async fn protected_endpoints_need_a_valid_session() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_nul_or_another_control_character_is_a_problem_not_a_server_error() {
+    let api = Api::start().await;
+    let (status, problem) = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "abh@erzgebirgskreis.example\u{0}", "password": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(field_errors(&problem), ["email"]);
+    let requester = api.login(REQUESTER_JOBCENTER).await;
+    let mut body = booking_body(3);
+    body["notes"] = json!("bitte klingeln\u{0}");
+    let (status, problem) = api.book(&requester, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(field_errors(&problem), ["notes"]);
+    // A line break in notes is fine.
+    let mut body = booking_body(3);
+    body["notes"] = json!("bitte klingeln,\r\nZimmer 2.14");
+    let (status, booking) = api.book(&requester, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+}

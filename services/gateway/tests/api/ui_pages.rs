@@ -97,11 +97,25 @@ async fn pages_need_a_browser_session_and_respect_roles_and_language() {
         "//evil.example/",
         "https://evil.example/",
         "/\\evil.example",
+        // A tab or a line break, which browsers drop: `//evil.example`.
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        // A line break would not even fit into the header (it answered 500).
+        "/bookings%0d%0aSet-Cookie:%20x=1",
     ] {
         let response = get(&format!("/lang/en?next={evil}"), None)
             .await
             .expect("switch");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{evil}");
         assert_eq!(response.headers()[LOCATION], "/", "{evil}");
+        let response = get(&format!("/login?next={evil}"), None)
+            .await
+            .expect("login page");
+        let page = response.text().await.expect("page");
+        assert!(
+            !page.contains("evil.example") && !page.contains("Set-Cookie"),
+            "{evil}: {page}"
+        );
     }
     let page = get("/bookings/new", Some("mittler_lang=en"))
         .await
