@@ -18,7 +18,7 @@ try {
   const page = await context.newPage();
   page.on("pageerror", (e) => result.errors.push(e.message));
   await page.goto(`${input.base}/login?next=/feed`);
-  await page.addScriptTag({ content: AXE });
+  await page.evaluate(AXE);
   result.axe["login with single sign-on (phone)"] = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ["violations"] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));

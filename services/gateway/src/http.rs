@@ -217,10 +217,12 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         .route("/api/openapi.json", get(openapi))
         .route("/room/{token}", get(rooms::page))
         .route("/assets/room.js", get(rooms::script))
+        .route("/assets/room.css", get(rooms::style))
         .nest("/api/v1", api)
         .merge(ops::router(platform.ops()))
         .fallback(crate::ui::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(crate::headers::security_headers))
         .layer(axum::middleware::from_fn(ops::request_context)))
 }
 

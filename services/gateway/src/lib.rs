@@ -21,6 +21,7 @@ pub mod auth;
 pub mod billing;
 pub mod bookings;
 pub mod directory;
+pub mod headers;
 pub mod http;
 pub mod json;
 pub mod live;

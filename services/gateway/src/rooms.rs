@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 const ROOM_PAGE: &str = include_str!("../assets/room.html");
 const ROOM_SCRIPT: &str = include_str!("../assets/room.js");
+const ROOM_STYLE: &str = include_str!("../assets/room.css");
 
 /// The room page; the token stays in the page (the script sends it to the socket).
 pub async fn page(Path(_token): Path<String>) -> Response {
@@ -40,8 +41,20 @@ pub async fn page(Path(_token): Path<String>) -> Response {
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
+            (header::CONTENT_SECURITY_POLICY, crate::headers::ROOM_POLICY),
         ],
         Html(ROOM_PAGE),
+    )
+        .into_response()
+}
+
+pub async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        ROOM_STYLE,
     )
         .into_response()
 }

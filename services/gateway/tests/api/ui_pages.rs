@@ -289,3 +289,99 @@ async fn a_booking_nobody_can_take_says_so_and_assigning_someone_left_out_asks_f
         "assigning someone left out asks first: {seen}"
     );
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_pages_need_no_inline_code() {
+    let api = Api::start().await;
+    let http = no_redirects();
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for path in [
+        "/login",
+        "/api/v1/me",
+        "/api/openapi.json",
+        "/assets/app.css",
+        "/nowhere",
+    ] {
+        let response = http.get(api.url(path)).send().await.expect("answer");
+        let policy = header(&response, "content-security-policy");
+        assert!(policy.contains("script-src 'self';"), "{path}: {policy}");
+        assert!(policy.contains("style-src 'self';"), "{path}: {policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert_eq!(
+            header(&response, "x-content-type-options"),
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(header(&response, "x-frame-options"), "DENY", "{path}");
+        assert_eq!(
+            header(&response, "referrer-policy"),
+            "same-origin",
+            "{path}"
+        );
+    }
+    // The pages themselves hold no inline script or style the policy would refuse.
+    let (cookie, _) = browser_login(&api, COORDINATOR).await;
+    for path in [
+        "/login",
+        "/queue",
+        "/statistics",
+        "/people",
+        "/organisations",
+    ] {
+        let page = http
+            .get(api.url(path))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            !page.contains("<script>") && !page.contains("<style"),
+            "{path}"
+        );
+        assert!(
+            !page.contains(" style=") && !page.contains(" onclick="),
+            "{path}"
+        );
+    }
+    // The video room: its own policy (media, a Janus server elsewhere), no referrer.
+    let response = http
+        .get(api.url("/room/some-token"))
+        .send()
+        .await
+        .expect("room");
+    let policy = header(&response, "content-security-policy");
+    assert!(
+        policy.contains("media-src 'self' blob: mediastream:"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("script-src 'self';") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    assert_eq!(header(&response, "referrer-policy"), "no-referrer");
+    let room = response.text().await.expect("html");
+    assert!(
+        !room.contains("<style") && room.contains("/assets/room.css"),
+        "{room}"
+    );
+    let css = http
+        .get(api.url("/assets/room.css"))
+        .send()
+        .await
+        .expect("css");
+    assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
+}

@@ -112,8 +112,23 @@ async fn confirmed(api: &Client, requester: &str, id: &str) -> Value {
 }
 
 /// Run tests/browser/room.mjs (chromium, headless) with `input`; its JSON answer.
+/// Nothing in the room may be refused by its Content-Security-Policy.
 async fn browsers(input: &Value) -> Value {
-    browser_script("room.mjs", input).await
+    let result = browser_script("room.mjs", input).await;
+    let refused: Vec<&Value> = result["console"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .filter(|l| {
+                    l.as_str()
+                        .is_some_and(|l| l.contains("Content Security Policy"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(refused.is_empty(), "the room's policy refused: {refused:?}");
+    result
 }
 
 async fn booking_state(api: &Client, token: &str, id: &str) -> Value {
