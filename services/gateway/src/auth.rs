@@ -22,7 +22,8 @@ use mittler_types::{MediatorId, OrganisationId, Role, UserId};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 pub const SESSION_COOKIE: &str = "mittler_session";
@@ -64,20 +65,71 @@ pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The address the request came from, where the server knows it.
+/// The client address as the sign-in limits count it, where the server knows it:
+/// see [`client_address`] and [`limit_key`].
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
         Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string()),
+            client_address(peer, &forwarded, &state.trusted_proxies).map(limit_key),
         ))
+    }
+}
+
+/// Who the client is: the peer, unless the peer is a trusted proxy; then the
+/// right-most address of `X-Forwarded-For` that is not a trusted proxy (what a
+/// client writes further left is its own claim).
+pub fn client_address(
+    peer: Option<IpAddr>,
+    forwarded: &str,
+    trusted: &[ipnet::IpNet],
+) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(&ip.to_canonical()));
+    let mut client = peer.map(|ip| ip.to_canonical())?;
+    if !is_trusted(&client) {
+        return Some(client);
+    }
+    for hop in forwarded.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip.to_canonical();
+                if !is_trusted(&client) {
+                    break;
+                }
+            }
+            // A hop that is no address ends what can be believed.
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// The key a client address is limited by: an IPv4 address as it is, an IPv6
+/// address by its /64, which one household or office usually holds whole.
+pub fn limit_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => ipnet::Ipv6Net::new(v6, 64)
+            .map(|net| net.trunc().to_string())
+            .unwrap_or_else(|_| v6.to_string()),
     }
 }
 
@@ -247,14 +299,25 @@ pub async fn login(
     let auth = &state.auth;
     let pool = state.pool();
     let window = Duration::minutes(auth.failed_login_window_minutes);
-    let (by_email, by_ip) =
-        directory::recent_failures(pool, &email, client_ip.as_deref(), Utc::now() - window).await?;
-    if by_email >= auth.max_failed_logins || by_ip >= auth.max_failed_logins_per_ip {
+    // Counted before any hashing, so that concurrent tries see each other.
+    let attempt = directory::reserve_login(pool, &email, client_ip.as_deref()).await?;
+    let pressure = directory::login_pressure(
+        pool,
+        &email,
+        client_ip.as_deref(),
+        Utc::now() - window,
+        attempt,
+    )
+    .await?;
+    if let Some(wait) = pair_delay(&pressure, auth.max_failed_logins, window, Utc::now()) {
+        directory::forget_login(pool, attempt).await?;
         return Err(ApiError::TooManyAttempts {
-            retry_after_secs: window.num_seconds().max(1) as u64,
+            retry_after_secs: wait.num_seconds().max(1) as u64,
         });
     }
-
+    // An address with many failures is checked only when a check is free at once:
+    // its own flood cannot queue ahead of anyone, and a right password still works.
+    let queue = pressure.address_failures < auth.max_failed_logins_per_ip;
     let user = directory::user_by_email(pool, &email)
         .await
         .map_err(ApiError::Internal)?;
@@ -262,18 +325,26 @@ pub async fn login(
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.clone());
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let matches = match check_password(state.password_checks.clone(), queue, move || {
+        verify_password(&password, &hash)
+    })
+    .await
+    {
+        Ok(matches) => matches,
+        Err(refused) => {
+            directory::forget_login(pool, attempt).await?;
+            return Err(refused);
+        }
+    };
     let user = match (user, matches) {
         (Some(user), true) => user,
         _ => {
-            directory::record_login(pool, &email, client_ip.as_deref(), false).await?;
+            directory::login_failed(pool, attempt).await?;
             tracing::info!("failed sign-in");
             return Err(ApiError::InvalidCredentials);
         }
     };
-    directory::record_login(pool, &email, client_ip.as_deref(), true).await?;
+    directory::login_succeeded(pool, attempt).await?;
 
     let opened = open_session(&state, &user, true).await?;
     tracing::info!(user_id = %user.id, role = user.role.as_str(), "signed in");
@@ -287,6 +358,56 @@ pub async fn login(
         .headers_mut()
         .insert(header::SET_COOKIE, opened.cookie);
     Ok(response)
+}
+
+/// How long this account must wait before another try from this address: nothing
+/// for the first `free` failures, then 1 s, 2 s, 4 s … after the last failure, at
+/// most the window. Other addresses are not held back.
+pub fn pair_delay(
+    pressure: &directory::LoginPressure,
+    free: i64,
+    window: Duration,
+    now: chrono::DateTime<Utc>,
+) -> Option<Duration> {
+    let beyond = pressure.pair_failures - free.max(1) + 1;
+    let last = pressure.last_pair_failure?;
+    if beyond <= 0 {
+        return None;
+    }
+    let delay = Duration::seconds(1_i64 << (beyond - 1).min(20)).min(window);
+    let wait = last + delay - now;
+    (wait > Duration::zero()).then_some(wait)
+}
+
+/// How long a password check waits for its turn before the sign-in answers 429.
+const CHECK_TURN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Run an argon2 check or hash (`work`, 19 MiB each) on the blocking pool, at most
+/// as many at once as `turns` has permits; `queue` false takes a turn only if one
+/// is free now. No turn: 429.
+pub(crate) async fn check_password<T: Send + 'static>(
+    turns: Arc<tokio::sync::Semaphore>,
+    queue: bool,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let busy = ApiError::TooManyAttempts {
+        retry_after_secs: 5,
+    };
+    let permit = if queue {
+        tokio::time::timeout(CHECK_TURN, turns.acquire_owned())
+            .await
+            .map_err(|_| busy)?
+            .map_err(|e| ApiError::Internal(e.into()))?
+    } else {
+        turns.try_acquire_owned().map_err(|_| busy)?
+    };
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(permit);
+        result
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// A new sign-in: the browser session's cookie and CSRF token, and an API token.
@@ -395,6 +516,107 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Me
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("address")
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_forwards_it() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
+        // Not through a trusted proxy: the header is the client's own claim.
+        assert_eq!(
+            client_address(Some(ip("203.0.113.7")), "198.51.100.1", &trusted),
+            Some(ip("203.0.113.7"))
+        );
+        // Through the proxy: the right-most address that is not a proxy.
+        assert_eq!(
+            client_address(
+                Some(ip("10.1.2.3")),
+                "1.2.3.4, 198.51.100.9, 10.9.9.9",
+                &trusted
+            ),
+            Some(ip("198.51.100.9"))
+        );
+        // A proxy with nothing forwarded, or garbage: the proxy itself, or the last
+        // believable hop.
+        assert_eq!(
+            client_address(Some(ip("10.1.2.3")), "", &trusted),
+            Some(ip("10.1.2.3"))
+        );
+        assert_eq!(
+            client_address(Some(ip("10.1.2.3")), "nonsense, 10.2.2.2", &trusted),
+            Some(ip("10.2.2.2"))
+        );
+        // IPv4 seen through an IPv6 socket is the IPv4 address.
+        assert_eq!(
+            client_address(Some(ip("::ffff:203.0.113.7")), "", &[]),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(client_address(None, "1.2.3.4", &trusted), None);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_64() {
+        assert_eq!(limit_key(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:3::1"))
+        );
+    }
+
+    #[test]
+    fn failures_of_an_account_from_an_address_make_it_wait_ever_longer() {
+        let now = Utc::now();
+        let window = Duration::minutes(15);
+        let pressure = |n, ago: i64| directory::LoginPressure {
+            pair_failures: n,
+            last_pair_failure: Some(now - Duration::seconds(ago)),
+            address_failures: n,
+        };
+        assert_eq!(pair_delay(&pressure(4, 0), 5, window, now), None);
+        assert_eq!(
+            pair_delay(&pressure(5, 0), 5, window, now),
+            Some(Duration::seconds(1))
+        );
+        assert_eq!(pair_delay(&pressure(5, 1), 5, window, now), None);
+        assert_eq!(
+            pair_delay(&pressure(7, 1), 5, window, now),
+            Some(Duration::seconds(3))
+        );
+        assert_eq!(pair_delay(&pressure(40, 0), 5, window, now), Some(window));
+        let none = directory::LoginPressure {
+            pair_failures: 0,
+            last_pair_failure: None,
+            address_failures: 0,
+        };
+        assert_eq!(pair_delay(&none, 5, window, now), None);
+    }
+
+    #[tokio::test]
+    async fn password_checks_take_turns() {
+        let turns = Arc::new(tokio::sync::Semaphore::new(1));
+        let held = turns.clone().acquire_owned().await.expect("turn");
+        // Without queueing, a busy check is refused at once.
+        assert!(matches!(
+            check_password(turns.clone(), false, || 1).await,
+            Err(ApiError::TooManyAttempts { .. })
+        ));
+        drop(held);
+        assert_eq!(
+            check_password(turns.clone(), false, || 2).await.ok(),
+            Some(2)
+        );
+        assert_eq!(check_password(turns, true, || 3).await.ok(), Some(3));
+    }
 
     #[test]
     fn passwords_verify_only_with_the_right_password() {

@@ -15,10 +15,19 @@ pub struct AuthConfig {
     pub session_hours: i64,
     /// How long an API token lasts.
     pub token_days: i64,
-    /// Failed logins for one e-mail address within the window before logins wait.
+    /// Failed logins of one account from one client address within the window
+    /// before each further try waits, twice as long each time (1 s, 2 s, 4 s … at
+    /// most the window). The account is never locked for other addresses.
     pub max_failed_logins: i64,
-    /// Failed logins from one address within the window before logins wait.
+    /// Failed logins from one client address (an IPv6 /64) within the window after
+    /// which its sign-ins are only checked when a check is free at once, never queued.
     pub max_failed_logins_per_ip: i64,
+    /// Password checks (argon2, 19 MiB each) at once in this process; more wait
+    /// their turn, up to ten seconds, then answer 429.
+    pub max_concurrent_password_checks: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or
+    /// networks, e.g. `10.0.0.0/8`); from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
     pub failed_login_window_minutes: i64,
     /// How long an invitation's set-password link works.
     pub invitation_days: i64,
@@ -38,6 +47,8 @@ impl Default for AuthConfig {
             token_days: 30,
             max_failed_logins: 5,
             max_failed_logins_per_ip: 50,
+            max_concurrent_password_checks: 4,
+            trusted_proxies: Vec::new(),
             failed_login_window_minutes: 15,
             invitation_days: 7,
             reset_minutes: 120,

@@ -20,13 +20,33 @@ pub struct AppState {
     pub dispatch: DispatchDefaults,
     /// Single sign-on, when `[oidc]` names an issuer.
     pub oidc: Option<Arc<Oidc>>,
+    /// The turns for password checks (`auth.max_concurrent_password_checks`).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// `auth.trusted_proxies`, read.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 impl AppState {
     /// The state of `platform`, with the gateway's settings read (and checked).
     pub fn new(platform: Platform) -> anyhow::Result<Self> {
+        let auth = platform.settings::<AuthConfig>()?;
+        let trusted_proxies = auth
+            .trusted_proxies
+            .iter()
+            .map(|text| {
+                text.parse::<ipnet::IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!("auth.trusted_proxies: {text:?} is no address or network")
+                    })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
-            auth: Arc::new(platform.settings::<AuthConfig>()?),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                auth.max_concurrent_password_checks.max(1),
+            )),
+            trusted_proxies: Arc::new(trusted_proxies),
+            auth: Arc::new(auth),
             dispatch: platform.settings::<DispatchView>()?.0,
             oidc: Oidc::new(platform.settings::<OidcConfig>()?)?.map(Arc::new),
             platform,

@@ -14,7 +14,9 @@ pub(crate) mod store;
 
 pub use admin::{CreateAdminError, create_admin};
 
-use crate::auth::{AuthUser, ClientIp, hash_password, new_token, token_hash, verify_password};
+use crate::auth::{
+    AuthUser, ClientIp, check_password, hash_password, new_token, token_hash, verify_password,
+};
 use crate::directory::{self, User};
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
@@ -76,14 +78,21 @@ pub async fn create_invited(
     issue_link(tx, state, user, LinkPurpose::Invitation).await
 }
 
-/// Check `password` for `user` and hash it (off the async threads).
-async fn new_hash(user: &User, password: String, field: &str) -> Result<String, ApiError> {
+/// Check `password` for `user` and hash it (off the async threads, in turn with
+/// every other password check).
+async fn new_hash(
+    state: &AppState,
+    user: &User,
+    password: String,
+    field: &str,
+) -> Result<String, ApiError> {
     policy::check(&password, &[&user.email, &user.name])
         .map_err(|text| ApiError::Validation(vec![FieldError::new(field, text)]))?;
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::Internal)
+    check_password(state.password_checks.clone(), true, move || {
+        hash_password(&password)
+    })
+    .await?
+    .map_err(ApiError::Internal)
 }
 
 /// Ask for a reset link.
@@ -205,7 +214,7 @@ pub async fn set_with_link(
 ) -> Result<User, ApiError> {
     // The rules first, so that a refused password does not use up the link.
     let user = link_user(state, token).await?;
-    let hash = new_hash(&user, password, "password").await?;
+    let hash = new_hash(state, &user, password, "password").await?;
     let mut tx = state.pool().begin().await?;
     let used = store::use_link(&mut tx, &token_hash(token)).await?;
     if used != Some(user.id) {
@@ -262,16 +271,17 @@ pub async fn change_password(
 ) -> Result<(), ApiError> {
     let stored = user.user.password_hash.clone().unwrap_or_default();
     let matches = current.len() <= policy::MAX_BYTES
-        && tokio::task::spawn_blocking(move || verify_password(&current, &stored))
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        && check_password(state.password_checks.clone(), true, move || {
+            verify_password(&current, &stored)
+        })
+        .await?;
     if !matches {
         return Err(ApiError::field(
             "current_password",
             text!("auth.password_wrong"),
         ));
     }
-    let hash = new_hash(&user.user, new, "new_password").await?;
+    let hash = new_hash(state, &user.user, new, "new_password").await?;
     let mut tx = state.pool().begin().await?;
     store::set_password(&mut *tx, user.id(), &hash).await?;
     let ended = store::revoke_sessions(&mut *tx, user.id(), Some(&user.token_hash)).await?;

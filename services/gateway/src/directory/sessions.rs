@@ -142,23 +142,89 @@ pub async fn record_login(
     Ok(())
 }
 
-/// Failed logins for `email` and from `client_ip` since `since`.
-pub async fn recent_failures(
+/// A sign-in about to be checked, counted as failed until [`login_succeeded`]: so
+/// that concurrent tries see each other before any password is hashed.
+pub async fn reserve_login(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO directory.login_attempts (email, client_ip, succeeded) VALUES ($1, $2, false)
+         RETURNING id",
+        email,
+        client_ip,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The reserved sign-in `id` succeeded.
+pub async fn login_succeeded(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE directory.login_attempts SET succeeded = true WHERE id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The reserved sign-in `id` failed now: the delays count from here.
+pub async fn login_failed(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE directory.login_attempts SET at = now() WHERE id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The reserved sign-in `id` was refused before its password was checked: it does
+/// not count.
+pub async fn forget_login(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM directory.login_attempts WHERE id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// What weighs on a sign-in since `since`, besides the attempt `own` itself: failed
+/// tries of this account from this client address and when the last of them was,
+/// and failed tries from this address of any account (an earlier reservation
+/// counts as failed while it is being checked).
+#[derive(Debug)]
+pub struct LoginPressure {
+    pub pair_failures: i64,
+    pub last_pair_failure: Option<DateTime<Utc>>,
+    pub address_failures: i64,
+}
+
+pub async fn login_pressure(
     db: impl PgExecutor<'_>,
     email: &str,
     client_ip: Option<&str>,
     since: DateTime<Utc>,
-) -> Result<(i64, i64), sqlx::Error> {
-    let counts = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS "by_email!",
-                  count(*) FILTER (WHERE $2::text IS NOT NULL AND client_ip = $2) AS "by_ip!"
-           FROM directory.login_attempts WHERE kind = 'login' AND NOT succeeded AND at > $3
-           AND (lower(email) = lower($1) OR client_ip = $2)"#,
+    own: i64,
+) -> Result<LoginPressure, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE lower(email) = lower($1) AND client_ip IS NOT DISTINCT FROM $2) AS "pair!",
+                  max(at) FILTER (WHERE lower(email) = lower($1) AND client_ip IS NOT DISTINCT FROM $2) AS last_pair,
+                  count(*) FILTER (WHERE $2::text IS NOT NULL AND client_ip = $2) AS "address!"
+           FROM directory.login_attempts
+           WHERE kind = 'login' AND NOT succeeded AND at > $3 AND id <> $4
+             AND (lower(email) = lower($1) OR client_ip = $2)"#,
         email,
         client_ip,
         since,
+        own,
     )
     .fetch_one(db)
     .await?;
-    Ok((counts.by_email, counts.by_ip))
+    Ok(LoginPressure {
+        pair_failures: row.pair,
+        last_pair_failure: row.last_pair,
+        address_failures: row.address,
+    })
 }

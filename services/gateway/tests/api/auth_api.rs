@@ -179,7 +179,8 @@ async fn bad_sign_ins_are_refused_clearly_and_then_limited() {
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(text.headers()["content-type"], "application/problem+json");
 
-    // Four more failures make five for this address: then even the right password waits.
+    // Four more failures make five of this account from this address: then even the
+    // right password waits a moment, longer after each further failure.
     for _ in 0..4 {
         assert_eq!(
             login(json!({"email": COORDINATOR, "password": "wrong"}))
@@ -190,14 +191,22 @@ async fn bad_sign_ins_are_refused_clearly_and_then_limited() {
     }
     let (status, problem, retry) =
         login(json!({"email": COORDINATOR, "password": DEMO_PASSWORD})).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(
-        problem["detail"]
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
+    assert_eq!(
+        problem["type"]
             .as_str()
-            .expect("detail")
-            .contains("minutes")
+            .map(|t| t.ends_with("/too-many-attempts")),
+        Some(true)
     );
-    assert_eq!(retry.as_deref(), Some("900"));
+    let wait: u64 = retry
+        .as_deref()
+        .and_then(|r| r.parse().ok())
+        .expect("retry-after");
+    assert!((1..=2).contains(&wait), "{wait}");
+    // Not a lock: after the wait, the right password works.
+    tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 200)).await;
+    let (status, _, _) = login(json!({"email": COORDINATOR, "password": DEMO_PASSWORD})).await;
+    assert_eq!(status, StatusCode::OK);
     // Other accounts are not affected.
     api.login(ADMIN).await;
 }
@@ -258,4 +267,66 @@ async fn a_nul_or_another_control_character_is_a_problem_not_a_server_error() {
     body["notes"] = json!("bitte klingeln,\r\nZimmer 2.14");
     let (status, booking) = api.book(&requester, body).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
+}
+
+#[tokio::test]
+async fn sign_ins_are_limited_per_account_and_address_behind_a_trusted_proxy() {
+    let api = Api::start_configured(|config| {
+        config.update::<mittler_gateway::settings::AuthConfig>(|auth| {
+            auth.trusted_proxies = vec!["127.0.0.1".into()];
+        });
+    })
+    .await;
+    let login = |from: &'static str, password: &'static str| {
+        let request = api
+            .http
+            .post(api.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("192.0.2.99, {from}"))
+            .json(&json!({"email": COORDINATOR, "password": password}));
+        async move { request.send().await.expect("login").status() }
+    };
+    // Forty wrong passwords at once from one client: each is counted before any is
+    // checked, so only the first five are checked at all and the rest wait.
+    let answers = futures::future::join_all((0..40).map(|_| login("198.51.100.1", "wrong"))).await;
+    let checked = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + waited, 40, "{answers:?}");
+    assert!(checked <= 5, "{answers:?}");
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM directory.login_attempts WHERE client_ip = '198.51.100.1' AND NOT succeeded",
+    )
+    .fetch_one(&api.env.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(recorded as usize, checked, "only checked tries count");
+    // The same account from another client behind the proxy is not held back, and
+    // the address the client itself wrote further left is not believed.
+    for _ in checked..5 {
+        assert_eq!(
+            login("198.51.100.1", "wrong").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login("198.51.100.1", DEMO_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(login("198.51.100.2", DEMO_PASSWORD).await, StatusCode::OK);
+    // An IPv6 client counts by its /64.
+    for from in ["2001:db8:1:2::1", "2001:db8:1:2::ffff"] {
+        assert_eq!(login(from, "wrong").await, StatusCode::UNAUTHORIZED);
+    }
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT client_ip FROM directory.login_attempts WHERE client_ip LIKE '2001:%'",
+    )
+    .fetch_all(&api.env.db.pool)
+    .await
+    .expect("keys");
+    assert_eq!(keys, ["2001:db8:1:2::/64"]);
 }

@@ -41,7 +41,19 @@ impl Api {
         Self::launch(Some(TestSmtp::start().await.expect("mail sink"))).await
     }
 
+    /// With the configuration changed first (e.g. `[auth]`).
+    pub async fn start_configured(change: impl FnOnce(&mut mittler_platform::Config)) -> Self {
+        Self::launch_with(None, change).await
+    }
+
     async fn launch(smtp: Option<TestSmtp>) -> Self {
+        Self::launch_with(smtp, |_| {}).await
+    }
+
+    async fn launch_with(
+        smtp: Option<TestSmtp>,
+        change: impl FnOnce(&mut mittler_platform::Config),
+    ) -> Self {
         let env = TestEnv::start().await;
         mittler::seed_demo_data(&env.db.pool)
             .await
@@ -50,6 +62,7 @@ impl Api {
         if let Some(smtp) = &smtp {
             smtp.configure(&mut config);
         }
+        change(&mut config);
         let app = TestApp::spawn(config, mittler::run_on).await;
         let client = ApiClient::new(app.url(""));
         let api = Self {
