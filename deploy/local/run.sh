@@ -80,7 +80,8 @@ if [ -z "${MITTLER__NOTIFICATIONS__SMTP_HOST:-}" ]; then
   export MITTLER__NOTIFICATIONS__SMTP_PORT="$mail_port"
   export MITTLER__NOTIFICATIONS__SMTP_TLS=none
 fi
-export MITTLER__NOTIFICATIONS__PUBLIC_URL="${MITTLER__NOTIFICATIONS__PUBLIC_URL:-http://$http_addr}"
+# The installation's one address: mail links, room links and sign-in all use it.
+export MITTLER__PUBLIC_URL="${MITTLER__PUBLIC_URL:-http://$http_addr}"
 export MITTLER__NATS__URL="$NATS_URL"
 export MITTLER__DATABASE__URL="$DATABASE_URL"
 export MITTLER__HTTP__ADDR="$http_addr"

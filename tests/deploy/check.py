@@ -46,6 +46,10 @@ example_text = read("deploy/mittler.example.toml")
 
 def known(variable):
     parts = variable.split("__")
+    if len(parts) == 2 and parts[0] == "MITTLER":
+        # A key of the whole installation (public_url), beside the sections.
+        key = parts[1].lower()
+        return key in example and not isinstance(example[key], dict)
     if len(parts) != 3 or parts[0] != "MITTLER":
         return False
     section, key = parts[1].lower(), parts[2].lower()

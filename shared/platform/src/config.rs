@@ -118,7 +118,14 @@ impl Config {
     /// The names of the sections the file or the environment set, for a check that
     /// every one of them belongs to a service.
     pub fn section_names(&self) -> impl Iterator<Item = &str> {
-        self.sections.loaded.keys().map(String::as_str)
+        self.sections
+            .loaded
+            .iter()
+            .filter(|(name, value)| {
+                // Installation-wide keys stand beside the sections.
+                !(INSTALLATION_KEYS.contains(&name.as_str()) && value.as_str().is_some())
+            })
+            .map(|(name, _)| name.as_str())
     }
 }
 
@@ -284,17 +291,35 @@ impl ConsumerConfig {
     }
 }
 
+/// Keys of the whole installation, beside the sections.
+pub const INSTALLATION_KEYS: [&str; 1] = ["public_url"];
+
+/// The sections that make links for people (mails, video rooms, single sign-on):
+/// each takes the installation's `public_url` unless it names its own.
+pub const LINKING_SECTIONS: [&str; 3] = ["notifications", "sessions", "oidc"];
+
 impl Config {
     /// Defaults, then `file` if given (and present), then `MITTLER__*` variables.
+    /// A top-level `public_url` (`MITTLER__PUBLIC_URL`) is the installation's one
+    /// address: every section of [`LINKING_SECTIONS`] that sets no `public_url` of its
+    /// own takes it, so that mails, room links and sign-in all point at one host.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::new();
         if let Some(file) = file {
             figment = figment.merge(Toml::file(file));
         }
-        figment
-            .merge(Env::prefixed("MITTLER__").split("__"))
-            .extract()
-            .map_err(Box::new)
+        figment = figment.merge(Env::prefixed("MITTLER__").split("__"));
+        if let Ok(url) = figment.extract_inner::<String>("public_url") {
+            let mut sections = Dict::new();
+            for section in LINKING_SECTIONS {
+                let mut values = Dict::new();
+                values.insert("public_url".into(), Value::from(url.clone()));
+                sections.insert(section.into(), Value::from(values));
+            }
+            // `join`: only where the file and the environment said nothing.
+            figment = figment.join(figment::providers::Serialized::defaults(sections));
+        }
+        figment.extract().map_err(Box::new)
     }
 }
 
@@ -303,6 +328,43 @@ impl Config {
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
+
+    #[test]
+    fn one_public_url_reaches_every_section_that_makes_links() {
+        #[derive(Clone, Debug, Default, Deserialize)]
+        struct Linking {
+            #[serde(default)]
+            public_url: String,
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "mittler.toml",
+                r#"
+                [notifications]
+                public_url = "https://mail-links.example"
+                "#,
+            )?;
+            jail.set_env("MITTLER__PUBLIC_URL", "https://mittler.example");
+            let config =
+                Config::load(Some(Path::new("mittler.toml"))).map_err(|e| e.to_string())?;
+            let url = |section: &str| {
+                config
+                    .sections
+                    .loaded
+                    .get(section)
+                    .and_then(|v| v.clone().deserialize::<Linking>().ok())
+                    .map(|l| l.public_url)
+            };
+            assert_eq!(url("sessions").as_deref(), Some("https://mittler.example"));
+            assert_eq!(url("oidc").as_deref(), Some("https://mittler.example"));
+            assert_eq!(
+                url("notifications").as_deref(),
+                Some("https://mail-links.example"),
+                "a section's own address wins"
+            );
+            Ok(())
+        });
+    }
 
     #[test]
     fn layers_apply_in_order_and_secrets_stay_hidden() {
