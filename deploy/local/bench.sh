@@ -12,6 +12,8 @@ benches() {
   cargo bench -p mittler-availability --bench candidates
   echo "==> booking -> first offer, whole system"
   cargo bench -p mittler --bench first_offer
+  echo "==> sign-in under a flood: peak memory"
+  cargo bench -p mittler --bench sign_in_memory
 }
 "$here/with-test-pg.sh" bash -c "$(declare -f benches); benches"
 

@@ -8,7 +8,7 @@ use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -42,14 +42,48 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("not a real password").unwrap_or_default());
 
+thread_local! {
+    /// argon2's working memory (19 MiB), kept by each thread that checks passwords
+    /// and used again for the next check: allocating and freeing it per check left
+    /// the allocator holding far more than the checks at once need.
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<argon2::Block>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        argon2::Algorithm::try_from(parsed.algorithm),
+        argon2::Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let computed = ARGON2_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        memory.resize(blocks, argon2::Block::default());
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
+            .is_ok()
+    });
+    // `Output` compares in constant time.
+    computed && argon2::password_hash::Output::new(&out).is_ok_and(|out| out == expected)
 }
 
 /// A new secret token (256 bits, URL-safe) and its SHA-256, which is what is stored.
@@ -141,6 +175,8 @@ pub struct AuthUser {
     /// The browser session's CSRF token (cookie sessions only).
     pub csrf_token: Option<String>,
     pub(crate) token_hash: Vec<u8>,
+    /// The sign-in this request's session or token belongs to.
+    pub(crate) sign_in: uuid::Uuid,
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -199,6 +235,7 @@ impl FromRequestParts<AppState> for AuthUser {
             kind,
             csrf_token: session.csrf_token,
             token_hash: hash,
+            sign_in: session.sign_in,
         })
     }
 }
@@ -325,10 +362,10 @@ pub async fn login(
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.clone());
-    let matches = match check_password(state.password_checks.clone(), queue, move || {
-        verify_password(&password, &hash)
-    })
-    .await
+    let matches = match state
+        .password_workers
+        .run(queue, move || verify_password(&password, &hash))
+        .await
     {
         Ok(matches) => matches,
         Err(refused) => {
@@ -382,32 +419,108 @@ pub fn pair_delay(
 /// How long a password check waits for its turn before the sign-in answers 429.
 const CHECK_TURN: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Run an argon2 check or hash (`work`, 19 MiB each) on the blocking pool, at most
-/// as many at once as `turns` has permits; `queue` false takes a turn only if one
-/// is free now. No turn: 429.
-pub(crate) async fn check_password<T: Send + 'static>(
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that check and hash passwords (argon2, 19 MiB each): a fixed few,
+/// each taking one job at a time, so that at most that many blocks of argon2 memory
+/// exist at once — and stay the same few, instead of one more in every thread of
+/// the blocking pool that ever ran a check (the allocator keeps what a thread
+/// freed).
+#[derive(Clone, Debug)]
+pub struct PasswordWorkers {
+    jobs: std::sync::mpsc::Sender<Job>,
     turns: Arc<tokio::sync::Semaphore>,
-    queue: bool,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    let busy = ApiError::TooManyAttempts {
-        retry_after_secs: 5,
-    };
-    let permit = if queue {
-        tokio::time::timeout(CHECK_TURN, turns.acquire_owned())
+}
+
+impl PasswordWorkers {
+    /// `n` threads; they end when the last handle is dropped.
+    pub fn start(n: usize) -> std::io::Result<Self> {
+        let n = n.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..n {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })?;
+        }
+        Ok(Self {
+            jobs,
+            turns: Arc::new(tokio::sync::Semaphore::new(n)),
+        })
+    }
+
+    /// Run `work` on a password thread when one is free; `queue` false takes one
+    /// only if it is free now. No turn within ten seconds (or at once): 429.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        queue: bool,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let busy = ApiError::TooManyAttempts {
+            retry_after_secs: 5,
+        };
+        let permit = if queue {
+            tokio::time::timeout(CHECK_TURN, self.turns.clone().acquire_owned())
+                .await
+                .map_err(|_| busy)?
+                .map_err(|e| ApiError::Internal(e.into()))?
+        } else {
+            self.turns.clone().try_acquire_owned().map_err(|_| busy)?
+        };
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let result = work();
+                // The turn is free before anyone hears the answer.
+                drop(permit);
+                let _ = answer.send(result);
+            }))
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the password threads have ended")))?;
+        answered
             .await
-            .map_err(|_| busy)?
-            .map_err(|e| ApiError::Internal(e.into()))?
-    } else {
-        turns.try_acquire_owned().map_err(|_| busy)?
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a password check failed")))
+    }
+}
+
+/// How often an open event stream looks whether its session still lives.
+const SESSION_LOOK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `stream`, ended when the session or token that opened it ends (sign-out here or
+/// elsewhere, the person switched off): an event stream must not outlive it.
+pub fn while_signed_in<S>(
+    state: &AppState,
+    user: &AuthUser,
+    stream: S,
+) -> impl futures::Stream<Item = S::Item> + Send + use<S>
+where
+    S: futures::Stream + Send,
+{
+    use futures::StreamExt as _;
+    let pool = state.pool().clone();
+    let hash = user.token_hash.clone();
+    let kind = user.kind;
+    let ended = async move {
+        loop {
+            tokio::time::sleep(SESSION_LOOK).await;
+            // A database hiccup is no sign-out: look again.
+            if let Ok(None) = directory::session(&pool, &hash, kind).await {
+                break;
+            }
+        }
     };
-    tokio::task::spawn_blocking(move || {
-        let result = work();
-        drop(permit);
-        result
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))
+    stream.take_until(Box::pin(ended))
 }
 
 /// A new sign-in: the browser session's cookie and CSRF token, and an API token.
@@ -427,6 +540,8 @@ pub(crate) async fn open_session(
     let auth = &state.auth;
     let (cookie_token, cookie_hash) = new_token();
     let csrf = new_token().0;
+    // The cookie and the token of one sign-in end together.
+    let sign_in = uuid::Uuid::new_v4();
     let mut tx = state.pool().begin().await?;
     directory::insert_session(
         &mut *tx,
@@ -435,6 +550,7 @@ pub(crate) async fn open_session(
         SessionKind::Cookie,
         Some(&csrf),
         Utc::now() + Duration::hours(auth.session_hours),
+        sign_in,
     )
     .await?;
     let bearer = if bearer {
@@ -446,6 +562,7 @@ pub(crate) async fn open_session(
             SessionKind::Bearer,
             None,
             Utc::now() + Duration::days(auth.token_days),
+            sign_in,
         )
         .await?;
         Some(bearer_token)
@@ -468,7 +585,8 @@ fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("mittler_session=; Path=/; Max-Age=0"))
 }
 
-/// Sign out: ends the session or token that made this request.
+/// Sign out: ends the sign-in that made this request — its browser session and the
+/// API token it came with.
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth",
     responses(
@@ -479,13 +597,73 @@ fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<Response, ApiError> {
-    directory::delete_session(state.pool(), &user.token_hash).await?;
+    // The whole sign-in: the browser session and the API token it came with.
+    directory::end_sign_in(state.pool(), user.id(), user.sign_in).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         session_cookie("", 0, state.auth.cookie_secure),
     );
     Ok(response)
+}
+
+/// My sign-ins: each browser session and API token, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/auth/sign-ins", tag = "auth",
+    responses(
+        (status = 200, body = Vec<directory::SignIn>),
+        (status = 401, description = "Not signed in", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn sign_ins(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Vec<directory::SignIn>>, ApiError> {
+    Ok(Json(
+        directory::sign_ins(state.pool(), user.id(), user.sign_in).await?,
+    ))
+}
+
+/// End one of my sign-ins (a lost phone, an old API token).
+#[utoipa::path(
+    delete, path = "/api/v1/auth/sign-ins/{id}", tag = "auth",
+    params(("id" = uuid::Uuid, Path, description = "The sign-in")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "Not signed in", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No sign-in of yours", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn end_sign_in(
+    State(state): State<AppState>,
+    user: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: uuid::Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    if directory::end_sign_in(state.pool(), user.id(), id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Sign out everywhere else: every other browser session and API token of mine.
+#[utoipa::path(
+    post, path = "/api/v1/auth/sign-ins/end-others", tag = "auth",
+    responses(
+        (status = 204, description = "Every other sign-in ended"),
+        (status = 401, description = "Not signed in", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn end_other_sign_ins(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<StatusCode, ApiError> {
+    directory::end_sign_ins(state.pool(), user.id(), Some(user.sign_in)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The signed-in user.
@@ -603,19 +781,22 @@ mod tests {
 
     #[tokio::test]
     async fn password_checks_take_turns() {
-        let turns = Arc::new(tokio::sync::Semaphore::new(1));
-        let held = turns.clone().acquire_owned().await.expect("turn");
-        // Without queueing, a busy check is refused at once.
+        let workers = PasswordWorkers::start(1).expect("threads");
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let busy = {
+            let workers = workers.clone();
+            tokio::spawn(async move { workers.run(true, move || released.recv().is_ok()).await })
+        };
+        // The one thread is busy: without queueing, a check is refused at once.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         assert!(matches!(
-            check_password(turns.clone(), false, || 1).await,
+            workers.run(false, || 1).await,
             Err(ApiError::TooManyAttempts { .. })
         ));
-        drop(held);
-        assert_eq!(
-            check_password(turns.clone(), false, || 2).await.ok(),
-            Some(2)
-        );
-        assert_eq!(check_password(turns, true, || 3).await.ok(), Some(3));
+        release.send(()).expect("release");
+        assert!(matches!(busy.await, Ok(Ok(true))));
+        assert_eq!(workers.run(false, || 2).await.ok(), Some(2));
+        assert_eq!(workers.run(true, || 3).await.ok(), Some(3));
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub const IMPORT_BODY_BYTES: usize = 1024 * 1024;
 #[openapi(
     info(title = "Mittler API", version = "1", description = "Booking interpreters and language mediators. Problem texts come in German when the request asks for it with `Accept-Language: de`."),
     paths(
-        auth::login, auth::logout, auth::me,
+        auth::login, auth::logout, auth::me, auth::sign_ins, auth::end_sign_in, auth::end_other_sign_ins,
         accounts::request_reset, accounts::reset, accounts::change, accounts::profile::put_me,
         bookings::create, bookings::check::check, bookings::amend::amend, bookings::list, bookings::get, bookings::cancel, bookings::reschedule,
         bookings::ending::give_up, bookings::ending::get_time_record, bookings::ending::put_time_record,
@@ -83,6 +83,12 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/sign-ins", get(auth::sign_ins))
+        .route("/auth/sign-ins/end-others", post(auth::end_other_sign_ins))
+        .route(
+            "/auth/sign-ins/{id}",
+            axum::routing::delete(auth::end_sign_in),
+        )
         .route("/me", get(auth::me).put(accounts::profile::put_me))
         .route("/auth/password-reset", post(accounts::request_reset))
         .route("/auth/password-reset/{token}", post(accounts::reset))

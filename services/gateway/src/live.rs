@@ -120,5 +120,8 @@ pub async fn queue_events(
                 .ok()
                 .map(Ok)
         });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(
+        Sse::new(crate::auth::while_signed_in(&state, &user, stream))
+            .keep_alive(KeepAlive::default()),
+    )
 }

@@ -162,7 +162,10 @@ pub async fn events(
             .ok()
             .map(Ok)
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(
+        Sse::new(crate::auth::while_signed_in(&state, &user, stream))
+            .keep_alive(KeepAlive::default()),
+    )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -20,8 +20,8 @@ pub struct AppState {
     pub dispatch: DispatchDefaults,
     /// Single sign-on, when `[oidc]` names an issuer.
     pub oidc: Option<Arc<Oidc>>,
-    /// The turns for password checks (`auth.max_concurrent_password_checks`).
-    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// The threads that check and hash passwords (`auth.max_concurrent_password_checks`).
+    pub password_workers: crate::auth::PasswordWorkers,
     /// `auth.trusted_proxies`, read.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
@@ -42,9 +42,9 @@ impl AppState {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
-            password_checks: Arc::new(tokio::sync::Semaphore::new(
-                auth.max_concurrent_password_checks.max(1),
-            )),
+            password_workers: crate::auth::PasswordWorkers::start(
+                auth.max_concurrent_password_checks,
+            )?,
             trusted_proxies: Arc::new(trusted_proxies),
             auth: Arc::new(auth),
             dispatch: platform.settings::<DispatchView>()?.0,

@@ -14,9 +14,7 @@ pub(crate) mod store;
 
 pub use admin::{CreateAdminError, create_admin};
 
-use crate::auth::{
-    AuthUser, ClientIp, check_password, hash_password, new_token, token_hash, verify_password,
-};
+use crate::auth::{AuthUser, ClientIp, hash_password, new_token, token_hash, verify_password};
 use crate::directory::{self, User};
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError, Problem};
@@ -88,11 +86,11 @@ async fn new_hash(
 ) -> Result<String, ApiError> {
     policy::check(&password, &[&user.email, &user.name])
         .map_err(|text| ApiError::Validation(vec![FieldError::new(field, text)]))?;
-    check_password(state.password_checks.clone(), true, move || {
-        hash_password(&password)
-    })
-    .await?
-    .map_err(ApiError::Internal)
+    state
+        .password_workers
+        .run(true, move || hash_password(&password))
+        .await?
+        .map_err(ApiError::Internal)
 }
 
 /// Ask for a reset link.
@@ -271,10 +269,10 @@ pub async fn change_password(
 ) -> Result<(), ApiError> {
     let stored = user.user.password_hash.clone().unwrap_or_default();
     let matches = current.len() <= policy::MAX_BYTES
-        && check_password(state.password_checks.clone(), true, move || {
-            verify_password(&current, &stored)
-        })
-        .await?;
+        && state
+            .password_workers
+            .run(true, move || verify_password(&current, &stored))
+            .await?;
     if !matches {
         return Err(ApiError::field(
             "current_password",

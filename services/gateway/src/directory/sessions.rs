@@ -12,6 +12,8 @@ pub struct Session {
     pub user: User,
     pub kind: SessionKind,
     pub csrf_token: Option<String>,
+    /// The sign-in that opened it (with its sibling cookie or token).
+    pub sign_in: uuid::Uuid,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,15 +38,17 @@ pub async fn insert_session(
     kind: SessionKind,
     csrf_token: Option<&str>,
     expires_at: DateTime<Utc>,
+    sign_in: uuid::Uuid,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO directory.auth_sessions (token_hash, user_id, kind, csrf_token, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO directory.auth_sessions (token_hash, user_id, kind, csrf_token, expires_at, sign_in) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
         token_hash,
         user.as_uuid(),
         kind.as_str(),
         csrf_token,
         expires_at,
+        sign_in,
     )
     .execute(db)
     .await?;
@@ -58,7 +62,7 @@ pub async fn session(
     kind: SessionKind,
 ) -> anyhow::Result<Option<Session>> {
     let row = sqlx::query!(
-        r#"SELECT s.csrf_token, u.id AS "id: UserId", u.organisation_id AS "organisation_id: OrganisationId",
+        r#"SELECT s.csrf_token, s.sign_in, u.id AS "id: UserId", u.organisation_id AS "organisation_id: OrganisationId",
                   u.email, u.name, u.role, u.locale, u.mediator_id AS "mediator_id: MediatorId", u.password_hash
            FROM directory.auth_sessions s JOIN directory.users u ON u.id = s.user_id
            JOIN directory.organisations o ON o.id = u.organisation_id
@@ -83,6 +87,7 @@ pub async fn session(
             user: user.try_into()?,
             kind,
             csrf_token: row.csrf_token,
+            sign_in: row.sign_in,
         })
     })
     .transpose()
@@ -118,11 +123,84 @@ pub async fn set_mediator_accounts_active(
 pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM directory.auth_sessions WHERE token_hash = $1",
-        token_hash,
+        token_hash
     )
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// End a sign-in of `user`: its browser session and its API token alike. Whether
+/// there was one.
+pub async fn end_sign_in(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    sign_in: uuid::Uuid,
+) -> Result<bool, sqlx::Error> {
+    let ended = sqlx::query!(
+        "DELETE FROM directory.auth_sessions WHERE user_id = $1 AND sign_in = $2",
+        user.as_uuid(),
+        sign_in,
+    )
+    .execute(db)
+    .await?;
+    Ok(ended.rows_affected() > 0)
+}
+
+/// End every sign-in of `user` but `keep`'s (none: all).
+pub async fn end_sign_ins(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    keep: Option<uuid::Uuid>,
+) -> Result<u64, sqlx::Error> {
+    let ended = sqlx::query!(
+        "DELETE FROM directory.auth_sessions WHERE user_id = $1 AND sign_in IS DISTINCT FROM $2",
+        user.as_uuid(),
+        keep,
+    )
+    .execute(db)
+    .await?;
+    Ok(ended.rows_affected())
+}
+
+/// One of a person's sign-ins, as they see it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SignIn {
+    pub id: uuid::Uuid,
+    /// A browser session (`cookie`), an API token (`bearer`), or both.
+    pub kinds: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// When the last of its parts expires.
+    pub expires_at: DateTime<Utc>,
+    /// The sign-in of this request.
+    pub current: bool,
+}
+
+/// The live sign-ins of `user`, newest first.
+pub async fn sign_ins(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    current: uuid::Uuid,
+) -> Result<Vec<SignIn>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT sign_in, array_agg(kind ORDER BY kind) AS "kinds!", min(created_at) AS "created_at!",
+                  max(expires_at) AS "expires_at!"
+           FROM directory.auth_sessions WHERE user_id = $1 AND expires_at > now()
+           GROUP BY sign_in ORDER BY min(created_at) DESC"#,
+        user.as_uuid(),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SignIn {
+            id: r.sign_in,
+            kinds: r.kinds,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            current: r.sign_in == current,
+        })
+        .collect())
 }
 
 pub async fn record_login(

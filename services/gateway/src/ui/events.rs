@@ -59,5 +59,6 @@ pub(super) async fn events(
             relevant.then(|| Ok(SseEvent::default().event("changed").data("booking")))
         }
     });
+    let stream = crate::auth::while_signed_in(&state, &user, stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -90,19 +90,7 @@ async fn login_gives_a_cookie_session_and_a_bearer_token_and_logout_ends_them() 
         .expect("me");
     assert_eq!(after.status(), 401);
 
-    // The token is its own session; its logout ends it.
-    assert_eq!(
-        api.call(Method::GET, "/api/v1/me", Some(&token), None)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        api.call(Method::POST, "/api/v1/auth/logout", Some(&token), None)
-            .await
-            .0,
-        204
-    );
+    // The token came with the same sign-in: the logout ended it too.
     assert_eq!(
         api.call(Method::GET, "/api/v1/me", Some(&token), None)
             .await
@@ -329,4 +317,97 @@ async fn sign_ins_are_limited_per_account_and_address_behind_a_trusted_proxy() {
     .await
     .expect("keys");
     assert_eq!(keys, ["2001:db8:1:2::/64"]);
+}
+
+#[tokio::test]
+async fn people_list_and_end_their_sign_ins_and_open_streams_end_with_them() {
+    let api = Api::start().await;
+    let first = api.login(REQUESTER_JOBCENTER).await;
+    let second = api.login(REQUESTER_JOBCENTER).await;
+    let (status, listed) = api
+        .call(Method::GET, "/api/v1/auth/sign-ins", Some(&second), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = listed.as_array().expect("list").clone();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0]["current"], true, "newest first: {listed:?}");
+    assert_eq!(listed[0]["kinds"], json!(["bearer", "cookie"]));
+    assert_eq!(listed[1]["current"], false);
+    // Someone else's sign-ins are neither listed nor endable.
+    let other = api.login(REQUESTER_ABH).await;
+    let first_id = listed[1]["id"].as_str().expect("id").to_owned();
+    let (_, theirs) = api
+        .call(Method::GET, "/api/v1/auth/sign-ins", Some(&other), None)
+        .await;
+    assert!(
+        !theirs.to_string().contains(&first_id)
+            && !theirs
+                .to_string()
+                .contains(listed[0]["id"].as_str().expect("id")),
+        "{theirs}"
+    );
+    let (status, _) = api
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/auth/sign-ins/{first_id}"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An event stream opened with the first sign-in ends when it is ended elsewhere.
+    let stream = api
+        .http
+        .get(api.url("/api/v1/notifications/events"))
+        .bearer_auth(&first)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), StatusCode::OK);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/sign-ins/end-others",
+            Some(&second),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/me", Some(&first), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/me", Some(&second), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(15), stream.bytes())
+        .await
+        .expect("the stream ends within a few seconds");
+    assert!(ended.is_ok(), "{ended:?}");
+    // Ending one's own sign-in by its id works like a logout.
+    let (_, listed) = api
+        .call(Method::GET, "/api/v1/auth/sign-ins", Some(&second), None)
+        .await;
+    let id = listed[0]["id"].as_str().expect("id").to_owned();
+    let (status, _) = api
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/auth/sign-ins/{id}"),
+            Some(&second),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/me", Some(&second), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
 }
