@@ -1,16 +1,15 @@
 //! Sign-in and who is asking: argon2id passwords, a browser session cookie
 //! (HttpOnly, SameSite=Lax, with a CSRF token that unsafe requests must echo in
-//! `X-CSRF-Token`) and a bearer token for API clients; failed sign-ins are limited
-//! per e-mail address and per client address.
+//! `X-CSRF-Token`) and a bearer token for API clients, opened together by one
+//! sign-in; failed sign-ins are limited (`limits`), passwords checked on threads of
+//! their own (`passwords`).
 
 use crate::directory::{self, SessionKind, User};
 use crate::json::JsonBody;
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-use argon2::{Argon2, PasswordHash};
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,69 +21,17 @@ use mittler_types::{MediatorId, OrganisationId, Role, UserId};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::sync::LazyLock;
+
+mod limits;
+mod passwords;
+
+pub use limits::{ClientIp, client_address, limit_key, pair_delay};
+use passwords::DUMMY_HASH;
+pub(crate) use passwords::verify_password;
+pub use passwords::{PasswordWorkers, hash_password};
 
 pub const SESSION_COOKIE: &str = "mittler_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// Hash a password with argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?
-        .to_string())
-}
-
-/// Compared against when the e-mail is unknown, so that answers take as long.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("not a real password").unwrap_or_default());
-
-thread_local! {
-    /// argon2's working memory (19 MiB), kept by each thread that checks passwords
-    /// and used again for the next check: allocating and freeing it per check left
-    /// the allocator holding far more than the checks at once need.
-    static ARGON2_MEMORY: std::cell::RefCell<Vec<argon2::Block>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(hash) else {
-        return false;
-    };
-    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
-        return false;
-    };
-    let (Ok(algorithm), Ok(params)) = (
-        argon2::Algorithm::try_from(parsed.algorithm),
-        argon2::Params::try_from(&parsed),
-    ) else {
-        return false;
-    };
-    let version = match parsed.version.map(argon2::Version::try_from) {
-        None => argon2::Version::default(),
-        Some(Ok(version)) => version,
-        Some(Err(_)) => return false,
-    };
-    let mut salt_bytes = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
-        return false;
-    };
-    let blocks = params.block_count();
-    let argon2 = Argon2::new(algorithm, version, params);
-    let mut out = vec![0u8; expected.len()];
-    let computed = ARGON2_MEMORY.with(|memory| {
-        let mut memory = memory.borrow_mut();
-        memory.resize(blocks, argon2::Block::default());
-        argon2
-            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
-            .is_ok()
-    });
-    // `Output` compares in constant time.
-    computed && argon2::password_hash::Output::new(&out).is_ok_and(|out| out == expected)
-}
 
 /// A new secret token (256 bits, URL-safe) and its SHA-256, which is what is stored.
 pub(crate) fn new_token() -> (String, Vec<u8>) {
@@ -97,74 +44,6 @@ pub(crate) fn new_token() -> (String, Vec<u8>) {
 
 pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// The client address as the sign-in limits count it, where the server knows it:
-/// see [`client_address`] and [`limit_key`].
-#[derive(Clone, Debug)]
-pub struct ClientIp(pub Option<String>);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        let forwarded = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",");
-        Ok(ClientIp(
-            client_address(peer, &forwarded, &state.trusted_proxies).map(limit_key),
-        ))
-    }
-}
-
-/// Who the client is: the peer, unless the peer is a trusted proxy; then the
-/// right-most address of `X-Forwarded-For` that is not a trusted proxy (what a
-/// client writes further left is its own claim).
-pub fn client_address(
-    peer: Option<IpAddr>,
-    forwarded: &str,
-    trusted: &[ipnet::IpNet],
-) -> Option<IpAddr> {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(&ip.to_canonical()));
-    let mut client = peer.map(|ip| ip.to_canonical())?;
-    if !is_trusted(&client) {
-        return Some(client);
-    }
-    for hop in forwarded.rsplit(',') {
-        match hop.trim().parse::<IpAddr>() {
-            Ok(ip) => {
-                client = ip.to_canonical();
-                if !is_trusted(&client) {
-                    break;
-                }
-            }
-            // A hop that is no address ends what can be believed.
-            Err(_) => break,
-        }
-    }
-    Some(client)
-}
-
-/// The key a client address is limited by: an IPv4 address as it is, an IPv6
-/// address by its /64, which one household or office usually holds whole.
-pub fn limit_key(ip: IpAddr) -> String {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => ipnet::Ipv6Net::new(v6, 64)
-            .map(|net| net.trunc().to_string())
-            .unwrap_or_else(|_| v6.to_string()),
-    }
 }
 
 /// The signed-in user of a request.
@@ -397,103 +276,6 @@ pub async fn login(
     Ok(response)
 }
 
-/// How long this account must wait before another try from this address: nothing
-/// for the first `free` failures, then 1 s, 2 s, 4 s … after the last failure, at
-/// most the window. Other addresses are not held back.
-pub fn pair_delay(
-    pressure: &directory::LoginPressure,
-    free: i64,
-    window: Duration,
-    now: chrono::DateTime<Utc>,
-) -> Option<Duration> {
-    let beyond = pressure.pair_failures - free.max(1) + 1;
-    let last = pressure.last_pair_failure?;
-    if beyond <= 0 {
-        return None;
-    }
-    let delay = Duration::seconds(1_i64 << (beyond - 1).min(20)).min(window);
-    let wait = last + delay - now;
-    (wait > Duration::zero()).then_some(wait)
-}
-
-/// How long a password check waits for its turn before the sign-in answers 429.
-const CHECK_TURN: std::time::Duration = std::time::Duration::from_secs(10);
-
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The threads that check and hash passwords (argon2, 19 MiB each): a fixed few,
-/// each taking one job at a time, so that at most that many blocks of argon2 memory
-/// exist at once — and stay the same few, instead of one more in every thread of
-/// the blocking pool that ever ran a check (the allocator keeps what a thread
-/// freed).
-#[derive(Clone, Debug)]
-pub struct PasswordWorkers {
-    jobs: std::sync::mpsc::Sender<Job>,
-    turns: Arc<tokio::sync::Semaphore>,
-}
-
-impl PasswordWorkers {
-    /// `n` threads; they end when the last handle is dropped.
-    pub fn start(n: usize) -> std::io::Result<Self> {
-        let n = n.max(1);
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-        let queue = Arc::new(std::sync::Mutex::new(queue));
-        for i in 0..n {
-            let queue = queue.clone();
-            std::thread::Builder::new()
-                .name(format!("password-{i}"))
-                .spawn(move || {
-                    loop {
-                        let job = match queue.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                })?;
-        }
-        Ok(Self {
-            jobs,
-            turns: Arc::new(tokio::sync::Semaphore::new(n)),
-        })
-    }
-
-    /// Run `work` on a password thread when one is free; `queue` false takes one
-    /// only if it is free now. No turn within ten seconds (or at once): 429.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        queue: bool,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let busy = ApiError::TooManyAttempts {
-            retry_after_secs: 5,
-        };
-        let permit = if queue {
-            tokio::time::timeout(CHECK_TURN, self.turns.clone().acquire_owned())
-                .await
-                .map_err(|_| busy)?
-                .map_err(|e| ApiError::Internal(e.into()))?
-        } else {
-            self.turns.clone().try_acquire_owned().map_err(|_| busy)?
-        };
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let result = work();
-                // The turn is free before anyone hears the answer.
-                drop(permit);
-                let _ = answer.send(result);
-            }))
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the password threads have ended")))?;
-        answered
-            .await
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a password check failed")))
-    }
-}
-
 /// How often an open event stream looks whether its session still lives.
 const SESSION_LOOK: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -694,119 +476,6 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Me
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().expect("address")
-    }
-
-    #[test]
-    fn the_client_is_the_peer_unless_a_trusted_proxy_forwards_it() {
-        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
-        // Not through a trusted proxy: the header is the client's own claim.
-        assert_eq!(
-            client_address(Some(ip("203.0.113.7")), "198.51.100.1", &trusted),
-            Some(ip("203.0.113.7"))
-        );
-        // Through the proxy: the right-most address that is not a proxy.
-        assert_eq!(
-            client_address(
-                Some(ip("10.1.2.3")),
-                "1.2.3.4, 198.51.100.9, 10.9.9.9",
-                &trusted
-            ),
-            Some(ip("198.51.100.9"))
-        );
-        // A proxy with nothing forwarded, or garbage: the proxy itself, or the last
-        // believable hop.
-        assert_eq!(
-            client_address(Some(ip("10.1.2.3")), "", &trusted),
-            Some(ip("10.1.2.3"))
-        );
-        assert_eq!(
-            client_address(Some(ip("10.1.2.3")), "nonsense, 10.2.2.2", &trusted),
-            Some(ip("10.2.2.2"))
-        );
-        // IPv4 seen through an IPv6 socket is the IPv4 address.
-        assert_eq!(
-            client_address(Some(ip("::ffff:203.0.113.7")), "", &[]),
-            Some(ip("203.0.113.7"))
-        );
-        assert_eq!(client_address(None, "1.2.3.4", &trusted), None);
-    }
-
-    #[test]
-    fn an_ipv6_client_is_limited_by_its_64() {
-        assert_eq!(limit_key(ip("203.0.113.7")), "203.0.113.7");
-        assert_eq!(
-            limit_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
-            "2001:db8:1:2::/64"
-        );
-        assert_eq!(
-            limit_key(ip("2001:db8:1:2::1")),
-            limit_key(ip("2001:db8:1:2:ffff::9"))
-        );
-        assert_ne!(
-            limit_key(ip("2001:db8:1:2::1")),
-            limit_key(ip("2001:db8:1:3::1"))
-        );
-    }
-
-    #[test]
-    fn failures_of_an_account_from_an_address_make_it_wait_ever_longer() {
-        let now = Utc::now();
-        let window = Duration::minutes(15);
-        let pressure = |n, ago: i64| directory::LoginPressure {
-            pair_failures: n,
-            last_pair_failure: Some(now - Duration::seconds(ago)),
-            address_failures: n,
-        };
-        assert_eq!(pair_delay(&pressure(4, 0), 5, window, now), None);
-        assert_eq!(
-            pair_delay(&pressure(5, 0), 5, window, now),
-            Some(Duration::seconds(1))
-        );
-        assert_eq!(pair_delay(&pressure(5, 1), 5, window, now), None);
-        assert_eq!(
-            pair_delay(&pressure(7, 1), 5, window, now),
-            Some(Duration::seconds(3))
-        );
-        assert_eq!(pair_delay(&pressure(40, 0), 5, window, now), Some(window));
-        let none = directory::LoginPressure {
-            pair_failures: 0,
-            last_pair_failure: None,
-            address_failures: 0,
-        };
-        assert_eq!(pair_delay(&none, 5, window, now), None);
-    }
-
-    #[tokio::test]
-    async fn password_checks_take_turns() {
-        let workers = PasswordWorkers::start(1).expect("threads");
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let busy = {
-            let workers = workers.clone();
-            tokio::spawn(async move { workers.run(true, move || released.recv().is_ok()).await })
-        };
-        // The one thread is busy: without queueing, a check is refused at once.
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        assert!(matches!(
-            workers.run(false, || 1).await,
-            Err(ApiError::TooManyAttempts { .. })
-        ));
-        release.send(()).expect("release");
-        assert!(matches!(busy.await, Ok(Ok(true))));
-        assert_eq!(workers.run(false, || 2).await.ok(), Some(2));
-        assert_eq!(workers.run(true, || 3).await.ok(), Some(3));
-    }
-
-    #[test]
-    fn passwords_verify_only_with_the_right_password() {
-        let hash = hash_password("Sprachmittlung!2026").expect("hash");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("Sprachmittlung!2026", &hash));
-        assert!(!verify_password("sprachmittlung!2026", &hash));
-        assert!(!verify_password("anything", "not a hash"));
-    }
 
     #[test]
     fn tokens_are_long_random_and_stored_hashed() {
