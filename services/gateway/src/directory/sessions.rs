@@ -120,16 +120,6 @@ pub async fn set_mediator_accounts_active(
     Ok(changed)
 }
 
-pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "DELETE FROM directory.auth_sessions WHERE token_hash = $1",
-        token_hash
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// End a sign-in of `user`: its browser session and its API token alike. Whether
 /// there was one.
 pub async fn end_sign_in(
